@@ -1,0 +1,92 @@
+"""The gateway: routing, authentication, timeouts, request ids, merged OpenAPI, health.
+
+No domain logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from gateway.config import GatewaySettings
+from gateway.openapi import OpenAPIMerger
+from gateway.proxy import Proxy
+from gateway.upstreams import build_upstreams
+from shared.auth import StaticKeyStore
+from shared.logging import configure_logging
+from shared.middleware import RequestContextMiddleware
+from shared.problems import install_problem_handlers, problem_response
+from shared.settings import HubSettings
+
+READY_TIMEOUT_S = 2.0
+
+
+def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    settings = settings or GatewaySettings()
+    hub = HubSettings()
+    upstreams = build_upstreams(settings)
+    merger = OpenAPIMerger(upstreams)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if configure_logs:
+            configure_logging("gateway", hub.log_level, json_lines=hub.log_json)
+        yield
+        for upstream in upstreams.values():
+            await upstream.client.aclose()
+
+    app = FastAPI(
+        title="Engagement Hub gateway",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.upstreams = upstreams
+    install_problem_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        large_body_paths=("/api/v1/surveys/", "/api/v1/kpis/measurements"),
+        large_body_bytes=settings.upload_max_bytes,
+        accepted_media_types=None,
+    )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False, response_model=None)
+    async def readyz() -> JSONResponse:
+        async def check(client: httpx.AsyncClient) -> str:
+            try:
+                response = await client.get("/readyz", timeout=READY_TIMEOUT_S)
+            except httpx.HTTPError:
+                return "unreachable"
+            return "ok" if response.status_code == 200 else f"not ready ({response.status_code})"
+
+        results = await asyncio.gather(*(check(u.client) for u in upstreams.values()))
+        checks = dict(zip(upstreams, results, strict=True))
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problem_response(
+            503, detail="An upstream service is not ready.", extra={"checks": checks}
+        )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> dict[str, Any]:
+        return await merger.document()
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
+
+    app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True)))
+    return app

@@ -1,0 +1,90 @@
+"""One OpenAPI document for integrators, merged from the services' own documents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from gateway.upstreams import Upstream
+
+CACHE_SECONDS = 30.0
+
+
+class OpenAPIMerger:
+    def __init__(self, upstreams: dict[str, Upstream]) -> None:
+        self.upstreams = upstreams
+        self._cached: dict[str, Any] | None = None
+        self._cached_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def document(self) -> dict[str, Any]:
+        async with self._lock:
+            if self._cached is None or time.monotonic() - self._cached_at > CACHE_SECONDS:
+                docs = await asyncio.gather(
+                    *(self._fetch(u) for u in self.upstreams.values()), return_exceptions=True
+                )
+                merged = merge(
+                    {
+                        name: doc
+                        for name, doc in zip(self.upstreams, docs, strict=True)
+                        if isinstance(doc, dict)
+                    }
+                )
+                missing = [n for n, d in zip(self.upstreams, docs, strict=True) if not isinstance(d, dict)]
+                if missing:
+                    # Serve what we have, but do not cache a partial document.
+                    merged["info"]["x-unavailable-services"] = missing
+                    return merged
+                self._cached, self._cached_at = merged, time.monotonic()
+            return self._cached
+
+    async def _fetch(self, upstream: Upstream) -> dict[str, Any]:
+        response = await upstream.client.get("/openapi.json", timeout=5.0)
+        response.raise_for_status()
+        doc: dict[str, Any] = response.json()
+        return doc
+
+
+def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    security_schemes: dict[str, Any] = {}
+    tags: list[dict[str, Any]] = []
+    for service, doc in docs.items():
+        doc_schemas = doc.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service.capitalize()}{name}"
+            for name, schema in doc_schemas.items()
+            if name in schemas and schemas[name] != schema
+        }
+        if renames:
+            text = json.dumps(doc)
+            for old, new in renames.items():
+                text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+            doc = json.loads(text)
+            doc_schemas = {renames.get(k, k): v for k, v in doc_schemas.items()}
+        schemas.update(doc_schemas)
+        security_schemes.update(doc.get("components", {}).get("securitySchemes", {}))
+        for path, item in doc.get("paths", {}).items():
+            if path.startswith("/api/"):
+                paths[path] = item
+        tags += [t for t in doc.get("tags", []) if t not in tags]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Engagement Hub API",
+            "version": "1.0.0",
+            "description": (
+                "One place to log community engagement, compute engagement KPIs with published "
+                "counting rules, and analyse the public-confidence survey. Authenticate with "
+                "`X-API-Key: <key>` or `Authorization: Bearer <token>`. Errors are RFC 9457 "
+                "`application/problem+json` documents."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "tags": tags,
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas, "securitySchemes": security_schemes},
+    }

@@ -1,0 +1,137 @@
+"""The forwarding itself: a pure ASGI app mounted at /api/v1.
+
+Authenticates, picks the upstream by the first path segment, strips hop-by-hop headers, sets
+`X-Forwarded-*` and `X-Request-ID`, and streams both bodies. Upstream refused -> 502, upstream
+too slow -> 504, both as problem documents and fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from gateway.upstreams import ROUTES, Upstream
+from shared.auth import KeyStore, authenticate
+from shared.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
+from shared.requestid import current_request_id
+
+logger = logging.getLogger("hub.gateway")
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        b"x-request-id",
+    }
+)
+
+
+class Proxy:
+    def __init__(self, upstreams: dict[str, Upstream], key_store: KeyStore) -> None:
+        self.upstreams = upstreams
+        self.key_store = key_store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        sub = path[len(root) :] if root and path.startswith(root) else path
+        segment = sub.lstrip("/").split("/", 1)[0]
+        try:
+            upstream = self._route(segment, path)
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            authenticate(self.key_store, headers)
+        except ProblemError as exc:
+            await _problem(send, exc.status, exc.detail or exc.title, path, exc.headers)
+            return
+        await self._forward(upstream, scope, receive, send)
+
+    def _route(self, segment: str, path: str) -> Upstream:
+        name = ROUTES.get(segment)
+        if name is None:
+            raise ProblemError(404, f"No resource at {path}")
+        return self.upstreams[name]
+
+    async def _forward(self, upstream: Upstream, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        query = scope.get("query_string", b"")
+        url = path + ("?" + query.decode("latin-1") if query else "")
+        headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+        client_host = (scope.get("client") or ("unknown", 0))[0]
+        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        headers += [
+            (b"x-forwarded-for", client_host.encode()),
+            (b"x-forwarded-proto", scope.get("scheme", "http").encode()),
+            (b"x-forwarded-host", host),
+            (b"x-request-id", (current_request_id() or "").encode()),
+        ]
+        has_body = scope["method"] in ("POST", "PUT", "PATCH", "DELETE")
+        request = upstream.client.build_request(
+            scope["method"],
+            url,
+            headers=headers,
+            content=_body_stream(receive) if has_body else None,
+        )
+        try:
+            response = await upstream.client.send(request, stream=True)
+        except httpx.TimeoutException:
+            logger.warning("upstream %s timed out on %s", upstream.name, path)
+            await _problem(send, 504, f"The {upstream.name} service did not answer in time.", path)
+            return
+        except httpx.TransportError as exc:
+            logger.warning("upstream %s unreachable: %s", upstream.name, exc)
+            await _problem(send, 502, f"The {upstream.name} service is unreachable.", path)
+            return
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": [
+                        (k, v)
+                        for k, v in response.headers.raw
+                        if k.lower() not in HOP_BY_HOP or k.lower() == b"content-length"
+                    ],
+                }
+            )
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            await response.aclose()
+
+
+async def _body_stream(receive: Receive) -> AsyncIterator[bytes]:
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        yield message.get("body", b"")
+        more = message.get("more_body", False)
+
+
+async def _problem(
+    send: Send, status: int, detail: str, instance: str, headers: dict[str, str] | None = None
+) -> None:
+    body = json.dumps(problem_body(status, detail=detail, instance=instance)).encode()
+    raw_headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class ActivitySettings(ServiceSettings):
+    """Activity service settings (prefix `ACTIVITY_`), e.g. `ACTIVITY_DATABASE_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="ACTIVITY_", extra="ignore")
+
+    service_name: str = "activity"
+    idempotency_ttl_hours: int = Field(
+        default=48, ge=24, description="How long an Idempotency-Key is remembered (at least 24 h)."
+    )
+    idempotency_lock_timeout_ms: int = Field(
+        default=5000,
+        ge=100,
+        description="How long a request waits for another in-flight request with the same key "
+        "before answering 409.",
+    )
+    batch_max_items: int = Field(default=500, ge=1, le=500)

@@ -1,0 +1,19 @@
+"""KPI service: catalogue, measurements, calculation, scorecards and reports."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.kpi.config import KpiSettings
+from services.kpi.router import router
+from shared.app import create_service_app
+
+
+def create_app(settings: KpiSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings=settings or KpiSettings(),
+        title="Engagement Hub: KPI service",
+        description="Engagement KPIs computed with published counting rules.",
+        routers=[router],
+        openapi_tags=[{"name": "kpis", "description": "The KPI catalogue."}],
+    )

@@ -1,0 +1,77 @@
+"""The one way a service app is built, so every service behaves alike at the edges."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from shared import health
+from shared.auth import StaticKeyStore
+from shared.db import Database
+from shared.logging import configure_logging
+from shared.middleware import RequestContextMiddleware
+from shared.problems import install_problem_handlers
+from shared.settings import HubSettings, ServiceSettings
+
+API_PREFIX = "/api/v1"
+
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    openapi_tags: list[dict[str, Any]] | None = None,
+    large_body_paths: Iterable[str] = (),
+    large_body_bytes: int = 0,
+    on_startup: Sequence[StartupHook] = (),
+    on_shutdown: Sequence[StartupHook] = (),
+    configure_logs: bool = True,
+) -> FastAPI:
+    hub = HubSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if configure_logs:
+            configure_logging(settings.service_name, hub.log_level, json_lines=hub.log_json)
+        app.state.key_store = StaticKeyStore.from_settings(hub, warn=True)
+        app.state.db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            echo=settings.db_echo,
+        )
+        try:
+            for hook in on_startup:
+                await hook(app)
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        openapi_tags=openapi_tags,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        large_body_paths=tuple(large_body_paths),
+        large_body_bytes=large_body_bytes,
+    )
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,227 @@
+"""RFC 9457 problem details: every error of every service and of the gateway has this shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.requestid import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://engagement-hub.example/problems/"
+
+logger = logging.getLogger("hub.problems")
+
+
+class FieldError(BaseModel):
+    """One failing field: where it is, and why it failed."""
+
+    field: str = Field(description="Dotted location, e.g. `body.starts_at` or `query.limit`.")
+    message: str
+    type: str = Field(description="Machine-readable reason, e.g. `missing`, `too_long`.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise anywhere to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        type_: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or title or str(status))
+        self.status = status
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.type = type_
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def field_error(field: str, message: str, type_: str = "value_error") -> FieldError:
+    return FieldError(field=field, message=message, type=type_)
+
+
+def invalid(field: str, message: str, type_: str = "value_error") -> ProblemError:
+    """A 422 for one field that failed a domain rule."""
+    return ProblemError(
+        422,
+        f"{field}: {message}",
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "validation",
+        errors=[field_error(field, message, type_)],
+    )
+
+
+def problem_body(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    type_: str | None = None,
+    instance: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": type_ or "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = [e.model_dump() for e in errors]
+    if extra:
+        body.update(extra)
+    return body
+
+
+def problem_response(
+    status: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, **kwargs),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _loc_to_field(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    out: list[FieldError] = []
+    for err in exc.errors():
+        kind = str(err.get("type", "value_error"))
+        message = str(err.get("msg", "invalid value"))
+        if kind == "extra_forbidden":
+            message = "unknown field (not part of this resource)"
+        elif kind == "json_invalid":
+            ctx = err.get("ctx") or {}
+            message = f"malformed JSON: {ctx.get('error', message)}"
+        out.append(FieldError(field=_loc_to_field(err.get("loc", ())), message=message, type=kind))
+    return out
+
+
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        type_=exc.type,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return problem_response(
+        422,
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "validation",
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if detail == HTTPStatus(exc.status_code).phrase:
+        detail = None
+    if exc.status_code == 404 and detail is None:
+        detail = f"No resource at {request.url.path}"
+    if exc.status_code == 405 and detail is None:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(
+        exc.status_code,
+        detail=detail,
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Logged with the stack for operators; the caller only sees the request id.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500,
+        detail="The server failed to handle this request; quote the request id when reporting.",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _handle_problem)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": desc}
+    for status, desc in {
+        401: "Missing or wrong credentials.",
+        403: "The credentials lack the scope for this operation.",
+        422: "The request failed validation; `errors` names each field and why.",
+    }.items()
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the given problem statuses."""
+    out = dict(PROBLEM_RESPONSES)
+    for status in statuses:
+        out[status] = {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "description": HTTPStatus(status).phrase,
+        }
+    return out
