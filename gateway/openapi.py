@@ -32,7 +32,9 @@ class OpenAPIMerger:
                         if isinstance(doc, dict)
                     }
                 )
-                missing = [n for n, d in zip(self.upstreams, docs, strict=True) if not isinstance(d, dict)]
+                missing = [
+                    n for n, d in zip(self.upstreams, docs, strict=True) if not isinstance(d, dict)
+                ]
                 if missing:
                     # Serve what we have, but do not cache a partial document.
                     merged["info"]["x-unavailable-services"] = missing
@@ -62,7 +64,9 @@ def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         if renames:
             text = json.dumps(doc)
             for old, new in renames.items():
-                text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+                text = text.replace(
+                    f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
+                )
             doc = json.loads(text)
             doc_schemas = {renames.get(k, k): v for k, v in doc_schemas.items()}
         schemas.update(doc_schemas)

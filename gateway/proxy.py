@@ -65,7 +65,9 @@ class Proxy:
             raise ProblemError(404, f"No resource at {path}")
         return self.upstreams[name]
 
-    async def _forward(self, upstream: Upstream, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _forward(
+        self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         path: str = scope["path"]
         query = scope.get("query_string", b"")
         url = path + ("?" + query.decode("latin-1") if query else "")

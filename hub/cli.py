@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="migrate, load demo data, start every service and the gateway")
-    up.add_argument("--port", type=int, default=None, help="gateway port (default $HUB_PORT or 8000)")
+    up.add_argument(
+        "--port", type=int, default=None, help="gateway port (default $HUB_PORT or 8000)"
+    )
     mig = sub.add_parser("migrate", help="apply every migration (all services by default)")
     mig.add_argument("services", nargs="*", metavar="service", help=", ".join(SERVICES))
     demo = sub.add_parser("demo", help="load demo data into empty stores")

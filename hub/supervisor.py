@@ -122,7 +122,9 @@ async def _run(port: int) -> int:
 
     base = f"http://127.0.0.1:{port}"
     if await _wait_ready(base + "/readyz", time.monotonic() + READY_WAIT_S):
-        where = f"(kept in {hub.data_dir / 'dev-api-key'})" if generated else "(HUB_BOOTSTRAP_API_KEY)"
+        where = (
+            f"(kept in {hub.data_dir / 'dev-api-key'})" if generated else "(HUB_BOOTSTRAP_API_KEY)"
+        )
         print(
             "\n".join(
                 [

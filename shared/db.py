@@ -110,7 +110,9 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 class Database:
     """One engine and two session factories (read, write) for a service."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+    ) -> None:
         self.url = normalise_url(url)
         self.engine = create_engine(
             self.url, pool_size=pool_size, max_overflow=max_overflow, echo=echo

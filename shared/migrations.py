@@ -33,9 +33,9 @@ def _context_options(metadata: MetaData, service: str) -> dict[str, Any]:
         # SQLite cannot ALTER most things; batch mode recreates tables (harmless on PostgreSQL).
         "render_as_batch": True,
         "compare_type": True,
-        "include_name": lambda name, type_, _parent: type_ != "table"
-        or name is None
-        or name.startswith(f"{service}_"),
+        "include_name": lambda name, type_, _parent: (
+            type_ != "table" or name is None or name.startswith(f"{service}_")
+        ),
     }
 
 
@@ -44,7 +44,9 @@ def run_env(metadata: MetaData, service: str) -> None:
     config = context.config
     options = _context_options(metadata, service)
     if context.is_offline_mode():
-        context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options)
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -21,9 +21,7 @@ class CursorPage(BaseModel, Generic[T]):
 
     items: list[T]
     limit: int
-    next_cursor: str | None = Field(
-        default=None, description="Opaque; absent on the last page."
-    )
+    next_cursor: str | None = Field(default=None, description="Opaque; absent on the last page.")
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -37,8 +37,10 @@ async def load_demo(db: Database, size: int) -> bool:
         rows = []
         for _ in range(2000 * size):
             starts = now - timedelta(hours=rng.randint(-24 * 30, 24 * 365))
-            status = ActivityStatus.planned if starts > now else rng.choice(
-                [ActivityStatus.completed] * 9 + [ActivityStatus.cancelled]
+            status = (
+                ActivityStatus.planned
+                if starts > now
+                else rng.choice([ActivityStatus.completed] * 9 + [ActivityStatus.cancelled])
             )
             area = f"{rng.choice(DISTRICTS)}-{rng.randint(1, 10):02d}"
             activity_id = uuid.UUID(int=rng.getrandbits(128), version=4)

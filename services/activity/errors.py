@@ -8,7 +8,9 @@ from shared.problems import PROBLEM_BASE, ProblemError
 
 
 def activity_not_found(activity_id: uuid.UUID) -> ProblemError:
-    return ProblemError(404, f"No activity with id {activity_id}.", type_=PROBLEM_BASE + "not-found")
+    return ProblemError(
+        404, f"No activity with id {activity_id}.", type_=PROBLEM_BASE + "not-found"
+    )
 
 
 def client_id_conflict(activity_id: uuid.UUID) -> ProblemError:

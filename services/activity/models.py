@@ -57,9 +57,15 @@ class Activity(ActivityTable, table=True):
         sa_column=Column(String(64), nullable=False),
         description="SHA-256 of the create request, to tell a resend from a different body.",
     )
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     delete_reason: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
 
 
@@ -75,6 +81,10 @@ class IdempotencyRecord(ActivityTable, table=True):
     request_hash: str = Field(sa_column=Column(String(64), nullable=False))
     status_code: int
     response_body: str = Field(sa_column=Column(Text, nullable=False))
-    response_headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    response_headers: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -26,7 +26,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 AreaCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$"
+    ),
 ]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
@@ -56,9 +58,9 @@ class Audience(StrictModel):
 
     @model_validator(mode="after")
     def _young_within_attendees(self) -> Audience:
-        if self.attendees is not None and self.young_people is not None:
-            if self.young_people > self.attendees:
-                raise ValueError("young_people cannot exceed attendees")
+        both = self.attendees is not None and self.young_people is not None
+        if both and self.young_people > self.attendees:  # type: ignore[operator]
+            raise ValueError("young_people cannot exceed attendees")
         return self
 
 
@@ -86,7 +88,9 @@ class Debrief(StrictModel):
 class ActivityBase(StrictModel):
     title: ShortText
     status: ActivityStatus
-    starts_at: AwareDatetime = Field(description="UTC instant (any offset accepted, stored as UTC).")
+    starts_at: AwareDatetime = Field(
+        description="UTC instant (any offset accepted, stored as UTC)."
+    )
     ends_at: AwareDatetime | None = None
     directorate: Directorate
     activity_type: ActivityType
@@ -136,8 +140,16 @@ class ActivityCreate(ActivityBase):
                     "purpose": "consult",
                     "topics": ["asb", "drugs"],
                     "area": "BS-EAST-03",
-                    "location": {"latitude": 51.4633, "longitude": -2.5621, "venue": "Community centre"},
-                    "audience": {"groups": ["Residents association"], "attendees": 23, "young_people": 2},
+                    "location": {
+                        "latitude": 51.4633,
+                        "longitude": -2.5621,
+                        "venue": "Community centre",
+                    },
+                    "audience": {
+                        "groups": ["Residents association"],
+                        "attendees": 23,
+                        "young_people": 2,
+                    },
                     "outcome": {
                         "contributions": 11,
                         "issues_raised": ["Drug dealing near the park"],

@@ -27,11 +27,19 @@ class KpiDefinition(KpiTable, table=True):
     output: str = Field(sa_column=Column(Text, nullable=False))
     measure: str = Field(sa_column=Column(Text, nullable=False))
     qualitative: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    unit: str = Field(sa_column=Column(String(20), nullable=False))  # count | percent | hours | rate
+    unit: str = Field(
+        sa_column=Column(String(20), nullable=False)
+    )  # count | percent | hours | rate
     direction: str = Field(sa_column=Column(String(20), nullable=False))  # higher_is_better | ...
     target: float | None = None
     tolerance: float | None = None
     counting_rule: str = Field(sa_column=Column(Text, nullable=False))
-    source: str = Field(sa_column=Column(String(20), nullable=False))  # activity | survey | measurement
-    source_binding: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    source: str = Field(
+        sa_column=Column(String(20), nullable=False)
+    )  # activity | survey | measurement
+    source_binding: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

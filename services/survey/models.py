@@ -21,7 +21,9 @@ class Survey(SurveyTable, table=True):
     code: str = Field(sa_column=Column(String(60), nullable=False, unique=True))
     title: str = Field(sa_column=Column(String(200), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class Question(SurveyTable, table=True):
@@ -30,7 +32,9 @@ class Question(SurveyTable, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     survey_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("survey_survey.id", ondelete="CASCADE"), nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("survey_survey.id", ondelete="CASCADE"), nullable=False
+        )
     )
     code: str = Field(sa_column=Column(String(60), nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -44,7 +48,9 @@ class AnswerOption(SurveyTable, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False
+        )
     )
     code: str = Field(sa_column=Column(String(60), nullable=False))
     label: str = Field(sa_column=Column(String(200), nullable=False))

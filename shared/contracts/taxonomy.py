@@ -136,7 +136,7 @@ PURPOSE_DEFINITIONS: dict[Purpose, str] = {
     Purpose.inform: "Informing: telling communities what the police are doing and why.",
     Purpose.consult: (
         "Consulting: asking communities for their views and priorities, and reporting back "
-        "what was done (\"you said, we did\")."
+        'what was done ("you said, we did").'
     ),
     Purpose.co_operate: (
         "Co-operating: working with communities to solve problems together and encouraging "

@@ -133,7 +133,11 @@ CATALOGUE = [
         "Weighted share of OPCC survey respondents who strongly agree or tend to agree that they "
         "have confidence in their local police, excluding `dont_know`.",
         "survey",
-        {"survey": "opcc", "question": "confidence", "answers": ["strongly_agree", "tend_to_agree"]},
+        {
+            "survey": "opcc",
+            "question": "confidence",
+            "answers": ["strongly_agree", "tend_to_agree"],
+        },
     ),
     (
         "local_meeting_engagements",

@@ -1,0 +1,124 @@
+"""Logging an activity: create, read back, list, and refusing bad input."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from services.activity.schemas import ActivityCreate
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+
+
+async def test_create_then_get_returns_what_was_stored(activity_client: httpx.AsyncClient) -> None:
+    payload = activity_payload(starts_at="2022-09-14T18:30:00+01:00", ends_at=None)
+    created = await activity_client.post("/api/v1/activities", json=payload)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert created.headers["location"] == f"/api/v1/activities/{body['id']}"
+    assert created.headers["etag"] == '"1"'
+    # Stored as the UTC instant of the local time sent.
+    assert body["starts_at"] == "2022-09-14T17:30:00Z"
+    assert body["review_state"] == "received"
+
+    fetched = await activity_client.get(created.headers["location"])
+    assert fetched.status_code == 200
+    assert fetched.json() == body
+    assert fetched.headers["etag"] == '"1"'
+
+
+async def test_openapi_example_is_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
+    example = ActivityCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    response = await activity_client.post("/api/v1/activities", json=example)
+    assert response.status_code == 201, response.text
+    assert response.json()["id"] == example["id"]
+
+
+async def test_list_pages_newest_first_without_repeats(activity_client: httpx.AsyncClient) -> None:
+    ids = set()
+    for _ in range(7):
+        r = await activity_client.post("/api/v1/activities", json=activity_payload())
+        ids.add(r.json()["id"])
+    seen: list[str] = []
+    starts: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await activity_client.get("/api/v1/activities", params=params)).json()
+        seen += [item["id"] for item in page["items"]]
+        starts += [item["starts_at"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert set(seen) == ids
+    assert len(seen) == len(ids)
+    assert starts == sorted(starts, reverse=True)
+
+
+async def test_list_filters_by_area(activity_client: httpx.AsyncClient) -> None:
+    await activity_client.post("/api/v1/activities", json=activity_payload(area="NSM-02"))
+    await activity_client.post("/api/v1/activities", json=activity_payload(area="BRS-01"))
+    page = (await activity_client.get("/api/v1/activities", params={"area": "NSM-02"})).json()
+    assert [i["area"] for i in page["items"]] == ["NSM-02"]
+
+
+async def test_unknown_activity_is_a_404_problem(activity_client: httpx.AsyncClient) -> None:
+    response = await activity_client.get(f"/api/v1/activities/{uuid.uuid4()}")
+    assert_problem(response, 404)
+
+
+async def test_missing_credentials_are_a_401_problem(activity_client: httpx.AsyncClient) -> None:
+    response = await activity_client.get("/api/v1/activities", headers={"X-API-Key": ""})
+    assert_problem(response, 401)
+    wrong = await activity_client.get("/api/v1/activities", headers={"X-API-Key": "nope"})
+    assert_problem(wrong, 401)
+    bearer = await activity_client.get(
+        "/api/v1/activities",
+        headers={
+            "X-API-Key": "",
+            "Authorization": f"Bearer {activity_client.headers['x-api-key']}",
+        },
+    )
+    assert bearer.status_code == 200
+
+
+async def test_bad_input_names_the_field_and_stores_nothing(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    cases = [
+        (activity_payload(directorate="parks"), "body.directorate"),
+        (activity_payload(ends_at="2022-08-01T00:00:00Z"), "body"),
+        (activity_payload(audience={"attendees": -1}), "body.audience.attendees"),
+        (activity_payload(location={"latitude": 91, "longitude": 0}), "body.location.latitude"),
+        (activity_payload(colour="blue"), "body.colour"),
+        (activity_payload(title="x" * 201), "body.title"),
+        (activity_payload(intel_submitted="two"), "body.intel_submitted"),
+        (activity_payload(starts_at="2022-09-01T09:00:00"), "body.starts_at"),
+    ]
+    for payload, field in cases:
+        response = await activity_client.post("/api/v1/activities", json=payload)
+        assert_problem(response, 422, field)
+    malformed = await activity_client.post(
+        "/api/v1/activities", content=b'{"title": ', headers={"content-type": "application/json"}
+    )
+    assert_problem(malformed, 422)
+    wrong_type = await activity_client.post(
+        "/api/v1/activities", content=b"title=x", headers={"content-type": "text/plain"}
+    )
+    assert_problem(wrong_type, 415)
+    page = (await activity_client.get("/api/v1/activities")).json()
+    assert page["items"] == []
+
+
+async def test_oversized_body_is_a_413_problem(activity_client: httpx.AsyncClient) -> None:
+    payload = activity_payload(notes="x" * (3 * 1024 * 1024))
+    response = await activity_client.post("/api/v1/activities", json=payload)
+    assert_problem(response, 413)
+
+
+async def test_wrong_method_is_a_405_problem(activity_client: httpx.AsyncClient) -> None:
+    response = await activity_client.put("/api/v1/activities", json={})
+    assert_problem(response, 405)

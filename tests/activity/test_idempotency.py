@@ -1,0 +1,134 @@
+"""Offline phones resend: nothing accepted is lost or stored twice."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+
+
+async def _count(client: httpx.AsyncClient) -> int:
+    page = (await client.get("/api/v1/activities", params={"limit": 500})).json()
+    return len(page["items"])
+
+
+async def test_idempotency_key_replay_returns_the_stored_response(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    payload = activity_payload()
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await activity_client.post("/api/v1/activities", json=payload, headers=headers)
+    again = await activity_client.post("/api/v1/activities", json=payload, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await _count(activity_client) == 1
+
+
+async def test_same_key_with_a_different_body_is_a_422(activity_client: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "phone-7-entry-19"}
+    payload = activity_payload()
+    assert (
+        await activity_client.post("/api/v1/activities", json=payload, headers=headers)
+    ).status_code == 201
+    changed = {**payload, "title": "Something else"}
+    response = await activity_client.post("/api/v1/activities", json=changed, headers=headers)
+    assert_problem(response, 422)
+    assert await _count(activity_client) == 1
+
+
+async def test_key_order_and_whitespace_do_not_make_a_different_body(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    import json
+
+    payload = activity_payload()
+    headers = {"Idempotency-Key": "k-order", "content-type": "application/json"}
+    a = json.dumps(payload)
+    b = json.dumps(dict(reversed(list(payload.items()))), indent=2)
+    r1 = await activity_client.post("/api/v1/activities", content=a, headers=headers)
+    r2 = await activity_client.post("/api/v1/activities", content=b, headers=headers)
+    assert r1.status_code == r2.status_code == 201
+    assert r2.headers["idempotent-replayed"] == "true"
+
+
+async def test_client_id_resend_returns_stored_and_clash_is_409(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    activity_id = str(uuid.uuid4())
+    payload = activity_payload(id=activity_id)
+    first = await activity_client.post("/api/v1/activities", json=payload)
+    resend = await activity_client.post("/api/v1/activities", json=payload)
+    assert first.status_code == 201
+    assert resend.status_code == 201
+    assert resend.json() == first.json()
+    assert resend.headers["idempotent-replayed"] == "true"
+    clash = await activity_client.post("/api/v1/activities", json={**payload, "title": "Other"})
+    assert_problem(clash, 409)
+    assert await _count(activity_client) == 1
+
+
+async def test_thirty_concurrent_identical_posts_store_one(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    payload = activity_payload()
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    responses = await asyncio.gather(
+        *(
+            activity_client.post("/api/v1/activities", json=payload, headers=headers)
+            for _ in range(30)
+        )
+    )
+    statuses = [r.status_code for r in responses]
+    assert all(s in (201, 409) for s in statuses), statuses
+    created = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(created) == 1
+    assert (
+        sum(1 for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers)
+        == 1
+    )
+    assert await _count(activity_client) == 1
+
+
+async def test_thirty_concurrent_posts_with_one_client_id_store_one(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    payload = activity_payload(id=str(uuid.uuid4()))
+    responses = await asyncio.gather(
+        *(activity_client.post("/api/v1/activities", json=payload) for _ in range(30))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert {r.json()["id"] for r in responses} == {payload["id"]}
+    assert await _count(activity_client) == 1
+
+
+async def test_keys_are_scoped_to_the_caller(
+    activity_client: httpx.AsyncClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from shared.auth import Principal, StaticKeyStore, hash_secret
+
+    app = activity_client.app  # type: ignore[attr-defined]
+    store: StaticKeyStore = app.state.key_store
+    monkeypatch.setattr(
+        store,
+        "_by_digest",
+        {
+            **store._by_digest,
+            hash_secret("second-caller-key"): Principal("second", frozenset({"*"})),
+        },
+    )
+    headers = {"Idempotency-Key": "shared-key"}
+    one = await activity_client.post("/api/v1/activities", json=activity_payload(), headers=headers)
+    other = await activity_client.post(
+        "/api/v1/activities",
+        json=activity_payload(),
+        headers={**headers, "X-API-Key": "second-caller-key"},
+    )
+    assert one.status_code == other.status_code == 201
+    assert one.json()["id"] != other.json()["id"]
