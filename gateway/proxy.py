@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 from starlette.types import Receive, Scope, Send
 
@@ -37,6 +38,8 @@ HOP_BY_HOP = frozenset(
         b"x-request-id",
     }
 )
+# The gateway's own server adds these; forwarding the upstream's would duplicate them.
+RESPONSE_DROP = (HOP_BY_HOP - {b"content-length"}) | {b"date", b"server"}
 
 
 class Proxy:
@@ -89,13 +92,14 @@ class Proxy:
         )
         try:
             response = await upstream.client.send(request, stream=True)
-        except httpx.TimeoutException:
-            logger.warning("upstream %s timed out on %s", upstream.name, path)
-            await _problem(send, 504, f"The {upstream.name} service did not answer in time.", path)
-            return
         except httpx.TransportError as exc:
-            logger.warning("upstream %s unreachable: %s", upstream.name, exc)
-            await _problem(send, 502, f"The {upstream.name} service is unreachable.", path)
+            if _refused(exc):
+                logger.warning("upstream %s unreachable: %s", upstream.name, exc)
+                await _problem(send, 502, f"The {upstream.name} service is unreachable.", path)
+            else:
+                logger.warning("upstream %s failed on %s: %r", upstream.name, path, exc)
+                detail = f"The {upstream.name} service did not answer in time."
+                await _problem(send, 504 if _timed_out(exc) else 502, detail, path)
             return
         try:
             await send(
@@ -103,9 +107,7 @@ class Proxy:
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        (k, v)
-                        for k, v in response.headers.raw
-                        if k.lower() not in HOP_BY_HOP or k.lower() == b"content-length"
+                        (k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP
                     ],
                 }
             )
@@ -114,6 +116,34 @@ class Proxy:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _refused(exc: httpx.TransportError) -> bool:
+    """Connection refused or reset before an answer: the upstream is down (502).
+
+    Checked on the cause chain because the aiohttp transport reports a refused connection
+    as a connect *timeout*.
+    """
+    return any(
+        isinstance(c, ConnectionRefusedError | aiohttp.ClientConnectorError)
+        and not isinstance(c, aiohttp.ServerTimeoutError)
+        for c in _causes(exc)
+    ) or isinstance(exc, httpx.ConnectError)
+
+
+def _timed_out(exc: httpx.TransportError) -> bool:
+    return isinstance(exc, httpx.TimeoutException) or any(
+        isinstance(c, TimeoutError) for c in _causes(exc)
+    )
 
 
 async def _body_stream(receive: Receive) -> AsyncIterator[bytes]:

@@ -55,6 +55,8 @@ def configure_logging(service: str, level: str = "INFO", *, json_lines: bool = T
     root.setLevel(level.upper())
     # Our middleware writes the access log, with the request id; uvicorn's would duplicate it.
     logging.getLogger("uvicorn.access").disabled = True
+    # One line per upstream call at INFO would double the gateway's log volume.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -1,0 +1,105 @@
+"""The gateway path on real processes: `hub up` on free loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+from tests.support.processes import Suite
+
+
+async def test_readyz_checks_every_upstream(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"activity": "ok", "survey": "ok", "kpi": "ok"}
+
+
+async def test_routes_reach_each_service(gateway: httpx.AsyncClient) -> None:
+    surveys = await gateway.get("/api/v1/surveys")
+    assert surveys.status_code == 200
+    assert "opcc" in {s["code"] for s in surveys.json()}
+    kpis = await gateway.get("/api/v1/kpis")
+    assert kpis.status_code == 200
+    assert {"school_engagements", "opcc_informed", "opcc_have_say"} <= {
+        k["code"] for k in kpis.json()
+    }
+    activities = await gateway.get("/api/v1/activities")
+    assert activities.status_code == 200
+
+
+async def test_post_get_and_idempotent_replay_through_gateway(gateway: httpx.AsyncClient) -> None:
+    payload = activity_payload(area="SGL-04")
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await gateway.post("/api/v1/activities", json=payload, headers=headers)
+    assert first.status_code == 201, first.text
+    replay = await gateway.post("/api/v1/activities", json=payload, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == first.json()
+    fetched = await gateway.get(first.headers["location"])
+    assert fetched.status_code == 200
+    assert fetched.json()["id"] == first.json()["id"]
+    assert fetched.headers["etag"] == first.headers["etag"]
+    listed = await gateway.get("/api/v1/activities", params={"area": "SGL-04"})
+    assert [i["id"] for i in listed.json()["items"]] == [first.json()["id"]]
+
+
+async def test_problem_bodies_through_gateway(gateway: httpx.AsyncClient) -> None:
+    unauthenticated = await gateway.get("/api/v1/activities", headers={"X-API-Key": "wrong"})
+    assert_problem(unauthenticated, 401)
+    missing = await gateway.get("/api/v1/activities", headers={"X-API-Key": ""})
+    assert_problem(missing, 401)
+    unknown_route = await gateway.get("/api/v1/no-such-thing")
+    assert_problem(unknown_route, 404)
+    unknown_activity = await gateway.get(f"/api/v1/activities/{uuid.uuid4()}")
+    assert_problem(unknown_activity, 404)
+    invalid = await gateway.post(
+        "/api/v1/activities", json=activity_payload(directorate="nope", channel=7)
+    )
+    body = assert_problem(invalid, 422, "body.directorate", "body.channel")
+    assert body["instance"] == "/api/v1/activities"
+
+
+async def test_request_id_is_echoed_and_reaches_the_service(
+    gateway: httpx.AsyncClient, suite: Suite
+) -> None:
+    request_id = f"trace-{uuid.uuid4().hex[:12]}"
+    response = await gateway.get(
+        "/api/v1/kpis/school_engagements", headers={"X-Request-ID": request_id}
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == request_id
+    generated = await gateway.get("/api/v1/kpis")
+    assert len(generated.headers["x-request-id"]) >= 16
+    # The kpi service logged the same id: it was passed on, not made anew.
+    for _ in range(50):
+        lines = [line for line in suite.log().splitlines() if request_id in line]
+        if any(line.startswith("kpi") for line in lines):
+            break
+        await asyncio.sleep(0.1)
+    service_lines = [line.split("| ", 1)[1] for line in lines if line.startswith("kpi")]
+    assert service_lines, lines
+    assert json.loads(service_lines[0])["request_id"] == request_id
+
+
+async def test_merged_openapi_and_docs(gateway: httpx.AsyncClient) -> None:
+    doc = (await gateway.get("/openapi.json")).json()
+    for path in ("/api/v1/activities", "/api/v1/surveys", "/api/v1/kpis"):
+        assert path in doc["paths"]
+    assert {"ApiKey", "Bearer"} <= set(doc["components"]["securitySchemes"])
+    assert not any(p.startswith("/healthz") for p in doc["paths"])
+    docs = await gateway.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+
+
+async def test_hop_by_hop_headers_are_not_forwarded(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/kpis")
+    assert len(response.headers.get_list("date")) == 1
+    assert len(response.headers.get_list("server")) <= 1
+    assert len(response.headers.get_list("x-request-id")) == 1

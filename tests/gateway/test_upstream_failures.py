@@ -1,0 +1,83 @@
+"""Upstream refused -> 502, upstream silent -> 504: fast, as problems, never a hang."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.config import GatewaySettings
+from tests.conftest import AUTH, assert_problem
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def silent_upstream() -> AsyncIterator[str]:
+    """Accepts connections and never answers."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def _gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, configure_logs=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=AUTH) as c:
+            yield c
+
+
+async def test_refused_upstream_is_a_fast_502(silent_upstream: str) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=silent_upstream)
+    async for client in _gateway(settings):
+        started = time.monotonic()
+        response = await client.get("/api/v1/activities")
+        assert time.monotonic() - started < 2
+        body = assert_problem(response, 502)
+        assert "activity" in body["detail"]
+        ready = await client.get("/readyz")
+        assert_problem(ready, 503)
+        assert ready.json()["checks"]["activity"] == "unreachable"
+
+
+async def test_silent_upstream_is_a_504_after_the_read_timeout(silent_upstream: str) -> None:
+    settings = GatewaySettings(
+        activity_url=silent_upstream,
+        survey_url=silent_upstream,
+        kpi_url=silent_upstream,
+        read_timeout_s=0.5,
+    )
+    async for client in _gateway(settings):
+        started = time.monotonic()
+        response = await client.get("/api/v1/kpis")
+        elapsed = time.monotonic() - started
+        assert_problem(response, 504)
+        assert 0.4 < elapsed < 3
+
+
+async def test_credentials_are_checked_before_any_upstream_call() -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=dead)
+    async for client in _gateway(settings):
+        response = await client.get("/api/v1/activities", headers={"X-API-Key": "bad"})
+        assert_problem(response, 401)

@@ -1,0 +1,92 @@
+"""Start the real suite (`hub up`) on free loopback ports for gateway-path tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port_block(size: int = 4) -> int:
+    """A base port with `size` consecutive free ports (the gateway and its services)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + size > 65535:
+            continue
+        if all(_is_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class Suite:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_suite(data_dir: Path, env_overrides: dict[str, str], *, timeout_s: float = 90) -> Suite:
+    port = free_port_block()
+    log_path = data_dir / "suite.log"
+    env = dict(os.environ)
+    env.update(
+        {
+            "HUB_PORT": str(port),
+            "HUB_DATA_DIR": str(data_dir),
+            "HUB_DEMO": "0",
+            "HUB_LOG_LEVEL": "INFO",
+            "HUB_LOG_JSON": "true",
+        }
+    )
+    env.update(env_overrides)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "up"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown stops every child
+        )
+    suite = Suite(process, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub up exited early:\n{suite.log()}")
+        try:
+            if httpx.get(suite.base_url + "/readyz", timeout=1).status_code == 200:
+                return suite
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    suite.stop()
+    raise RuntimeError(f"suite not ready in {timeout_s}s:\n{suite.log()}")
