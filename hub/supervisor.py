@@ -72,9 +72,12 @@ async def _pump(child: Child, width: int) -> None:
         sys.stdout.flush()
 
 
-async def _wait_ready(url: str, deadline: float) -> bool:
+async def _wait_ready(url: str, deadline: float, children: list[Child]) -> bool:
     async with httpx.AsyncClient(timeout=2.0) as client:
         while time.monotonic() < deadline:
+            if any(c.process.returncode is not None for c in children):
+                return False  # a child died while starting: no point waiting
+
             try:
                 if (await client.get(url)).status_code == 200:
                     return True
@@ -121,7 +124,8 @@ async def _run(port: int) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     base = f"http://127.0.0.1:{port}"
-    if await _wait_ready(base + "/readyz", time.monotonic() + READY_WAIT_S):
+    exit_code_on_failure = 0
+    if await _wait_ready(base + "/readyz", time.monotonic() + READY_WAIT_S, children):
         where = (
             f"(kept in {hub.data_dir / 'dev-api-key'})" if generated else "(HUB_BOOTSTRAP_API_KEY)"
         )
@@ -142,13 +146,14 @@ async def _run(port: int) -> int:
             flush=True,
         )
     else:
-        print("hub: the suite did not become ready in time; stopping", flush=True)
+        print("hub: the suite did not become ready; stopping", flush=True)
         stop.set()
+        exit_code_on_failure = 1
 
     waiters = [asyncio.create_task(c.process.wait()) for c in children]
     stop_task = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stop_task, *waiters], return_when=asyncio.FIRST_COMPLETED)
-    exit_code = 0
+    exit_code = exit_code_on_failure
     if stop_task not in done:
         dead = next(c for c, w in zip(children, waiters, strict=True) if w in done)
         print(f"hub: {dead.name} exited with {dead.process.returncode}; stopping", flush=True)
