@@ -22,3 +22,8 @@ class ActivitySettings(ServiceSettings):
         "before answering 409.",
     )
     batch_max_items: int = Field(default=500, ge=1, le=500)
+    batch_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Body limit of a batch (500 activities with long notes) and of imports.",
+    )

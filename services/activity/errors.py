@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from shared.problems import PROBLEM_BASE, ProblemError
+from pydantic import ValidationError
+
+from shared.problems import PROBLEM_BASE, ProblemError, field_error
 
 
 def activity_not_found(activity_id: uuid.UUID) -> ProblemError:
@@ -37,4 +39,51 @@ def idempotency_in_flight() -> ProblemError:
         "A request with this Idempotency-Key is still being processed; retry shortly.",
         type_=PROBLEM_BASE + "idempotency-in-flight",
         headers={"Retry-After": "1"},
+    )
+
+
+def validation_problem(exc: ValidationError, prefix: str = "body") -> ProblemError:
+    """A 422 naming every failing field of a model validated outside FastAPI's own parsing."""
+    field_errors = []
+    for err in exc.errors():
+        kind = str(err.get("type", "value_error"))
+        message = str(err.get("msg", "invalid value"))
+        if kind == "extra_forbidden":
+            message = "unknown field (not part of this resource)"
+        loc = ".".join(str(part) for part in (prefix, *err.get("loc", ())) if part != "")
+        field_errors.append(field_error(loc, message, kind))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in field_errors[:5])
+    return ProblemError(
+        422,
+        detail,
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "validation",
+        errors=field_errors,
+    )
+
+
+def not_found(what: str, key: object) -> ProblemError:
+    return ProblemError(404, f"No {what} {key}.", type_=PROBLEM_BASE + "not-found")
+
+
+def already_exists(what: str, key: object) -> ProblemError:
+    return ProblemError(409, f"{what} {key} already exists.", type_=PROBLEM_BASE + "conflict")
+
+
+def if_match_required() -> ProblemError:
+    return ProblemError(
+        428,
+        "Send `If-Match` with the ETag you last read, so a change never overwrites one you "
+        "have not seen.",
+        type_=PROBLEM_BASE + "precondition-required",
+    )
+
+
+def stale_etag(current: str) -> ProblemError:
+    return ProblemError(
+        412,
+        f"The activity changed since you read it (current ETag {current}); read it again and "
+        "reapply your change.",
+        type_=PROBLEM_BASE + "precondition-failed",
+        headers={"ETag": current},
     )

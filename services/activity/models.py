@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime, service_registry, utcnow
@@ -22,6 +35,10 @@ class Activity(ActivityTable, table=True):
         Index("ix_activity_activity_starts_at_id", "starts_at", "id"),
         Index("ix_activity_activity_area_code_starts_at", "area_code", "starts_at"),
         Index("ix_activity_activity_directorate_starts_at", "directorate", "starts_at"),
+        Index("ix_activity_activity_district_code_starts_at", "district_code", "starts_at"),
+        Index("ix_activity_activity_status_starts_at", "status", "starts_at"),
+        Index("ix_activity_activity_status_week_start", "status", "week_start", "area_code"),
+        Index("ix_activity_activity_local_month", "local_month"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -35,7 +52,23 @@ class Activity(ActivityTable, table=True):
     classification: str = Field(sa_column=Column(String(20), nullable=False))
     purpose: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    area_code: str = Field(sa_column=Column(String(40), nullable=False))
+    area_code: str = Field(
+        sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=False)
+    )
+    district_code: str = Field(
+        sa_column=Column(String(40), nullable=False),
+        description="Derived from the areas registry when the activity is written.",
+    )
+    local_date: date = Field(
+        sa_column=Column(Date, nullable=False),
+        description="Europe/London local date of `starts_at`: periods are reckoned on it.",
+    )
+    local_month: int = Field(
+        sa_column=Column(Integer, nullable=False), description="Local year*100 + month."
+    )
+    week_start: date = Field(
+        sa_column=Column(Date, nullable=False), description="Monday of the local week."
+    )
     venue: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     latitude: float | None = None
     longitude: float | None = None
@@ -47,11 +80,24 @@ class Activity(ActivityTable, table=True):
         sa_column=Column(JSON, nullable=False),
         description="Nested parts (audience groups, school, outcome, debrief) as sent.",
     )
-    plan_id: uuid.UUID | None = None
+    plan_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(Uuid, ForeignKey("activity_plan.id"), nullable=True, index=True),
+    )
+    search_text: str = Field(
+        default="",
+        sa_column=Column(Text, nullable=False),
+        description="Title, notes, feedback and debrief: what full-text search indexes.",
+    )
     intel_submitted: int = 0
     logged_by: str = Field(sa_column=Column(String(100), nullable=False))
     source: str = Field(sa_column=Column(String(20), nullable=False))
     review_state: str = Field(sa_column=Column(String(20), nullable=False))
+    review_comment: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True))
+    reviewed_by: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    reviewed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     version: int = 1
     request_hash: str = Field(
         sa_column=Column(String(64), nullable=False),
@@ -67,6 +113,187 @@ class Activity(ActivityTable, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     delete_reason: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    deleted_by: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+
+
+class ActivityTopic(ActivityTable, table=True):
+    """One row per topic of an activity: topic filters and topic counts in plain SQL."""
+
+    __tablename__ = "activity_topic"
+    __table_args__ = (Index("ix_activity_topic_topic_activity_id", "topic", "activity_id"),)
+
+    activity_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("activity_activity.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    topic: str = Field(sa_column=Column(String(40), primary_key=True))
+
+
+class ActivityAction(ActivityTable, table=True):
+    """A "you said, we did" action: issue -> action -> owner -> due -> done."""
+
+    __tablename__ = "activity_action"
+    __table_args__ = (Index("ix_activity_action_done_on_due_on", "done_on", "due_on"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    activity_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid,
+            ForeignKey("activity_activity.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    position: int = 0
+    issue: str = Field(sa_column=Column(String(500), nullable=False))
+    action: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True))
+    owner: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    done_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    outcome: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True))
+
+
+class ActivityHistory(ActivityTable, table=True):
+    """One amendment of an activity: who, when, which fields, old -> new."""
+
+    __tablename__ = "activity_history"
+    __table_args__ = (Index("ix_activity_history_activity_id_version", "activity_id", "version"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    activity_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("activity_activity.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    version: int = Field(description="The version this change produced.")
+    change: str = Field(sa_column=Column(String(20), nullable=False))
+    changed_by: str = Field(sa_column=Column(String(100), nullable=False))
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comment: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True))
+
+
+class Area(ActivityTable, table=True):
+    """Force -> district -> neighbourhood (beat), with its data.police.uk identity."""
+
+    __tablename__ = "activity_area"
+    __table_args__ = (
+        UniqueConstraint("police_uk_force", "police_uk_id"),
+        Index("ix_activity_area_parent_code", "parent_code"),
+    )
+
+    code: str = Field(sa_column=Column(String(40), primary_key=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    parent_code: str | None = Field(
+        default=None, sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=True)
+    )
+    district_code: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    force_code: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    police_uk_force: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    police_uk_id: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    centre_latitude: float | None = None
+    centre_longitude: float | None = None
+    population: int | None = None
+    contact_details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    people: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    priorities: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class CommunityGroup(ActivityTable, table=True):
+    __tablename__ = "activity_community_group"
+    __table_args__ = (Index("ix_activity_community_group_area_code", "area_code"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    group_type: str = Field(sa_column=Column(String(40), nullable=False))
+    area_code: str | None = Field(
+        default=None, sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=True)
+    )
+    active: bool = Field(sa_column=Column(Boolean, nullable=False))
+    active_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    active_to: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    members: int | None = None
+    contact: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Plan(ActivityTable, table=True):
+    """Strategy -> local engagement plan -> planned activities (`Activity.plan_id`)."""
+
+    __tablename__ = "activity_plan"
+    __table_args__ = (Index("ix_activity_plan_parent_id", "parent_id"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    kind: str = Field(sa_column=Column(String(30), nullable=False))
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    parent_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("activity_plan.id"), nullable=True)
+    )
+    area_code: str | None = Field(
+        default=None, sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=True)
+    )
+    owner: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    starts_on: date = Field(sa_column=Column(Date, nullable=False))
+    ends_on: date = Field(sa_column=Column(Date, nullable=False))
+    objectives: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class VolunteerHours(ActivityTable, table=True):
+    """Citizens-in-policing hours given in one month (per role, optionally per area)."""
+
+    __tablename__ = "activity_volunteer_hours"
+    __table_args__ = (Index("ix_activity_volunteer_hours_local_month", "local_month"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    role: str = Field(sa_column=Column(String(40), nullable=False))
+    local_month: int = Field(
+        sa_column=Column(Integer, nullable=False), description="Year*100 + month."
+    )
+    area_code: str | None = Field(
+        default=None, sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=True)
+    )
+    district_code: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    volunteers: int = 0
+    hours: float = Field(sa_column=Column(Float, nullable=False))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class IdempotencyRecord(ActivityTable, table=True):

@@ -2,32 +2,54 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from services.activity.models import Activity, IdempotencyRecord
+from services.activity.models import (
+    Activity,
+    ActivityAction,
+    ActivityHistory,
+    ActivityTopic,
+    Area,
+    IdempotencyRecord,
+    Plan,
+)
 from shared.db import insert_ignoring_conflicts
 
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+TOPIC = ActivityTopic.__table__  # type: ignore[attr-defined]
+ACTION = ActivityAction.__table__  # type: ignore[attr-defined]
+HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
+AREA = Area.__table__  # type: ignore[attr-defined]
+PLAN = Plan.__table__  # type: ignore[attr-defined]
+
+# Rows per multi-row INSERT: keeps bound parameters under both backends' limits (32,766).
+INSERT_CHUNK = 500
 
 
 class LockTimeout(Exception):
     """Another transaction holds the row we need (PostgreSQL lock_timeout)."""
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
 async def set_lock_timeout(session: AsyncSession, milliseconds: int) -> None:
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         await session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
+
+
+# --- idempotency keys ----------------------------------------------------------------------
 
 
 async def claim_idempotency_key(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -36,7 +58,7 @@ async def claim_idempotency_key(session: AsyncSession, values: dict[str, Any]) -
     On PostgreSQL a concurrent holder of the same key makes this wait (bounded by the
     lock timeout) until it commits or rolls back.
     """
-    stmt = insert_ignoring_conflicts(IDEMPOTENCY, _dialect(session), ["principal_id", "key"])
+    stmt = insert_ignoring_conflicts(IDEMPOTENCY, dialect_of(session), ["principal_id", "key"])
     try:
         result = await session.execute(stmt.values(**values))
     except DBAPIError as exc:
@@ -79,11 +101,107 @@ async def purge_expired_idempotency_keys(session: AsyncSession, now: datetime) -
     return int(result.rowcount or 0)
 
 
+# --- registries the log depends on ---------------------------------------------------------
+
+
+async def area_districts(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """code -> (kind, district) for the known codes among `codes`."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(AREA.c.code, AREA.c.kind, AREA.c.district_code).where(AREA.c.code.in_(wanted))
+    )
+    return {code: (kind, district) for code, kind, district in rows}
+
+
+async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    rows = await session.execute(select(PLAN.c.id).where(PLAN.c.id.in_(wanted)))
+    return {row[0] for row in rows}
+
+
+# --- activities: writes --------------------------------------------------------------------
+
+
 async def insert_activity(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the id exists; False when it did (a resend or a clash)."""
-    stmt = insert_ignoring_conflicts(ACTIVITY, _dialect(session), ["id"])
+    stmt = insert_ignoring_conflicts(ACTIVITY, dialect_of(session), ["id"])
     result = await session.execute(stmt.values(**values))
     return bool(result.rowcount)
+
+
+async def insert_activities(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[uuid.UUID]:
+    """Multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the ids actually inserted."""
+    inserted: set[uuid.UUID] = set()
+    dialect = dialect_of(session)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        stmt = insert_ignoring_conflicts(ACTIVITY, dialect, ["id"]).values(list(chunk))
+        result = await session.execute(stmt.returning(ACTIVITY.c.id))
+        inserted.update(row[0] for row in result)
+    return inserted
+
+
+async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Multi-row INSERT in chunks (one statement per chunk, not one per row)."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = list(rows[start : start + INSERT_CHUNK])
+        if chunk:
+            await session.execute(table.insert().values(chunk))
+
+
+async def request_hashes(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, int]]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(ACTIVITY.c.id, ACTIVITY.c.request_hash, ACTIVITY.c.version).where(
+            ACTIVITY.c.id.in_(wanted)
+        )
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+async def replace_topics(session: AsyncSession, activity_id: uuid.UUID, topics: list[str]) -> None:
+    await session.execute(delete(TOPIC).where(TOPIC.c.activity_id == activity_id))
+    await insert_rows(session, TOPIC, [{"activity_id": activity_id, "topic": t} for t in topics])
+
+
+async def replace_actions(
+    session: AsyncSession, activity_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    await session.execute(delete(ACTION).where(ACTION.c.activity_id == activity_id))
+    await insert_rows(session, ACTION, rows)
+
+
+async def update_activity(
+    session: AsyncSession, activity_id: uuid.UUID, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Compare-and-set on the version: False when another writer got there first."""
+    result = await session.execute(
+        update(ACTIVITY)
+        .where(
+            ACTIVITY.c.id == activity_id,
+            ACTIVITY.c.version == expected_version,
+            ACTIVITY.c.deleted_at.is_(None),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(HISTORY.insert().values(**values))
+
+
+# --- activities: reads ---------------------------------------------------------------------
 
 
 async def get_activity(
@@ -95,6 +213,43 @@ async def get_activity(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def actions_of(
+    session: AsyncSession, activity_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ActivityAction]]:
+    out: dict[uuid.UUID, list[ActivityAction]] = {i: [] for i in activity_ids}
+    if not activity_ids:
+        return out
+    rows = await session.execute(
+        select(ActivityAction)
+        .where(ActivityAction.activity_id.in_(list(activity_ids)))  # type: ignore[attr-defined]
+        .order_by(ActivityAction.activity_id, ActivityAction.position)  # type: ignore[arg-type]
+    )
+    for action in rows.scalars():
+        out.setdefault(action.activity_id, []).append(action)
+    return out
+
+
+async def history_of(session: AsyncSession, activity_id: uuid.UUID) -> list[ActivityHistory]:
+    rows = await session.execute(
+        select(ActivityHistory)
+        .where(ActivityHistory.activity_id == activity_id)  # type: ignore[arg-type]
+        .order_by(ActivityHistory.version)  # type: ignore[arg-type]
+    )
+    return list(rows.scalars())
+
+
+def keyset_after(after: tuple[datetime, uuid.UUID] | None) -> list[Any]:
+    if after is None:
+        return []
+    starts_at, last_id = after
+    return [
+        or_(
+            Activity.starts_at < starts_at,  # type: ignore[arg-type]
+            and_(Activity.starts_at == starts_at, Activity.id < last_id),  # type: ignore[arg-type]
+        )
+    ]
+
+
 async def list_activities(
     session: AsyncSession,
     *,
@@ -103,14 +258,113 @@ async def list_activities(
     limit: int,
 ) -> list[Activity]:
     """Newest first; keyset on (starts_at, id) so pages stay stable under inserts."""
-    stmt = select(Activity).where(Activity.deleted_at.is_(None), *conditions)  # type: ignore[union-attr]
-    if after is not None:
-        starts_at, last_id = after
-        stmt = stmt.where(
-            or_(
-                Activity.starts_at < starts_at,  # type: ignore[arg-type]
-                and_(Activity.starts_at == starts_at, Activity.id < last_id),  # type: ignore[arg-type]
-            )
-        )
-    stmt = stmt.order_by(Activity.starts_at.desc(), Activity.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = (
+        select(Activity)
+        .where(Activity.deleted_at.is_(None), *conditions, *keyset_after(after))  # type: ignore[union-attr]
+        .order_by(Activity.starts_at.desc(), Activity.id.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    )
     return list((await session.execute(stmt)).scalars())
+
+
+def topic_condition(topic: str) -> Any:
+    return Activity.id.in_(  # type: ignore[union-attr]
+        select(TOPIC.c.activity_id).where(TOPIC.c.topic == topic)
+    )
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(q: str) -> list[str]:
+    return _WORD.findall(q)[:20]
+
+
+def search_condition(dialect: str, words: list[str]) -> Any:
+    """Every word must match (stemmed): PostgreSQL full-text search or SQLite FTS5."""
+    if dialect == "postgresql":
+        return text(
+            "activity_activity.id IN (SELECT activity_id FROM fts_activity "
+            "WHERE document @@ plainto_tsquery('english', :fts_query))"
+        ).bindparams(fts_query=" ".join(words))
+    quoted = " ".join('"' + w.replace('"', "") + '"' for w in words)
+    return text(
+        "activity_activity.rowid IN (SELECT rowid FROM fts_activity "
+        "WHERE fts_activity MATCH :fts_query)"
+    ).bindparams(fts_query=quoted)
+
+
+# --- finding and counting ------------------------------------------------------------------
+
+
+async def overlaps(
+    session: AsyncSession, filters: list[Callable[[Any], Any]], limit: int
+) -> list[tuple[Any, Any, str]]:
+    """Planned activities of different directorates, same local week, same area or venue."""
+    first = aliased(Activity, name="a")
+    second = aliased(Activity, name="b")
+    same_venue = and_(
+        first.venue.is_not(None),  # type: ignore[union-attr]
+        func.lower(first.venue) == func.lower(second.venue),
+    )
+    stmt = (
+        select(first, second)
+        .join(
+            second,
+            and_(
+                second.status == "planned",  # type: ignore[arg-type]
+                second.deleted_at.is_(None),  # type: ignore[union-attr]
+                second.week_start == first.week_start,  # type: ignore[arg-type]
+                second.directorate > first.directorate,  # type: ignore[arg-type]
+                or_(second.area_code == first.area_code, same_venue),  # type: ignore[arg-type]
+            ),
+        )
+        .where(
+            first.status == "planned",  # type: ignore[arg-type]
+            first.deleted_at.is_(None),  # type: ignore[union-attr]
+            *[condition(first) for condition in filters],
+        )
+        .order_by(first.week_start, first.area_code, first.starts_at, first.id, second.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    out = []
+    for a, b in (await session.execute(stmt)).all():
+        out.append((a, b, "same_area" if a.area_code == b.area_code else "same_venue"))
+    return out
+
+
+async def overdue_actions(
+    session: AsyncSession,
+    *,
+    today: date,
+    overdue_only: bool,
+    open_only: bool,
+    area: str | None,
+    district: str | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[ActivityAction, Activity]]:
+    due_key = func.coalesce(ActivityAction.due_on, date(9999, 12, 31))  # type: ignore[arg-type]
+    stmt = (
+        select(ActivityAction, Activity)
+        .join(Activity, Activity.id == ActivityAction.activity_id)  # type: ignore[arg-type]
+        .where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
+    )
+    if overdue_only:
+        stmt = stmt.where(
+            ActivityAction.done_on.is_(None),  # type: ignore[union-attr]
+            ActivityAction.due_on < today,  # type: ignore[operator]
+        )
+    elif open_only:
+        stmt = stmt.where(ActivityAction.done_on.is_(None))  # type: ignore[union-attr]
+    if area is not None:
+        stmt = stmt.where(Activity.area_code == area)  # type: ignore[arg-type]
+    if district is not None:
+        stmt = stmt.where(Activity.district_code == district)  # type: ignore[arg-type]
+    if after is not None:
+        due, last_id = after
+        stmt = stmt.where(
+            or_(due_key > due, and_(due_key == due, ActivityAction.id > last_id))  # type: ignore[arg-type]
+        )
+    stmt = stmt.order_by(due_key, ActivityAction.id).limit(limit)  # type: ignore[arg-type]
+    return [(a, b) for a, b in (await session.execute(stmt)).all()]

@@ -6,7 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from shared.contracts.taxonomy import (
     ActivityStatus,
@@ -16,6 +24,7 @@ from shared.contracts.taxonomy import (
     Directorate,
     KeyStage,
     Purpose,
+    ReviewDecision,
     ReviewState,
     Sentiment,
     Source,
@@ -24,6 +33,7 @@ from shared.contracts.taxonomy import (
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+MidText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
 AreaCode = Annotated[
     str,
     StringConstraints(
@@ -40,15 +50,18 @@ class StrictModel(BaseModel):
 
 
 class Location(StrictModel):
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(
+        default=None, ge=-180, le=180, allow_inf_nan=False, validate_default=True
+    )
     venue: ShortText | None = None
 
-    @model_validator(mode="after")
-    def _both_coordinates(self) -> Location:
-        if (self.latitude is None) != (self.longitude is None):
+    @field_validator("longitude")
+    @classmethod
+    def _both_coordinates(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if "latitude" in info.data and (info.data["latitude"] is None) != (value is None):
             raise ValueError("give both latitude and longitude, or neither")
-        return self
+        return value
 
 
 class Audience(StrictModel):
@@ -56,12 +69,13 @@ class Audience(StrictModel):
     attendees: Count | None = None
     young_people: Count | None = None
 
-    @model_validator(mode="after")
-    def _young_within_attendees(self) -> Audience:
-        both = self.attendees is not None and self.young_people is not None
-        if both and self.young_people > self.attendees:  # type: ignore[operator]
+    @field_validator("young_people")
+    @classmethod
+    def _young_within_attendees(cls, value: int | None, info: ValidationInfo) -> int | None:
+        attendees = info.data.get("attendees")
+        if value is not None and attendees is not None and value > attendees:
             raise ValueError("young_people cannot exceed attendees")
-        return self
+        return value
 
 
 class School(StrictModel):
@@ -85,6 +99,36 @@ class Debrief(StrictModel):
     lessons: LongText | None = None
 
 
+class ActionIn(StrictModel):
+    """A "you said, we did" action: the issue the public raised, what is done, by whom, when."""
+
+    id: uuid.UUID | None = Field(default=None, description="Kept across amendments if given.")
+    issue: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    action: MidText | None = None
+    owner: ShortText | None = None
+    due_on: date | None = None
+    done_on: date | None = None
+    outcome: MidText | None = None
+
+
+class ActionRead(BaseModel):
+    id: uuid.UUID
+    issue: str
+    action: str | None
+    owner: str | None
+    due_on: date | None
+    done_on: date | None
+    outcome: str | None
+
+
+class ActionListItem(ActionRead):
+    activity_id: uuid.UUID
+    activity_title: str
+    area: str
+    district: str
+    overdue: bool
+
+
 class ActivityBase(StrictModel):
     title: ShortText
     status: ActivityStatus
@@ -98,22 +142,40 @@ class ActivityBase(StrictModel):
     classification: Classification
     purpose: Purpose | None = None
     topics: list[Topic] = Field(default_factory=list, max_length=20)
-    area: AreaCode = Field(description="Neighbourhood (beat) code; the district is derived.")
+    area: AreaCode = Field(
+        description="Area code from the areas registry (a neighbourhood or a district); "
+        "the district is derived."
+    )
     location: Location | None = None
     audience: Audience | None = None
     school: School | None = None
     outcome: Outcome | None = None
+    actions: list[ActionIn] = Field(default_factory=list, max_length=100)
     debrief: Debrief | None = None
-    plan_id: uuid.UUID | None = None
+    plan_id: uuid.UUID | None = Field(default=None, description="Plan this activity delivers.")
     intel_submitted: Count = 0
     notes: LongText | None = None
     source: Source = Source.api
 
-    @model_validator(mode="after")
-    def _times_in_order(self) -> ActivityBase:
-        if self.ends_at is not None and self.ends_at < self.starts_at:
+    @field_validator("ends_at")
+    @classmethod
+    def _times_in_order(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts_at = info.data.get("starts_at")
+        if value is not None and starts_at is not None and value < starts_at:
             raise ValueError("ends_at must not be before starts_at")
-        return self
+        return value
+
+    @field_validator("actions")
+    @classmethod
+    def _unique_action_ids(cls, value: list[ActionIn]) -> list[ActionIn]:
+        ids = [a.id for a in value if a.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError("action ids must be unique")
+        return value
+
+
+class ActivityUpdate(ActivityBase):
+    """The whole editable activity, as a merge patch must leave it."""
 
 
 class ActivityCreate(ActivityBase):
@@ -156,12 +218,27 @@ class ActivityCreate(ActivityBase):
                         "community_feedback": "Residents want more visible patrols in the evening.",
                         "sentiment": "mixed",
                     },
+                    "actions": [
+                        {
+                            "issue": "Drug dealing near the park",
+                            "action": "Evening patrols in the park for four weeks",
+                            "owner": "Easton neighbourhood team",
+                            "due_on": "2022-10-14",
+                        }
+                    ],
                     "intel_submitted": 1,
                     "source": "mobile",
                 }
             ]
         },
     )
+
+
+class Review(BaseModel):
+    state: ReviewState
+    comment: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 class ActivityRead(BaseModel):
@@ -177,39 +254,85 @@ class ActivityRead(BaseModel):
     purpose: Purpose | None
     topics: list[Topic]
     area: str
+    district: str
     location: Location | None
     audience: Audience | None
     school: School | None
     outcome: Outcome | None
+    actions: list[ActionRead]
     debrief: Debrief | None
     plan_id: uuid.UUID | None
     intel_submitted: int
     notes: str | None
     source: Source
     review_state: ReviewState
+    review: Review
     logged_by: str
     version: int
     created_at: datetime
     updated_at: datetime
 
 
-class ActivityFilters(BaseModel):
-    """Filters of `GET /activities` (all optional, combined with AND)."""
-
-    area: str | None = None
-    directorate: Directorate | None = None
-    activity_type: ActivityType | None = None
-    classification: Classification | None = None
-    status: ActivityStatus | None = None
-    from_: date | None = None
-    to: date | None = None
+class HistoryEntry(BaseModel):
+    version: int = Field(description="The version the change produced.")
+    change: str = Field(description="`created`, `amended`, `reviewed` or `deleted`.")
+    changed_by: str
+    changed_at: datetime
+    fields: list[str] = Field(description="Which fields changed.")
+    changes: dict[str, Any] = Field(description="Field -> {old, new}.")
+    comment: str | None = None
 
 
-def details_of(payload: ActivityBase) -> dict[str, Any]:
-    """The nested parts kept together in the `details` column."""
-    out: dict[str, Any] = {}
-    for part in ("audience", "school", "outcome", "debrief"):
-        value = getattr(payload, part)
-        if value is not None:
-            out[part] = value.model_dump(mode="json", exclude_none=True)
-    return out
+class ReviewIn(StrictModel):
+    decision: ReviewDecision
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "flag", "comment": "Attendee count missing; please add it."}]
+        },
+    )
+
+
+class BatchIn(StrictModel):
+    items: list[Any] = Field(
+        description="Up to 500 activities, each with a client-generated `id` (so a resend is "
+        "recognised); each is validated, stored and reported on its own."
+    )
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    id: uuid.UUID | None
+    outcome: str = Field(description="`created`, `replayed`, `conflict` or `invalid`.")
+    status: int = Field(description="The status a single POST would have answered.")
+    etag: str | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchResult(BaseModel):
+    created: int
+    replayed: int
+    conflict: int
+    invalid: int
+    items: list[BatchItemResult]
+
+
+class OverlapActivity(BaseModel):
+    id: uuid.UUID
+    title: str
+    directorate: Directorate
+    activity_type: ActivityType
+    starts_at: datetime
+    area: str
+    venue: str | None
+
+
+class Overlap(BaseModel):
+    week_start: date = Field(description="Monday of the local week.")
+    reason: str = Field(description="`same_area` or `same_venue`.")
+    area: str | None
+    venue: str | None
+    first: OverlapActivity
+    second: OverlapActivity

@@ -6,31 +6,55 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors, repository
-from services.activity.models import Activity
+from services.activity.bodies import merge_patch
+from services.activity.models import Activity, ActivityAction, ActivityHistory
 from services.activity.schemas import (
+    ActionIn,
+    ActionRead,
+    ActivityBase,
     ActivityCreate,
     ActivityRead,
+    ActivityUpdate,
     Audience,
+    BatchItemResult,
+    BatchResult,
     Debrief,
+    HistoryEntry,
     Location,
     Outcome,
+    Review,
+    ReviewIn,
     School,
-    details_of,
 )
 from shared.auth import Principal
-from shared.contracts.taxonomy import ReviewState
+from shared.contracts.taxonomy import AreaKind, ReviewDecision, ReviewState
 from shared.db import utcnow
 from shared.pagination import decode_cursor, encode_cursor
-from shared.problems import invalid
+from shared.problems import ProblemError, invalid, problem_body
 
 LONDON = ZoneInfo("Europe/London")
+
+# Fields a client reads but never writes (a patch naming them is refused with a reason).
+READ_ONLY = frozenset(
+    {
+        "id",
+        "district",
+        "review_state",
+        "review",
+        "logged_by",
+        "version",
+        "created_at",
+        "updated_at",
+    }
+)
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -43,11 +67,130 @@ def etag_of(activity: Activity) -> str:
     return f'"{activity.version}"'
 
 
-def to_read(activity: Activity) -> ActivityRead:
+def local_parts(starts_at: datetime) -> tuple[date, int, date]:
+    """(local date, local month as YYYYMM, Monday of the local week) in Europe/London."""
+    local = starts_at.astimezone(LONDON).date()
+    return local, local.year * 100 + local.month, local - timedelta(days=local.weekday())
+
+
+def today_local() -> date:
+    return datetime.now(LONDON).date()
+
+
+def search_text_of(payload: ActivityBase) -> str:
+    parts = [payload.title, payload.notes]
+    if payload.outcome is not None:
+        parts += [payload.outcome.community_feedback, payload.outcome.closing_report]
+    if payload.debrief is not None:
+        parts += [payload.debrief.what_worked, payload.debrief.lessons]
+    return "\n".join(p for p in parts if p)
+
+
+def details_of(payload: ActivityBase) -> dict[str, Any]:
+    """The nested parts kept together in the `details` column."""
+    out: dict[str, Any] = {}
+    for part in ("audience", "school", "outcome", "debrief"):
+        value = getattr(payload, part)
+        if value is not None:
+            out[part] = value.model_dump(mode="json", exclude_none=True)
+    return out
+
+
+def with_action_ids(actions: list[ActionIn]) -> list[ActionIn]:
+    return [a if a.id is not None else a.model_copy(update={"id": uuid.uuid4()}) for a in actions]
+
+
+def action_rows(activity_id: uuid.UUID, actions: list[ActionIn]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.id or uuid.uuid4(),
+            "activity_id": activity_id,
+            "position": position,
+            "issue": a.issue,
+            "action": a.action,
+            "owner": a.owner,
+            "due_on": a.due_on,
+            "done_on": a.done_on,
+            "outcome": a.outcome,
+        }
+        for position, a in enumerate(actions)
+    ]
+
+
+def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
+    """Columns that follow from the editable content of an activity."""
+    audience = payload.audience
+    location = payload.location
+    local_date, local_month, week_start = local_parts(payload.starts_at)
+    return {
+        "title": payload.title,
+        "status": payload.status.value,
+        "starts_at": payload.starts_at.astimezone(UTC),
+        "ends_at": payload.ends_at.astimezone(UTC) if payload.ends_at else None,
+        "directorate": payload.directorate.value,
+        "activity_type": payload.activity_type.value,
+        "channel": payload.channel.value,
+        "classification": payload.classification.value,
+        "purpose": payload.purpose.value if payload.purpose else None,
+        "topics": sorted({t.value for t in payload.topics}),
+        "area_code": payload.area,
+        "district_code": district,
+        "local_date": local_date,
+        "local_month": local_month,
+        "week_start": week_start,
+        "venue": location.venue if location else None,
+        "latitude": location.latitude if location else None,
+        "longitude": location.longitude if location else None,
+        "attendees": audience.attendees if audience else None,
+        "young_people": audience.young_people if audience else None,
+        "notes": payload.notes,
+        "details": details_of(payload),
+        "plan_id": payload.plan_id,
+        "search_text": search_text_of(payload),
+        "intel_submitted": payload.intel_submitted,
+        "source": payload.source.value,
+    }
+
+
+def activity_values(
+    payload: ActivityCreate,
+    *,
+    activity_id: uuid.UUID,
+    principal: Principal,
+    body_hash: str,
+    district: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or utcnow()
+    return {
+        "id": activity_id,
+        **content_values(payload, district),
+        "logged_by": principal.key_id,
+        "review_state": ReviewState.received.value,
+        "review_comment": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "version": 1,
+        "request_hash": body_hash,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+        "delete_reason": None,
+        "deleted_by": None,
+    }
+
+
+def action_read(action: ActivityAction | dict[str, Any]) -> ActionRead:
+    if isinstance(action, dict):
+        return ActionRead.model_validate(action)
+    return ActionRead.model_validate(action, from_attributes=True)
+
+
+def to_read(activity: Activity, actions: list[Any]) -> ActivityRead:
     details = activity.details or {}
     location = None
     if activity.latitude is not None or activity.venue is not None:
-        location = Location(
+        location = Location.model_construct(
             latitude=activity.latitude, longitude=activity.longitude, venue=activity.venue
         )
     return ActivityRead(
@@ -63,16 +206,24 @@ def to_read(activity: Activity) -> ActivityRead:
         purpose=activity.purpose,  # type: ignore[arg-type]
         topics=activity.topics,  # type: ignore[arg-type]
         area=activity.area_code,
+        district=activity.district_code,
         location=location,
         audience=Audience(**details["audience"]) if "audience" in details else None,
         school=School(**details["school"]) if "school" in details else None,
         outcome=Outcome(**details["outcome"]) if "outcome" in details else None,
+        actions=[action_read(a) for a in actions],
         debrief=Debrief(**details["debrief"]) if "debrief" in details else None,
         plan_id=activity.plan_id,
         intel_submitted=activity.intel_submitted,
         notes=activity.notes,
         source=activity.source,  # type: ignore[arg-type]
         review_state=activity.review_state,  # type: ignore[arg-type]
+        review=Review(
+            state=activity.review_state,  # type: ignore[arg-type]
+            comment=activity.review_comment,
+            reviewed_by=activity.reviewed_by,
+            reviewed_at=activity.reviewed_at,
+        ),
         logged_by=activity.logged_by,
         version=activity.version,
         created_at=activity.created_at,
@@ -80,42 +231,37 @@ def to_read(activity: Activity) -> ActivityRead:
     )
 
 
-def activity_values(
-    payload: ActivityCreate, *, activity_id: uuid.UUID, principal: Principal, body_hash: str
-) -> dict[str, Any]:
-    now = utcnow()
-    audience = payload.audience
-    location = payload.location
-    return {
-        "id": activity_id,
-        "title": payload.title,
-        "status": payload.status.value,
-        "starts_at": payload.starts_at.astimezone(UTC),
-        "ends_at": payload.ends_at.astimezone(UTC) if payload.ends_at else None,
-        "directorate": payload.directorate.value,
-        "activity_type": payload.activity_type.value,
-        "channel": payload.channel.value,
-        "classification": payload.classification.value,
-        "purpose": payload.purpose.value if payload.purpose else None,
-        "topics": sorted({t.value for t in payload.topics}),
-        "area_code": payload.area,
-        "venue": location.venue if location else None,
-        "latitude": location.latitude if location else None,
-        "longitude": location.longitude if location else None,
-        "attendees": audience.attendees if audience else None,
-        "young_people": audience.young_people if audience else None,
-        "notes": payload.notes,
-        "details": details_of(payload),
-        "plan_id": payload.plan_id,
-        "intel_submitted": payload.intel_submitted,
-        "logged_by": principal.key_id,
-        "source": payload.source.value,
-        "review_state": ReviewState.received.value,
-        "version": 1,
-        "request_hash": body_hash,
-        "created_at": now,
-        "updated_at": now,
-    }
+_EDITABLE = frozenset(ActivityUpdate.model_fields)
+
+
+def editable_of(read: ActivityRead) -> dict[str, Any]:
+    """The activity as the body of a full update: what a merge patch applies to."""
+    return ActivityUpdate.model_validate(
+        read.model_dump(mode="json", include=set(_EDITABLE), exclude_none=True)
+    ).model_dump(mode="json", exclude_none=True)
+
+
+def check_area(kind_district: tuple[str, str] | None, code: str, field: str) -> str:
+    """The district of the area an activity is logged against."""
+    if kind_district is None:
+        raise invalid(field, f"unknown area {code!r} (see GET /api/v1/areas)", "unknown_area")
+    kind, district = kind_district
+    if kind not in (AreaKind.neighbourhood, AreaKind.district) or not district:
+        raise invalid(field, "log against a neighbourhood or a district, not a force", "area_kind")
+    return district
+
+
+async def resolve_refs(session: AsyncSession, payload: ActivityBase, prefix: str = "body") -> str:
+    areas = await repository.area_districts(session, [payload.area])
+    district = check_area(areas.get(payload.area), payload.area, f"{prefix}.area")
+    if payload.plan_id is not None and payload.plan_id not in await repository.existing_plans(
+        session, [payload.plan_id]
+    ):
+        raise invalid(f"{prefix}.plan_id", "no plan with this id", "unknown_plan")
+    return district
+
+
+# --- create --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -128,6 +274,10 @@ class CreateResult:
     replayed: bool = False
 
 
+def body_hash_of(payload: ActivityCreate) -> str:
+    return request_hash(payload.model_dump(mode="json", exclude_unset=True))
+
+
 async def create_activity(
     session: AsyncSession,
     payload: ActivityCreate,
@@ -138,7 +288,7 @@ async def create_activity(
     ttl_hours: int,
     lock_timeout_ms: int,
 ) -> CreateResult:
-    body_hash = request_hash(payload.model_dump(mode="json", exclude_unset=True))
+    body_hash = body_hash_of(payload)
     if idempotency_key is not None:
         await repository.set_lock_timeout(session, lock_timeout_ms)
         now = utcnow()
@@ -196,28 +346,394 @@ async def _insert_or_replay(
     location_prefix: str,
 ) -> CreateResult:
     activity_id = payload.id or uuid.uuid4()
+    district = await resolve_refs(session, payload)
     values = activity_values(
-        payload, activity_id=activity_id, principal=principal, body_hash=body_hash
+        payload,
+        activity_id=activity_id,
+        principal=principal,
+        body_hash=body_hash,
+        district=district,
     )
     inserted = await repository.insert_activity(session, values)
     if inserted:
+        actions = action_rows(activity_id, payload.actions)
+        await repository.insert_rows(
+            session,
+            repository.TOPIC,
+            [{"activity_id": activity_id, "topic": t} for t in values["topics"]],
+        )
+        await repository.insert_rows(session, repository.ACTION, actions)
         activity = Activity(**values)
+        read = to_read(activity, actions)
         replayed = False
     else:
         existing = await repository.get_activity(session, activity_id, include_deleted=True)
         if existing is None or existing.request_hash != body_hash:
             raise errors.client_id_conflict(activity_id)
         activity = existing
+        read = to_read(activity, (await repository.actions_of(session, [activity_id]))[activity_id])
         replayed = True
     headers = {"Location": f"{location_prefix}/{activity.id}", "ETag": etag_of(activity)}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return CreateResult(201, to_read(activity).model_dump_json(), headers, replayed=replayed)
+    return CreateResult(201, read.model_dump_json(), headers, replayed=replayed)
 
 
-def local_day_start(day: date) -> datetime:
-    """Midnight in Europe/London as a UTC instant: periods are reckoned in local time."""
-    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+# --- batch ---------------------------------------------------------------------------------
+
+
+def _problem_dict(problem: ProblemError) -> dict[str, Any]:
+    return problem_body(
+        problem.status,
+        title=problem.title,
+        detail=problem.detail,
+        type_=problem.type,
+        errors=problem.errors,
+    )
+
+
+async def create_batch(
+    session: AsyncSession, items: list[Any], *, principal: Principal
+) -> BatchResult:
+    """Validate every item, then store the valid ones with set-based SQL.
+
+    One multi-row `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id` stores the new ones;
+    ids that were already there are told apart (same body: replayed, else conflict) by one
+    `SELECT`. Topics and actions of the new ones go in one multi-row insert each.
+    """
+    results: list[BatchItemResult | None] = [None] * len(items)
+    parsed: list[tuple[int, ActivityCreate, str]] = []
+    for index, raw in enumerate(items):
+        prefix = f"body.items.{index}"
+        try:
+            if not isinstance(raw, dict):
+                raise invalid(prefix, "must be a JSON object", "dict_type")
+            try:
+                payload = ActivityCreate.model_validate(raw)
+            except ValidationError as exc:
+                raise errors.validation_problem(exc, prefix) from exc
+            if payload.id is None:
+                raise invalid(
+                    f"{prefix}.id",
+                    "required in a batch: a client-generated id makes a resend safe",
+                    "missing",
+                )
+        except ProblemError as problem:
+            item_id = raw.get("id") if isinstance(raw, dict) else None
+            results[index] = BatchItemResult(
+                index=index,
+                id=_maybe_uuid(item_id),
+                outcome="invalid",
+                status=422,
+                problem=_problem_dict(problem),
+            )
+            continue
+        parsed.append((index, payload, body_hash_of(payload)))
+
+    areas = await repository.area_districts(session, [p.area for _, p, _ in parsed])
+    plans = await repository.existing_plans(
+        session, [p.plan_id for _, p, _ in parsed if p.plan_id is not None]
+    )
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    pending: dict[uuid.UUID, tuple[int, ActivityCreate, str]] = {}
+    duplicates: list[tuple[int, ActivityCreate, str]] = []
+    for index, payload, body_hash in parsed:
+        prefix = f"body.items.{index}"
+        try:
+            district = check_area(areas.get(payload.area), payload.area, f"{prefix}.area")
+            if payload.plan_id is not None and payload.plan_id not in plans:
+                raise invalid(f"{prefix}.plan_id", "no plan with this id", "unknown_plan")
+        except ProblemError as problem:
+            results[index] = BatchItemResult(
+                index=index,
+                id=payload.id,
+                outcome="invalid",
+                status=422,
+                problem=_problem_dict(problem),
+            )
+            continue
+        assert payload.id is not None
+        if payload.id in pending:
+            duplicates.append((index, payload, body_hash))
+            continue
+        pending[payload.id] = (index, payload, body_hash)
+        rows.append(
+            activity_values(
+                payload,
+                activity_id=payload.id,
+                principal=principal,
+                body_hash=body_hash,
+                district=district,
+                now=now,
+            )
+        )
+
+    inserted = await repository.insert_activities(session, rows)
+    stored = await repository.request_hashes(session, set(pending) - inserted)
+    topic_rows: list[dict[str, Any]] = []
+    action_rows_all: list[dict[str, Any]] = []
+    for activity_id, (index, payload, body_hash) in pending.items():
+        if activity_id in inserted:
+            results[index] = BatchItemResult(
+                index=index, id=activity_id, outcome="created", status=201, etag='"1"'
+            )
+            topic_rows += [
+                {"activity_id": activity_id, "topic": t}
+                for t in sorted({t.value for t in payload.topics})
+            ]
+            action_rows_all += action_rows(activity_id, payload.actions)
+            continue
+        results[index] = _existing_outcome(index, activity_id, body_hash, stored.get(activity_id))
+    for index, payload, body_hash in duplicates:
+        assert payload.id is not None
+        first = pending[payload.id]
+        same = first[2] == body_hash
+        results[index] = BatchItemResult(
+            index=index,
+            id=payload.id,
+            outcome="replayed" if same else "conflict",
+            status=201 if same else 409,
+            problem=None if same else _problem_dict(errors.client_id_conflict(payload.id)),
+        )
+    await repository.insert_rows(session, repository.TOPIC, topic_rows)
+    await repository.insert_rows(session, repository.ACTION, action_rows_all)
+
+    final = [r for r in results if r is not None]
+    counts = {
+        k: sum(1 for r in final if r.outcome == k)
+        for k in ("created", "replayed", "conflict", "invalid")
+    }
+    return BatchResult(**counts, items=final)
+
+
+def _existing_outcome(
+    index: int, activity_id: uuid.UUID, body_hash: str, stored: tuple[str, int] | None
+) -> BatchItemResult:
+    if stored is not None and stored[0] == body_hash:
+        return BatchItemResult(
+            index=index, id=activity_id, outcome="replayed", status=201, etag=f'"{stored[1]}"'
+        )
+    return BatchItemResult(
+        index=index,
+        id=activity_id,
+        outcome="conflict",
+        status=409,
+        problem=_problem_dict(errors.client_id_conflict(activity_id)),
+    )
+
+
+def _maybe_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+# --- amend, delete, review -----------------------------------------------------------------
+
+
+def check_if_match(if_match: str | None, activity: Activity) -> None:
+    current = etag_of(activity)
+    if if_match is None or not if_match.strip():
+        raise errors.if_match_required()
+    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" not in offered and current not in offered:
+        raise errors.stale_etag(current)
+
+
+async def load(session: AsyncSession, activity_id: uuid.UUID) -> tuple[Activity, list[Any]]:
+    activity = await repository.get_activity(session, activity_id)
+    if activity is None:
+        raise errors.activity_not_found(activity_id)
+    actions = (await repository.actions_of(session, [activity_id]))[activity_id]
+    return activity, actions
+
+
+async def amend_activity(
+    session: AsyncSession,
+    activity_id: uuid.UUID,
+    patch: dict[str, Any],
+    *,
+    if_match: str | None,
+    principal: Principal,
+) -> tuple[Activity, list[Any]]:
+    activity, actions = await load(session, activity_id)
+    check_if_match(if_match, activity)
+    for name in patch:
+        if name in READ_ONLY:
+            raise invalid(f"body.{name}", "read-only: set by the service", "read_only")
+    current = editable_of(to_read(activity, actions))
+    try:
+        updated = ActivityUpdate.model_validate(merge_patch(current, patch))
+    except ValidationError as exc:
+        raise errors.validation_problem(exc) from exc
+    updated = updated.model_copy(update={"actions": with_action_ids(updated.actions)})
+    new = updated.model_dump(mode="json", exclude_none=True)
+    changes = {
+        name: {"old": current.get(name), "new": new.get(name)}
+        for name in sorted(set(current) | set(new))
+        if current.get(name) != new.get(name)
+    }
+    if not changes:
+        return activity, actions
+    district = await resolve_refs(session, updated)
+    values = content_values(updated, district)
+    now = utcnow()
+    values.update(version=activity.version + 1, updated_at=now)
+    if activity.review_state != ReviewState.received:
+        # Amended content needs a fresh review.
+        values.update(review_state=ReviewState.received.value)
+        changes["review_state"] = {"old": activity.review_state, "new": ReviewState.received}
+    if not await repository.update_activity(session, activity_id, activity.version, values):
+        raise errors.stale_etag(etag_of(activity))
+    if "topics" in changes:
+        await repository.replace_topics(session, activity_id, values["topics"])
+    new_actions = action_rows(activity_id, updated.actions)
+    if "actions" in changes:
+        await repository.replace_actions(session, activity_id, new_actions)
+    await repository.add_history(
+        session,
+        _history(activity_id, values["version"], "amended", principal, now, changes),
+    )
+    for key, value in values.items():
+        setattr(activity, key, value)
+    return activity, new_actions if "actions" in changes else actions
+
+
+def _history(
+    activity_id: uuid.UUID,
+    version: int,
+    change: str,
+    principal: Principal,
+    now: datetime,
+    changes: dict[str, Any],
+    comment: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "activity_id": activity_id,
+        "version": version,
+        "change": change,
+        "changed_by": principal.key_id,
+        "changed_at": now,
+        "changes": json.loads(json.dumps(changes, default=str)),
+        "comment": comment,
+    }
+
+
+async def delete_activity(
+    session: AsyncSession,
+    activity_id: uuid.UUID,
+    *,
+    reason: str,
+    if_match: str | None,
+    principal: Principal,
+) -> None:
+    activity, _ = await load(session, activity_id)
+    check_if_match(if_match, activity)
+    now = utcnow()
+    version = activity.version + 1
+    values = {
+        "deleted_at": now,
+        "delete_reason": reason,
+        "deleted_by": principal.key_id,
+        "version": version,
+        "updated_at": now,
+    }
+    if not await repository.update_activity(session, activity_id, activity.version, values):
+        raise errors.stale_etag(etag_of(activity))
+    await repository.add_history(
+        session,
+        _history(
+            activity_id,
+            version,
+            "deleted",
+            principal,
+            now,
+            {"deleted": {"old": False, "new": True}},
+            reason,
+        ),
+    )
+
+
+async def review_activity(
+    session: AsyncSession,
+    activity_id: uuid.UUID,
+    review: ReviewIn,
+    *,
+    if_match: str | None,
+    principal: Principal,
+) -> tuple[Activity, list[Any]]:
+    activity, actions = await load(session, activity_id)
+    if if_match is not None:
+        check_if_match(if_match, activity)
+    if review.decision is ReviewDecision.flag and not review.comment:
+        raise invalid("body.comment", "say what needs fixing when flagging", "missing")
+    state = (
+        ReviewState.approved
+        if review.decision is ReviewDecision.approve
+        else ReviewState.has_issues
+    )
+    now = utcnow()
+    values = {
+        "review_state": state.value,
+        "review_comment": review.comment,
+        "reviewed_by": principal.key_id,
+        "reviewed_at": now,
+        "version": activity.version + 1,
+        "updated_at": now,
+    }
+    if not await repository.update_activity(session, activity_id, activity.version, values):
+        raise errors.stale_etag(etag_of(activity))
+    await repository.add_history(
+        session,
+        _history(
+            activity_id,
+            values["version"],
+            "reviewed",
+            principal,
+            now,  # type: ignore[arg-type]
+            {"review_state": {"old": activity.review_state, "new": state.value}},
+            review.comment,
+        ),
+    )
+    for key, value in values.items():
+        setattr(activity, key, value)
+    return activity, actions
+
+
+async def history(session: AsyncSession, activity_id: uuid.UUID) -> list[HistoryEntry]:
+    activity = await repository.get_activity(session, activity_id, include_deleted=True)
+    if activity is None:
+        raise errors.activity_not_found(activity_id)
+    entries = [
+        HistoryEntry(
+            version=1,
+            change="created",
+            changed_by=activity.logged_by,
+            changed_at=activity.created_at,
+            fields=[],
+            changes={},
+        )
+    ]
+    rows: list[ActivityHistory] = await repository.history_of(session, activity_id)
+    entries += [
+        HistoryEntry(
+            version=row.version,
+            change=row.change,
+            changed_by=row.changed_by,
+            changed_at=row.changed_at,
+            fields=sorted(row.changes),
+            changes=row.changes,
+            comment=row.comment,
+        )
+        for row in rows
+    ]
+    return entries
+
+
+# --- cursors -------------------------------------------------------------------------------
 
 
 def page_cursor(activity: Activity) -> str:

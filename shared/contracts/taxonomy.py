@@ -6,7 +6,9 @@ served by `GET /api/v1/taxonomy` so every client and directorate uses the same w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class ActivityStatus(StrEnum):
@@ -151,7 +153,141 @@ STATUS_DEFINITIONS: dict[ActivityStatus, str] = {
 }
 
 
+class AreaKind(StrEnum):
+    force = "force"
+    district = "district"
+    neighbourhood = "neighbourhood"
+
+
+class GroupType(StrEnum):
+    iag = "iag"
+    neighbourhood_watch = "neighbourhood_watch"
+    community_speedwatch = "community_speedwatch"
+    youth_panel = "youth_panel"
+    youth_forum = "youth_forum"
+    scrutiny_group = "scrutiny_group"
+    school = "school"
+    other = "other"
+
+
+class PlanKind(StrEnum):
+    strategy = "strategy"
+    local_engagement_plan = "local_engagement_plan"
+
+
+class VolunteerRole(StrEnum):
+    special_constable = "special_constable"
+    mini_police = "mini_police"
+    cadet = "cadet"
+    police_support_volunteer = "police_support_volunteer"
+
+
+class ReviewDecision(StrEnum):
+    approve = "approve"
+    flag = "flag"
+
+
+CLASSIFICATION_TITLES: dict[Classification, str] = {
+    Classification.engagement: "Engagement (two-way dialogue)",
+    Classification.interaction: "Interaction (incidental contact)",
+    Classification.communication: "Communication (one-way broadcast)",
+}
+
+REVIEW_DEFINITIONS: dict[ReviewState, str] = {
+    ReviewState.received: "Logged and not yet reviewed (or amended since the last review).",
+    ReviewState.approved: "A supervisor checked the record and approved it.",
+    ReviewState.has_issues: "A supervisor flagged the record; the comment says what to fix.",
+}
+
+GROUP_TYPE_DEFINITIONS: dict[GroupType, str] = {
+    GroupType.iag: "Independent Advisory Group: community members who advise and challenge.",
+    GroupType.neighbourhood_watch: "A Neighbourhood Watch scheme.",
+    GroupType.community_speedwatch: "A Community Speedwatch scheme.",
+    GroupType.youth_panel: "A youth panel giving young people a say in local policing.",
+    GroupType.youth_forum: "A youth forum run with partners.",
+    GroupType.scrutiny_group: "A group that scrutinises police powers and practice.",
+    GroupType.school: "A school the force works with.",
+    GroupType.other: "Any other community group.",
+}
+
+PLAN_KIND_DEFINITIONS: dict[PlanKind, str] = {
+    PlanKind.strategy: "The force-wide neighbourhood community engagement strategy.",
+    PlanKind.local_engagement_plan: (
+        "A local engagement plan: the localised delivery plan of the strategy, owned by a "
+        "neighbourhood inspector, realised through planned activities."
+    ),
+}
+
+VOLUNTEER_ROLE_DEFINITIONS: dict[VolunteerRole, str] = {
+    VolunteerRole.special_constable: "Special constables (volunteer police officers).",
+    VolunteerRole.mini_police: "Mini police (primary-school pupils).",
+    VolunteerRole.cadet: "Volunteer police cadets.",
+    VolunteerRole.police_support_volunteer: "Police support volunteers.",
+}
+
+# Activity types that are public events (exported in data.police.uk's `/events` shape).
+PUBLIC_EVENT_TYPES: frozenset[ActivityType] = frozenset(
+    {
+        ActivityType.beat_surgery,
+        ActivityType.pact_meeting,
+        ActivityType.parish_council_meeting,
+        ActivityType.community_event,
+        ActivityType.crime_prevention_talk,
+        ActivityType.social_media_live,
+        ActivityType.webchat_online_forum,
+        ActivityType.joint_pcc_chief_constable_meeting,
+        ActivityType.co_creation_workshop,
+        ActivityType.recruitment_event,
+        ActivityType.neighbourhood_watch_meeting,
+    }
+)
+
+
 def label(code: str) -> str:
     """Human label from a code: `pact_meeting` -> `Pact meeting`."""
     text = code.rstrip("_").replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def _codes(
+    enum: type[StrEnum], definitions: Mapping[Any, str] | None = None
+) -> list[dict[str, str]]:
+    out = []
+    for member in enum:
+        entry = {"code": member.value, "label": label(member.value)}
+        if definitions and member in definitions:
+            entry["definition"] = definitions[member]
+        out.append(entry)
+    return out
+
+
+def taxonomy_document() -> dict[str, Any]:
+    """Every code list with labels and written definitions: `GET /api/v1/taxonomy`."""
+    return {
+        "code_lists": {
+            "status": _codes(ActivityStatus, STATUS_DEFINITIONS),
+            "directorate": _codes(Directorate),
+            "activity_type": _codes(ActivityType),
+            "channel": _codes(Channel),
+            "classification": _codes(Classification, CLASSIFICATION_DEFINITIONS),
+            "purpose": _codes(Purpose, PURPOSE_DEFINITIONS),
+            "topic": _codes(Topic),
+            "source": _codes(Source),
+            "review_state": _codes(ReviewState, REVIEW_DEFINITIONS),
+            "sentiment": _codes(Sentiment),
+            "key_stage": _codes(KeyStage),
+            "area_kind": _codes(AreaKind),
+            "group_type": _codes(GroupType, GROUP_TYPE_DEFINITIONS),
+            "plan_kind": _codes(PlanKind, PLAN_KIND_DEFINITIONS),
+            "volunteer_role": _codes(VolunteerRole, VOLUNTEER_ROLE_DEFINITIONS),
+        },
+        "definitions": {
+            "engagement": CLASSIFICATION_DEFINITIONS[Classification.engagement],
+            "interaction": CLASSIFICATION_DEFINITIONS[Classification.interaction],
+            "communication": CLASSIFICATION_DEFINITIONS[Classification.communication],
+            "inform": PURPOSE_DEFINITIONS[Purpose.inform],
+            "consult": PURPOSE_DEFINITIONS[Purpose.consult],
+            "co_operate": PURPOSE_DEFINITIONS[Purpose.co_operate],
+        },
+        "public_event_types": sorted(t.value for t in PUBLIC_EVENT_TYPES),
+    }

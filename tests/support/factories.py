@@ -3,10 +3,42 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+
 _counter = itertools.count(1)
+
+# A small force: districts and neighbourhoods every activity test can log against.
+FORCE = "TESTFORCE"
+DISTRICTS = ("BRS", "NSM", "BS")
+NEIGHBOURHOODS = {
+    "BRS-01": "BRS",
+    "BRS-02": "BRS",
+    "NSM-01": "NSM",
+    "NSM-02": "NSM",
+    "BS-EAST-03": "BS",
+}
+
+
+def area_payloads() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"code": FORCE, "name": "Test force", "kind": "force"}]
+    out += [
+        {"code": d, "name": f"District {d}", "kind": "district", "parent": FORCE} for d in DISTRICTS
+    ]
+    out += [
+        {"code": code, "name": f"Neighbourhood {code}", "kind": "neighbourhood", "parent": parent}
+        for code, parent in NEIGHBOURHOODS.items()
+    ]
+    return out
+
+
+async def seed_areas(client: httpx.AsyncClient) -> None:
+    for body in area_payloads():
+        response = await client.post("/api/v1/areas", json=body)
+        assert response.status_code == 201, response.text
 
 
 def activity_payload(**overrides: Any) -> dict[str, Any]:
@@ -29,3 +61,8 @@ def activity_payload(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def batch_item(**overrides: Any) -> dict[str, Any]:
+    """An activity with a client id, as a phone sends it in a batch."""
+    return activity_payload(id=str(uuid.uuid4()), **overrides)

@@ -1,0 +1,390 @@
+"""Finding and counting: filters, CSV export, aggregates, overlaps. Heavy work stays in SQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.activity import repository
+from services.activity.models import Activity, VolunteerHours
+from shared.contracts.activity import (
+    VOLUNTEER_DIMENSIONS,
+    AggregateDimension,
+    AggregatePeriod,
+    AggregateResponse,
+    AggregateRow,
+)
+from shared.contracts.taxonomy import (
+    ActivityStatus,
+    ActivityType,
+    Classification,
+    Directorate,
+    ReviewState,
+    Topic,
+)
+from shared.db import Database
+from shared.problems import invalid
+
+ACTIVITY = repository.ACTIVITY
+TOPIC = repository.TOPIC
+HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Filters:
+    """Filters of the log (all optional, combined with AND); dates are local (Europe/London)."""
+
+    area: str | None = None
+    district: str | None = None
+    directorate: Directorate | None = None
+    activity_type: ActivityType | None = None
+    topic: Topic | None = None
+    classification: Classification | None = None
+    status: ActivityStatus | None = None
+    review_state: ReviewState | None = None
+    plan_id: uuid.UUID | None = None
+    from_: date | None = None
+    to: date | None = None
+    q: str | None = None
+
+    def check(self) -> None:
+        if self.from_ is not None and self.to is not None and self.to < self.from_:
+            raise invalid("query.to", "must not be before `from`")
+        if self.q is not None and not repository.search_words(self.q):
+            raise invalid("query.q", "give at least one word to search for")
+
+    def applied(self) -> dict[str, str]:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.name.rstrip("_")] = str(value)
+        return out
+
+    def activity_only(self) -> bool:
+        """Whether a filter is set that volunteer hours cannot follow."""
+        return any(
+            getattr(self, name) is not None
+            for name in (
+                "directorate",
+                "activity_type",
+                "topic",
+                "classification",
+                "review_state",
+                "plan_id",
+                "q",
+            )
+        )
+
+    def conditions(self, dialect: str) -> list[Any]:
+        c = ACTIVITY.c
+        out: list[Any] = []
+        for column, value in (
+            (c.area_code, self.area),
+            (c.district_code, self.district),
+            (c.directorate, self.directorate),
+            (c.activity_type, self.activity_type),
+            (c.classification, self.classification),
+            (c.status, self.status),
+            (c.review_state, self.review_state),
+            (c.plan_id, self.plan_id),
+        ):
+            if value is not None:
+                out.append(column == (value.value if hasattr(value, "value") else value))
+        if self.topic is not None:
+            out.append(repository.topic_condition(self.topic.value))
+        if self.from_ is not None:
+            out.append(c.local_date >= self.from_)
+        if self.to is not None:
+            out.append(c.local_date <= self.to)
+        if self.q is not None:
+            out.append(repository.search_condition(dialect, repository.search_words(self.q)))
+        return out
+
+
+# --- CSV export ----------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "starts_at",
+    "ends_at",
+    "local_date",
+    "directorate",
+    "activity_type",
+    "channel",
+    "classification",
+    "purpose",
+    "topics",
+    "area",
+    "district",
+    "venue",
+    "latitude",
+    "longitude",
+    "attendees",
+    "young_people",
+    "intel_submitted",
+    "plan_id",
+    "review_state",
+    "source",
+    "logged_by",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+)
+EXPORT_BATCH = 1000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet could run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_cells(a: Activity) -> list[Any]:
+    text_cells = [
+        a.title,
+        a.venue,
+        a.notes,
+        a.logged_by,
+        a.area_code,
+        a.district_code,
+    ]
+    title, venue, notes, logged_by, area, district = (safe_cell(v) for v in text_cells)
+    return [
+        a.id,
+        title,
+        a.status,
+        a.starts_at.isoformat(),
+        a.ends_at.isoformat() if a.ends_at else "",
+        a.local_date.isoformat(),
+        a.directorate,
+        a.activity_type,
+        a.channel,
+        a.classification,
+        a.purpose or "",
+        ";".join(a.topics),
+        area,
+        district,
+        venue or "",
+        "" if a.latitude is None else a.latitude,
+        "" if a.longitude is None else a.longitude,
+        "" if a.attendees is None else a.attendees,
+        "" if a.young_people is None else a.young_people,
+        a.intel_submitted,
+        a.plan_id or "",
+        a.review_state,
+        a.source,
+        logged_by,
+        notes or "",
+        a.version,
+        a.created_at.isoformat(),
+        a.updated_at.isoformat(),
+    ]
+
+
+async def export_csv(db: Database, filters: Filters) -> AsyncIterator[bytes]:
+    """Keyset batches, each in its own short read: memory stays flat at any size."""
+    dialect = "sqlite" if db.sqlite else "postgresql"
+    conditions = filters.conditions(dialect)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        async with db.read_sessions() as session:
+            rows = await repository.list_activities(
+                session, conditions=conditions, after=after, limit=EXPORT_BATCH
+            )
+        if not rows:
+            return
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(export_cells(r) for r in rows)
+        yield buffer.getvalue().encode()
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = (rows[-1].starts_at, rows[-1].id)
+
+
+# --- aggregate -----------------------------------------------------------------------------
+
+
+def period_key(local_month: Any, period: AggregatePeriod) -> Any:
+    """Integer key of a period from a `local_month` (YYYYMM) column: same SQL on both backends."""
+    if period is AggregatePeriod.month:
+        return local_month
+    if period is AggregatePeriod.quarter:
+        return (local_month // 100) * 10 + ((local_month % 100) + 2) // 3
+    return local_month // 100
+
+
+def period_label(key: int | None, period: AggregatePeriod) -> str | None:
+    if key is None:
+        return None
+    if period is AggregatePeriod.month:
+        return f"{key // 100:04d}-{key % 100:02d}"
+    if period is AggregatePeriod.quarter:
+        return f"{key // 10:04d}-Q{key % 10}"
+    return f"{key:04d}"
+
+
+def _dimension_columns(period: AggregatePeriod) -> dict[AggregateDimension, Any]:
+    c = ACTIVITY.c
+    return {
+        AggregateDimension.period: period_key(c.local_month, period),
+        AggregateDimension.district: c.district_code,
+        AggregateDimension.area: c.area_code,
+        AggregateDimension.directorate: c.directorate,
+        AggregateDimension.activity_type: c.activity_type,
+        AggregateDimension.classification: c.classification,
+        AggregateDimension.topic: TOPIC.c.topic,
+    }
+
+
+async def aggregate(
+    session: AsyncSession,
+    group_by: list[AggregateDimension],
+    period: AggregatePeriod,
+    filters: Filters,
+) -> AggregateResponse:
+    dialect = repository.dialect_of(session)
+    if filters.status is None:
+        # Counting rule: what happened counts; planned and cancelled only when asked for.
+        filters.status = ActivityStatus.completed
+    columns = _dimension_columns(period)
+    keys = [columns[d].label(d.value) for d in group_by]
+    measures = [
+        func.count().label("activities"),
+        func.coalesce(func.sum(ACTIVITY.c.attendees), 0).label("attendees"),
+        func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("young_people"),
+    ]
+    source: Any = ACTIVITY
+    if AggregateDimension.topic in group_by:
+        source = ACTIVITY.outerjoin(TOPIC, TOPIC.c.activity_id == ACTIVITY.c.id)
+    where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect)]
+    stmt = (
+        select(*keys, *measures)
+        .select_from(source)
+        .where(*where)
+        .group_by(*[columns[d] for d in group_by])
+        .order_by(*[columns[d] for d in group_by])
+    )
+    grouped: dict[tuple[Any, ...], AggregateRow] = {}
+    for row in (await session.execute(stmt)).mappings():
+        key = tuple(row[d.value] for d in group_by)
+        grouped[key] = _row(
+            group_by, key, period, row["activities"], row["attendees"], row["young_people"]
+        )
+    total_row = (
+        (await session.execute(select(*measures).select_from(ACTIVITY).where(*where)))
+        .mappings()
+        .one()
+    )
+    totals = AggregateRow(
+        activities=total_row["activities"],
+        attendees=int(total_row["attendees"]),
+        young_people=int(total_row["young_people"]),
+    )
+    if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
+        await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
+    rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]
+    return AggregateResponse(
+        group_by=group_by, period=period, filters=filters.applied(), rows=rows, totals=totals
+    )
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, v if v is not None else 0) for v in key)
+
+
+def _row(
+    group_by: list[AggregateDimension],
+    key: tuple[Any, ...],
+    period: AggregatePeriod,
+    activities: int,
+    attendees: int,
+    young_people: int,
+) -> AggregateRow:
+    values: dict[str, Any] = {}
+    for dimension, value in zip(group_by, key, strict=True):
+        if dimension is AggregateDimension.period:
+            values["period"] = period_label(value, period)
+        else:
+            values[dimension.value] = value
+    return AggregateRow(
+        **values, activities=activities, attendees=int(attendees), young_people=int(young_people)
+    )
+
+
+async def _add_volunteer_hours(
+    session: AsyncSession,
+    group_by: list[AggregateDimension],
+    period: AggregatePeriod,
+    filters: Filters,
+    grouped: dict[tuple[Any, ...], AggregateRow],
+    totals: AggregateRow,
+) -> None:
+    h = HOURS.c
+    columns = {
+        AggregateDimension.period: period_key(h.local_month, period),
+        AggregateDimension.district: h.district_code,
+        AggregateDimension.area: h.area_code,
+    }
+    where: list[Any] = []
+    if filters.area is not None:
+        where.append(h.area_code == filters.area)
+    if filters.district is not None:
+        where.append(h.district_code == filters.district)
+    if filters.from_ is not None:
+        where.append(h.local_month >= filters.from_.year * 100 + filters.from_.month)
+    if filters.to is not None:
+        where.append(h.local_month <= filters.to.year * 100 + filters.to.month)
+    stmt = (
+        select(*[columns[d].label(d.value) for d in group_by], func.sum(h.hours).label("hours"))
+        .where(*where)
+        .group_by(*[columns[d] for d in group_by])
+    )
+    total = 0.0
+    for row in (await session.execute(stmt)).mappings():
+        key = tuple(row[d.value] for d in group_by)
+        hours = float(row["hours"] or 0)
+        total += hours
+        if key not in grouped:
+            grouped[key] = _row(group_by, key, period, 0, 0, 0)
+        grouped[key].volunteer_hours = round(hours, 2)
+    for item in grouped.values():
+        if item.volunteer_hours is None:
+            item.volunteer_hours = 0.0
+    totals.volunteer_hours = round(total, 2)
+
+
+# --- overlaps and reconciliation -----------------------------------------------------------
+
+
+def overlap_filters(
+    district: str | None, area: str | None, from_: date | None, to: date | None
+) -> list[Callable[[Any], Any]]:
+    out: list[Callable[[Any], Any]] = []
+    if district is not None:
+        out.append(lambda t: t.district_code == district)
+    if area is not None:
+        out.append(lambda t: t.area_code == area)
+    if from_ is not None:
+        out.append(lambda t: t.local_date >= from_)
+    if to is not None:
+        out.append(lambda t: t.local_date <= to)
+    return out

@@ -1,0 +1,66 @@
+"""Contract of `GET /api/v1/activities/aggregate`: what the KPI service asks and gets back.
+
+Counting rules (published): an activity counts once per group it falls in, by the local
+(Europe/London) date of its start; deleted activities never count; cancelled ones count only
+when `status=cancelled` is asked for. Grouped by `topic`, an activity counts once under each
+of its topics (so topic groups may add up to more than the total); activities without a topic
+fall under `null`. Volunteer hours come from the citizens-in-policing register, which is
+kept per month and area: they are given only when every grouping is one of `period`,
+`district`, `area` (otherwise `null`), and only when no activity-only filter is set.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class AggregatePeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class AggregateDimension(StrEnum):
+    period = "period"
+    district = "district"
+    area = "area"
+    directorate = "directorate"
+    activity_type = "activity_type"
+    classification = "classification"
+    topic = "topic"
+
+
+# Dimensions that volunteer hours are kept by.
+VOLUNTEER_DIMENSIONS: frozenset[AggregateDimension] = frozenset(
+    {AggregateDimension.period, AggregateDimension.district, AggregateDimension.area}
+)
+
+
+class AggregateRow(BaseModel):
+    """One group: its keys (only the ones asked for) and its totals."""
+
+    period: str | None = Field(
+        default=None, description="`2022-09`, `2022-Q3` or `2022` (Europe/London local time)."
+    )
+    district: str | None = None
+    area: str | None = None
+    directorate: str | None = None
+    activity_type: str | None = None
+    classification: str | None = None
+    topic: str | None = None
+    activities: int = Field(description="Number of activities.")
+    attendees: int = Field(description="Sum of attendees (activities without a count add 0).")
+    young_people: int = Field(description="Sum of young people reached.")
+    volunteer_hours: float | None = Field(
+        default=None, description="Citizens-in-policing hours; null when not groupable."
+    )
+
+
+class AggregateResponse(BaseModel):
+    group_by: list[AggregateDimension]
+    period: AggregatePeriod
+    filters: dict[str, str] = Field(default_factory=dict, description="Filters as applied.")
+    rows: list[AggregateRow]
+    totals: AggregateRow = Field(description="Totals over every row (topic groups not summed).")
