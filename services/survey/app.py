@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 
 from services.survey.config import SurveySettings
+from services.survey.imports import ImportRunner
 from services.survey.router import router
 from shared.app import create_service_app
+
+logger = logging.getLogger("hub.survey")
+
+
+async def _start_imports(app: FastAPI) -> None:
+    settings: SurveySettings = app.state.settings
+    settings.import_spool_dir.mkdir(parents=True, exist_ok=True)
+    runner = ImportRunner(app.state.db, settings)
+    app.state.import_runner = runner
+    resumed = await runner.recover()
+    if resumed:
+        logger.info("resumed %d survey import job(s)", resumed)
+
+
+async def _stop_imports(app: FastAPI) -> None:
+    runner: ImportRunner | None = getattr(app.state, "import_runner", None)
+    if runner is not None:
+        await runner.close()
 
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:
@@ -16,7 +37,14 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         title="Engagement Hub: survey service",
         description="The public-confidence survey, imported and analysed with real statistics.",
         routers=[router],
-        openapi_tags=[{"name": "surveys", "description": "Survey definitions and analysis."}],
+        openapi_tags=[
+            {
+                "name": "surveys",
+                "description": "Survey definitions, imports, responses and their analysis.",
+            }
+        ],
         large_body_paths=("/api/v1/surveys/",),
         large_body_bytes=settings.upload_max_bytes,
+        on_startup=[_start_imports],
+        on_shutdown=[_stop_imports],
     )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import HubSettings, ServiceSettings
 
 
 class SurveySettings(ServiceSettings):
@@ -15,3 +17,23 @@ class SurveySettings(ServiceSettings):
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Largest accepted import file."
     )
+    import_spool_dir: Path = Field(
+        default=Path(""),
+        description="Where uploaded files wait for their import job (default: "
+        "`<HUB_DATA_DIR>/survey-imports`). Local to the instance.",
+    )
+    import_batch_rows: int = Field(default=10_000, ge=100, le=200_000)
+    import_concurrency: int = Field(default=2, ge=1, le=16)
+    import_stale_seconds: int = Field(
+        default=300,
+        ge=30,
+        description="A running job without a heartbeat this long is taken as interrupted and "
+        "queued again at start-up.",
+    )
+    responses_max_items: int = Field(default=500, ge=1, le=5000)
+
+    @model_validator(mode="after")
+    def _default_spool_dir(self) -> SurveySettings:
+        if self.import_spool_dir == Path(""):
+            self.import_spool_dir = HubSettings().data_dir / "survey-imports"
+        return self

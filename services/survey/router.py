@@ -1,26 +1,178 @@
-"""HTTP endpoints of the survey service: thin, the rules live in `service.py`."""
+"""HTTP endpoints of the survey service: thin, the rules live in `service.py` / `analysis.py`."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
+from fastapi.responses import StreamingResponse
+from sqlalchemy import and_, or_, select
 
-from services.survey import service
-from services.survey.schemas import SurveyRead
+from services.survey import analysis, errors, service
+from services.survey.config import SurveySettings
+from services.survey.imports import ImportRunner
+from services.survey.models import ImportJob, ImportRowError
+from services.survey.schemas import (
+    CommentRead,
+    ImportJobRead,
+    PopulationMargins,
+    QuestionRead,
+    Representativeness,
+    ResponsesResult,
+    ResponsesSubmit,
+    SurveyCreate,
+    SurveyRead,
+    WordingCreate,
+)
 from shared.auth import Principal, require_scope
-from shared.db import SessionDep
-from shared.problems import problem_responses
+from shared.contracts.survey import (
+    WAVE_PATTERN,
+    QuestionChanges,
+    QuestionCorrelations,
+    QuestionResults,
+    QuestionTrend,
+    Weighting,
+)
+from shared.db import Database, SessionDep
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
+from shared.problems import invalid, problem_responses
 
 router = APIRouter(tags=["surveys"])
 
 Reader = Annotated[Principal, Depends(require_scope("survey:read"))]
+Writer = Annotated[Principal, Depends(require_scope("survey:write"))]
 SurveyCode = Annotated[str, Path(max_length=60, pattern=r"^[a-z0-9_\-]+$")]
+QuestionCode = Annotated[str, Path(max_length=60, pattern=r"^[a-z0-9_]+$")]
+WaveQuery = Annotated[str | None, Query(pattern=WAVE_PATTERN, description="A wave, e.g. 2022-Q3.")]
+FromQuery = Annotated[
+    str | None, Query(alias="from", pattern=WAVE_PATTERN, description="First wave (e.g. 2020-Q1).")
+]
+ToQuery = Annotated[str | None, Query(pattern=WAVE_PATTERN, description="Last wave (inclusive).")]
+Demographic = Annotated[str | None, Query(max_length=60)]
+WeightingQuery = Annotated[
+    Weighting,
+    Query(description="`supplied` (the imported weight), `raked` (to population margins), `none`."),
+]
+API = "/api/v1"
+
+
+def _settings(request: Request) -> SurveySettings:
+    settings: SurveySettings = request.app.state.settings
+    return settings
+
+
+def _prefix(request: Request) -> str:
+    return f"{request.scope.get('root_path', '')}{API}"
+
+
+def _filters(
+    area: str | None, age_band: str | None, sex: str | None, ethnicity: str | None
+) -> dict[str, str]:
+    values = {"area": area, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _check_range(first: str | None, last: str | None) -> None:
+    if first is not None and last is not None and last < first:
+        raise invalid("query.to", "must not be before `from`")
+
+
+# --- definitions ---------------------------------------------------------------------------------
 
 
 @router.get("/surveys", response_model=list[SurveyRead], summary="List survey definitions")
 async def list_surveys(session: SessionDep, _: Reader) -> list[SurveyRead]:
     return await service.list_surveys(session)
+
+
+@router.post(
+    "/surveys",
+    status_code=201,
+    response_model=SurveyRead,
+    summary="Define a survey (questions, ordered answers, what is excluded from the base)",
+    responses=problem_responses(409),
+)
+async def create_survey(
+    payload: SurveyCreate, request: Request, response: Response, session: SessionDep, _: Writer
+) -> SurveyRead:
+    created = await service.create_survey(session, payload)
+    response.headers["Location"] = f"{_prefix(request)}/surveys/{created.code}"
+    return created
+
+
+# Declared before `/surveys/{code}/...` so that `imports` is never taken for a survey code.
+@router.get(
+    "/surveys/imports/{job_id}",
+    response_model=ImportJobRead,
+    summary="State and counts of an import job, with the first rejected rows",
+    responses=problem_responses(404),
+)
+async def get_import(
+    job_id: Annotated[str, Path(max_length=36)], request: Request, session: SessionDep, _: Reader
+) -> ImportJobRead:
+    return await service.job_read(session, job_id, prefix=_prefix(request))
+
+
+@router.get(
+    "/surveys/imports/{job_id}/errors.csv",
+    summary="Every rejected row of an import, as CSV (row, column, reason)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
+)
+async def get_import_errors_csv(
+    job_id: Annotated[str, Path(max_length=36)], request: Request, session: SessionDep, _: Reader
+) -> StreamingResponse:
+    if await session.get(ImportJob, job_id) is None:
+        raise errors.import_not_found(job_id)
+    db: Database = request.app.state.db
+    table = ImportRowError.__table__  # type: ignore[attr-defined]
+
+    async def rows() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["row", "column", "reason"])
+        after: tuple[int, int] | None = None
+        while True:
+            stmt = select(table.c.row_number, table.c.id, table.c.column, table.c.reason).where(
+                table.c.import_id == job_id
+            )
+            if after is not None:
+                stmt = stmt.where(
+                    or_(
+                        table.c.row_number > after[0],
+                        and_(table.c.row_number == after[0], table.c.id > after[1]),
+                    )
+                )
+            stmt = stmt.order_by(table.c.row_number, table.c.id).limit(5000)
+            async with db.read_sessions() as page_session:
+                page = (await page_session.execute(stmt)).all()
+            for row_number, _id, column, reason in page:
+                writer.writerow([row_number, column, reason])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if len(page) < 5000:
+                return
+            after = (page[-1][0], page[-1][1])
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job_id}-errors.csv"'},
+    )
 
 
 @router.get(
@@ -31,3 +183,302 @@ async def list_surveys(session: SessionDep, _: Reader) -> list[SurveyRead]:
 )
 async def get_survey(code: SurveyCode, session: SessionDep, _: Reader) -> SurveyRead:
     return await service.get_survey(session, code)
+
+
+@router.post(
+    "/surveys/{code}/questions/{question}/wordings",
+    status_code=201,
+    response_model=QuestionRead,
+    summary="Record a new wording of a question (a break in its series from a wave on)",
+    responses=problem_responses(404),
+)
+async def add_wording(
+    code: SurveyCode,
+    question: QuestionCode,
+    payload: WordingCreate,
+    session: SessionDep,
+    _: Writer,
+) -> QuestionRead:
+    survey = await service.add_wording(session, code, question, payload)
+    return next(q for q in survey.questions if q.code == question)
+
+
+# --- imports and responses -----------------------------------------------------------------------
+
+
+@router.post(
+    "/surveys/{code}/imports",
+    status_code=202,
+    response_model=ImportJobRead,
+    summary="Import responses from a CSV or XLSX file (runs in the background)",
+    description="Multipart upload with the file in the `file` part. Answers 202 with the job "
+    "and its `Location`; poll it until `state` is `done` or `failed`. Refused at once when the "
+    "file is not CSV/XLSX (415), too large (413), has no header or lacks required columns "
+    "(422, every missing column named), or the survey is unknown (404).",
+    responses=problem_responses(404, 413, 415),
+)
+async def create_import(
+    code: SurveyCode,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    principal: Writer,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8, BOM optional) or XLSX.")],
+) -> ImportJobRead:
+    job = await service.create_import(
+        session,
+        _settings(request),
+        code,
+        source=file.file,
+        filename=file.filename or "",
+        content_type=file.content_type,
+        principal=principal,
+    )
+    runner: ImportRunner = request.app.state.import_runner
+
+    async def start() -> None:  # after the response: the job row is committed by then
+        runner.submit(job.id)
+
+    background.add_task(start)
+    location = f"{_prefix(request)}/surveys/imports/{job.id}"
+    response.headers["Location"] = location
+    return await service.job_read(session, job.id, prefix=_prefix(request))
+
+
+@router.post(
+    "/surveys/{code}/responses",
+    response_model=ResponsesResult,
+    summary="Store a few responses sent as JSON (all or none)",
+    description="Same rules as a file import; every problem is named and nothing is stored "
+    "when any response is invalid. Re-sending a stored response changes nothing.",
+    responses=problem_responses(404),
+)
+async def submit_responses(
+    code: SurveyCode,
+    payload: ResponsesSubmit,
+    request: Request,
+    session: SessionDep,
+    _: Writer,
+) -> ResponsesResult:
+    return await service.submit_responses(
+        session, code, payload, max_items=_settings(request).responses_max_items
+    )
+
+
+# --- analysis ------------------------------------------------------------------------------------
+
+
+async def _survey_question(session: SessionDep, code: str, question: str) -> tuple:  # type: ignore[type-arg]
+    survey = await service.require_survey(session, code)
+    spec = survey.question(question)
+    if spec is None:
+        raise errors.question_not_found(code, question)
+    return survey, spec
+
+
+@router.get(
+    "/surveys/{code}/questions/{question}/results",
+    response_model=QuestionResults,
+    summary="Shares with 95% intervals per wave, demographic or area",
+    description="`by=wave` covers every wave from `from` to `to` (default: all waves with "
+    "data), empty waves included; any other `by` sums the waves from `from` to `to` (default: "
+    "the latest wave). Bases under 50 are suppressed, under 100 flagged `low_base`.",
+    responses=problem_responses(404, 409),
+)
+async def question_results(
+    code: SurveyCode,
+    question: QuestionCode,
+    session: SessionDep,
+    _: Reader,
+    by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    area: Demographic = None,
+    age_band: Demographic = None,
+    sex: Demographic = None,
+    ethnicity: Demographic = None,
+    weighting: WeightingQuery = Weighting.supplied,
+) -> QuestionResults:
+    _check_range(from_, to)
+    survey, spec = await _survey_question(session, code, question)
+    return await analysis.results(
+        session,
+        survey,
+        spec,
+        by=by,
+        first=from_,
+        last=to,
+        filters=_filters(area, age_band, sex, ethnicity),
+        weighting=weighting,
+    )
+
+
+@router.get(
+    "/surveys/{code}/questions/{question}/changes",
+    response_model=QuestionChanges,
+    summary="Is the change real? Two-proportion z-tests on effective sample sizes",
+    description="The wave `to` (default: the latest) against the previous quarter, the same "
+    "quarter a year earlier, and the four quarters to `to` against the four before them.",
+    responses=problem_responses(404, 409),
+)
+async def question_changes(
+    code: SurveyCode,
+    question: QuestionCode,
+    session: SessionDep,
+    _: Reader,
+    to: ToQuery = None,
+    area: Demographic = None,
+    age_band: Demographic = None,
+    sex: Demographic = None,
+    ethnicity: Demographic = None,
+    weighting: WeightingQuery = Weighting.supplied,
+) -> QuestionChanges:
+    survey, spec = await _survey_question(session, code, question)
+    return await analysis.changes(
+        session,
+        survey,
+        spec,
+        to=to,
+        filters=_filters(area, age_band, sex, ethnicity),
+        weighting=weighting,
+    )
+
+
+@router.get(
+    "/surveys/{code}/questions/{question}/trend",
+    response_model=QuestionTrend,
+    summary="Mann-Kendall trend, Theil-Sen slope and record highs/lows per answer",
+    responses=problem_responses(404, 409),
+)
+async def question_trend(
+    code: SurveyCode,
+    question: QuestionCode,
+    session: SessionDep,
+    _: Reader,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    area: Demographic = None,
+    age_band: Demographic = None,
+    sex: Demographic = None,
+    ethnicity: Demographic = None,
+    weighting: WeightingQuery = Weighting.supplied,
+) -> QuestionTrend:
+    _check_range(from_, to)
+    survey, spec = await _survey_question(session, code, question)
+    return await analysis.trend(
+        session,
+        survey,
+        spec,
+        first=from_,
+        last=to,
+        filters=_filters(area, age_band, sex, ethnicity),
+        weighting=weighting,
+    )
+
+
+@router.get(
+    "/surveys/{code}/correlations",
+    response_model=QuestionCorrelations,
+    summary="Pearson correlation between the answer shares of a question across waves",
+    responses=problem_responses(404, 409),
+)
+async def question_correlations(
+    code: SurveyCode,
+    session: SessionDep,
+    _: Reader,
+    question: Annotated[str, Query(max_length=60, pattern=r"^[a-z0-9_]+$")],
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    area: Demographic = None,
+    age_band: Demographic = None,
+    sex: Demographic = None,
+    ethnicity: Demographic = None,
+    weighting: WeightingQuery = Weighting.supplied,
+) -> QuestionCorrelations:
+    _check_range(from_, to)
+    survey, spec = await _survey_question(session, code, question)
+    return await analysis.correlations(
+        session,
+        survey,
+        spec,
+        first=from_,
+        last=to,
+        filters=_filters(area, age_band, sex, ethnicity),
+        weighting=weighting,
+    )
+
+
+@router.put(
+    "/surveys/{code}/population",
+    response_model=PopulationMargins,
+    summary="Upload population margins (age band x sex, area); replaces the earlier ones",
+    responses=problem_responses(404),
+)
+async def put_population(
+    code: SurveyCode, payload: PopulationMargins, session: SessionDep, _: Writer
+) -> PopulationMargins:
+    return await service.put_population(session, code, payload)
+
+
+@router.get(
+    "/surveys/{code}/population",
+    response_model=PopulationMargins,
+    summary="The population margins in use",
+    responses=problem_responses(404),
+)
+async def get_population(code: SurveyCode, session: SessionDep, _: Reader) -> PopulationMargins:
+    return await service.get_population(session, code)
+
+
+@router.get(
+    "/surveys/{code}/representativeness",
+    response_model=Representativeness,
+    summary="Who answered: respondent mix against the population, and what raking costs",
+    description="Mix of respondents from `from` to `to` (default: the latest wave) by age band "
+    "x sex, age band, sex and area, against the population margins; per wave the raking "
+    "weights' design effect, effective n and largest weight (capped at 5x the mean).",
+    responses=problem_responses(404),
+)
+async def representativeness(
+    code: SurveyCode,
+    session: SessionDep,
+    _: Reader,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+) -> Representativeness:
+    _check_range(from_, to)
+    survey = await service.require_survey(session, code)
+    return await analysis.representativeness(session, survey, first=from_, last=to)
+
+
+@router.get(
+    "/surveys/{code}/comments",
+    response_model=CursorPage[CommentRead],
+    summary="Search free-text answers (needs the survey:read scope)",
+    responses=problem_responses(404),
+)
+async def search_comments(
+    code: SurveyCode,
+    session: SessionDep,
+    _: Reader,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Text to find.")
+    ] = None,
+    question: Annotated[str | None, Query(max_length=60)] = None,
+    wave: WaveQuery = None,
+    area: Demographic = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> CursorPage[CommentRead]:
+    items, next_cursor = await service.search_comments(
+        session,
+        code,
+        q=q,
+        question=question,
+        wave=wave,
+        area=area,
+        cursor=cursor,
+        limit=limit,
+    )
+    return CursorPage(items=items, limit=limit, next_cursor=next_cursor)

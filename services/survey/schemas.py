@@ -1,10 +1,149 @@
-"""Request and response models of the survey service."""
+"""Request and response models of the survey service (analysis models: shared/contracts)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.survey.models import CHOICE_SLOTS, TEXT_SLOTS
+from services.survey.rows import BASE_COLUMNS
+from shared.contracts.survey import Wave
+
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,59}$"),
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Wording = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+RESERVED_SURVEY_CODES = frozenset({"imports"})
+RESERVED_QUESTION_CODES = frozenset({*BASE_COLUMNS, "weight"})
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are refused, not ignored: a typo must not silently lose data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnswerOptionIn(StrictModel):
+    code: Code
+    label: Label
+    excluded_from_base: bool = Field(
+        default=False, description="Not counted in the base of shares (e.g. don't know)."
+    )
+
+
+class QuestionIn(StrictModel):
+    code: Code = Field(description="Also the column name in import files.")
+    text: Wording
+    kind: Literal["single_choice", "free_text"] = "single_choice"
+    options: list[AnswerOptionIn] = Field(
+        default_factory=list, max_length=60, description="In order; none for free text."
+    )
+
+    @model_validator(mode="after")
+    def _options_fit_kind(self) -> QuestionIn:
+        if self.code in RESERVED_QUESTION_CODES:
+            raise ValueError(f"{self.code!r} is a column of the import format, not a question code")
+        if self.kind == "free_text":
+            if self.options:
+                raise ValueError("a free-text question has no answer options")
+            return self
+        if len(self.options) < 2:
+            raise ValueError("a single-choice question needs at least two answer options")
+        codes = [o.code for o in self.options]
+        if len(set(codes)) != len(codes):
+            raise ValueError("answer codes must be unique within a question")
+        labels = [o.label.lower() for o in self.options]
+        if len(set(labels)) != len(labels):
+            raise ValueError("answer labels must be unique within a question (any case)")
+        for option in self.options:
+            for other in self.options:
+                if other is not option and other.label.lower() == option.code:
+                    raise ValueError(f"answer code {option.code!r} is another answer's label")
+        if all(o.excluded_from_base for o in self.options):
+            raise ValueError("at least one answer must count in the base")
+        return self
+
+
+class SurveyCreate(StrictModel):
+    code: Code
+    title: Label
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    questions: list[QuestionIn] = Field(min_length=1, max_length=CHOICE_SLOTS + TEXT_SLOTS)
+
+    @model_validator(mode="after")
+    def _questions_fit(self) -> SurveyCreate:
+        if self.code in RESERVED_SURVEY_CODES:
+            raise ValueError(f"{self.code!r} is reserved")
+        codes = [q.code for q in self.questions]
+        if len(set(codes)) != len(codes):
+            raise ValueError("question codes must be unique within a survey")
+        if sum(q.kind == "single_choice" for q in self.questions) > CHOICE_SLOTS:
+            raise ValueError(f"at most {CHOICE_SLOTS} single-choice questions")
+        if sum(q.kind == "free_text" for q in self.questions) > TEXT_SLOTS:
+            raise ValueError(f"at most {TEXT_SLOTS} free-text questions")
+        return self
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "two_minute",
+                    "title": "Two-minute local policing survey",
+                    "description": "Short survey shared on neighbourhood social media pages.",
+                    "questions": [
+                        {
+                            "code": "know_team",
+                            "text": "Do you know who your neighbourhood policing team is?",
+                            "options": [
+                                {"code": "yes", "label": "Yes"},
+                                {"code": "no", "label": "No"},
+                                {
+                                    "code": "not_sure",
+                                    "label": "Not sure",
+                                    "excluded_from_base": True,
+                                },
+                            ],
+                        },
+                        {
+                            "code": "priority",
+                            "text": "What should your local team focus on?",
+                            "kind": "free_text",
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
+
+class WordingCreate(StrictModel):
+    text: Wording
+    effective_from: Wave = Field(description="First wave asked with the new wording.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "How well informed do you feel about what the police in your area "
+                    "are doing to tackle crime and anti-social behaviour?",
+                    "effective_from": "2023-Q1",
+                }
+            ]
+        },
+    )
+
+
+class WordingRead(BaseModel):
+    version: int
+    text: str
+    effective_from: str | None = Field(description="First wave; null: since the start.")
 
 
 class AnswerOptionRead(BaseModel):
@@ -15,9 +154,13 @@ class AnswerOptionRead(BaseModel):
 
 class QuestionRead(BaseModel):
     code: str
-    text: str
+    text: str = Field(description="The current wording.")
     kind: Literal["single_choice", "free_text"]
+    version: int = Field(description="Version of the current wording.")
     options: list[AnswerOptionRead]
+    wordings: list[WordingRead] = Field(
+        description="Every wording; each new one breaks the series."
+    )
 
 
 class SurveyRead(BaseModel):
@@ -25,3 +168,200 @@ class SurveyRead(BaseModel):
     title: str
     description: str | None
     questions: list[QuestionRead]
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+class ImportRowErrorRead(BaseModel):
+    row: int = Field(description="Row number in the file; the header is row 1.")
+    column: str
+    reason: str
+
+
+class ImportJobRead(BaseModel):
+    id: str
+    survey: str
+    state: Literal["queued", "running", "done", "failed"]
+    filename: str
+    format: Literal["csv", "xlsx"]
+    size_bytes: int
+    columns: list[str]
+    ignored_columns: list[str] = Field(
+        description="Header columns that are not part of the format."
+    )
+    rows_read: int
+    accepted: int = Field(description="Valid rows: inserted + updated + unchanged.")
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    failure: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    errors: list[ImportRowErrorRead] = Field(description="The first rejected rows, in file order.")
+    errors_truncated: bool
+    errors_csv: str = Field(description="Every rejected row as CSV.")
+
+
+# --- JSON responses -----------------------------------------------------------------------
+
+
+class ResponseIn(StrictModel):
+    respondent_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
+    wave: Wave | None = None
+    interview_date: date | None = None
+    area: Category | None = None
+    age_band: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    sex: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    ethnicity: Category | None = None
+    weight: float = Field(default=1.0, gt=0, le=1_000_000)
+    answers: dict[str, Annotated[str, StringConstraints(max_length=4000)] | None] = Field(
+        default_factory=dict,
+        max_length=CHOICE_SLOTS + TEXT_SLOTS,
+        description="Question code -> answer code or label (any case); free text as written.",
+    )
+
+    @model_validator(mode="after")
+    def _wave_or_date(self) -> ResponseIn:
+        if self.wave is None and self.interview_date is None:
+            raise ValueError("give the wave or the interview date")
+        return self
+
+
+class ResponsesSubmit(StrictModel):
+    """A small set of responses (e.g. from an online form). All are stored, or none."""
+
+    responses: list[ResponseIn] = Field(min_length=1, max_length=5000)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "responses": [
+                        {
+                            "respondent_id": "WEB-2022-000123",
+                            "interview_date": "2022-09-14",
+                            "area": "BRS-EAST",
+                            "age_band": "35-44",
+                            "sex": "female",
+                            "ethnicity": "white_british",
+                            "answers": {
+                                "informed": "Not very well informed",
+                                "have_say": "no",
+                                "seen_officer": "yes",
+                                "confidence": "tend_to_agree",
+                                "comments": "More patrols near the park in the evening, please.",
+                            },
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+
+class ResponsesResult(BaseModel):
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+# --- population margins and representativeness -------------------------------------------
+
+
+class AgeSexPopulation(StrictModel):
+    age_band: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    sex: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    population: float = Field(gt=0, description="Count or share; normalised per dimension.")
+
+
+class AreaPopulation(StrictModel):
+    area: Category
+    population: float = Field(gt=0)
+
+
+class PopulationMargins(StrictModel):
+    """Population margins for weighting and representativeness; replaces earlier margins."""
+
+    age_band_sex: list[AgeSexPopulation] = Field(min_length=1, max_length=500)
+    area: list[AreaPopulation] = Field(default_factory=list, max_length=2000)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PopulationMargins:
+        cells = [(c.age_band, c.sex) for c in self.age_band_sex]
+        if len(set(cells)) != len(cells):
+            raise ValueError("each age band and sex once")
+        areas = [a.area for a in self.area]
+        if len(set(areas)) != len(areas):
+            raise ValueError("each area once")
+        return self
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "age_band_sex": [
+                        {"age_band": "16-34", "sex": "female", "population": 160000},
+                        {"age_band": "16-34", "sex": "male", "population": 165000},
+                        {"age_band": "35-64", "sex": "female", "population": 250000},
+                        {"age_band": "35-64", "sex": "male", "population": 245000},
+                        {"age_band": "65+", "sex": "female", "population": 120000},
+                        {"age_band": "65+", "sex": "male", "population": 100000},
+                    ],
+                    "area": [
+                        {"area": "BRS-EAST", "population": 520000},
+                        {"area": "SOM-WEST", "population": 520000},
+                    ],
+                }
+            ]
+        },
+    )
+
+
+class MixCategory(BaseModel):
+    category: str
+    respondents: int
+    sample_share: float
+    population_share: float | None = Field(description="Null: not in the population margins.")
+    difference_pp: float | None = Field(description="sample - population, percentage points.")
+    representation: float | None = Field(description="sample share / population share.")
+
+
+class MixDimension(BaseModel):
+    dimension: Literal["age_band_sex", "age_band", "sex", "area"]
+    categories: list[MixCategory]
+
+
+class WaveWeighting(BaseModel):
+    wave: str
+    respondents: int
+    design_effect: float = Field(description="Kish: n * sum w^2 / (sum w)^2 of the raked weights.")
+    effective_n: float
+    max_weight: float = Field(description="Largest weight (mean 1); capped at 5.")
+    capped_cells: int
+    converged: bool
+
+
+class Representativeness(BaseModel):
+    survey: str
+    from_wave: str | None
+    to_wave: str | None
+    respondents: int
+    margins_loaded: bool
+    dimensions: list[MixDimension]
+    weighting: list[WaveWeighting] = Field(description="Raking per wave (empty without margins).")
+
+
+class CommentRead(BaseModel):
+    respondent_id: str
+    wave: str
+    area: str | None
+    question: str
+    text: str

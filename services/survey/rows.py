@@ -1,0 +1,424 @@
+"""Reading import files and validating rows against a survey definition (pure, no I/O on DB).
+
+The import format (DESIGN.md, "Survey import format"): a header row; `respondent_id`, `wave`
+(`YYYY-Qn`) or `interview_date` (ISO date, the wave is derived), `area`, `age_band`, `sex`,
+`ethnicity` (optional), `weight` (optional, default 1), then one column per question code. A
+cell holds the answer code or its label, in any case; an empty cell is no answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from services.survey.definitions import QuestionDef, SurveyDef
+from shared.contracts.survey import wave_of_date
+
+REQUIRED = ("respondent_id", "area", "age_band", "sex")
+OPTIONAL = ("ethnicity", "weight")
+WAVE_COLUMNS = ("wave", "interview_date")
+BASE_COLUMNS = ("respondent_id", "wave", "interview_date", "area", "age_band", "sex", "ethnicity")
+# Staging layout: row_no, then these, then weight, then the question columns of the file.
+STAGE_BASE = ("row_no", *BASE_COLUMNS, "weight")
+LIMITS = {"respondent_id": 100, "area": 60, "age_band": 20, "sex": 20, "ethnicity": 60}
+TEXT_LIMIT = 4000
+MAX_WEIGHT = 1_000_000.0
+FIRST_YEAR = 1990
+_CACHE_LIMIT = 20_000
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+RowError = tuple[int, str, str]  # (row number, column, reason)
+
+
+class HeaderProblem(Exception):
+    """The file cannot be imported at all: no header, missing columns, unreadable."""
+
+    def __init__(self, message: str, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.missing = list(missing)
+
+
+@dataclass(frozen=True)
+class HeaderPlan:
+    header: list[str]
+    present_base: list[str]
+    questions: list[tuple[int, QuestionDef]]
+    ignored: list[str]
+
+    @property
+    def stage_columns(self) -> list[str]:
+        return [*STAGE_BASE, *(q.column for _, q in self.questions)]
+
+    @property
+    def update_columns(self) -> list[str]:
+        """Columns an update may change: those the file carries (wave/date as a pair)."""
+        out = ["wave", "interview_date"]
+        out += [c for c in ("area", "age_band", "sex", "ethnicity", "weight") if c in self.present]
+        out += [q.column for _, q in self.questions]
+        return out
+
+    @property
+    def present(self) -> set[str]:
+        return set(self.present_base)
+
+
+def normalise_name(name: Any) -> str:
+    return str(name if name is not None else "").strip().lstrip("\ufeff").strip().lower()
+
+
+def plan_header(survey: SurveyDef, raw_header: Sequence[Any]) -> HeaderPlan:
+    header = [normalise_name(h) for h in raw_header]
+    if not any(header):
+        raise HeaderProblem("the file has no header row")
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise HeaderProblem(f"column {name!r} appears twice in the header")
+        seen.add(name)
+    missing = [c for c in REQUIRED if c not in seen]
+    if not any(c in seen for c in WAVE_COLUMNS):
+        missing.append("wave or interview_date")
+    by_code = {q.code.lower(): q for q in survey.questions}
+    questions = [(i, by_code[name]) for i, name in enumerate(header) if name in by_code]
+    if not questions:
+        missing.append(
+            "at least one question column (" + ", ".join(q.code for q in survey.questions) + ")"
+        )
+    if missing:
+        raise HeaderProblem("missing required columns: " + ", ".join(missing), missing)
+    known = set(BASE_COLUMNS) | {"weight"} | set(by_code)
+    ignored = [h for h in header if h and h not in known]
+    present_base = [c for c in (*BASE_COLUMNS, "weight") if c in seen]
+    return HeaderPlan(header, present_base, questions, ignored)
+
+
+class RowValidator:
+    """Turns the cells of one row into a staging record, or reasons why it cannot be stored."""
+
+    def __init__(self, plan: HeaderPlan, *, today: date) -> None:
+        self.plan = plan
+        index = {name: i for i, name in enumerate(plan.header) if name}
+        self.width = len(plan.header)
+        self.i_id = index["respondent_id"]
+        self.i_wave = index.get("wave")
+        self.i_date = index.get("interview_date")
+        self.i_area = index["area"]
+        self.i_age = index["age_band"]
+        self.i_sex = index["sex"]
+        self.i_eth = index.get("ethnicity")
+        self.i_weight = index.get("weight")
+        self.today = today
+        self.latest_wave = wave_of_date(today)
+        self.choices: list[tuple[int, str, dict[str, int], dict[str, int | None], str]] = []
+        self.texts: list[tuple[int, str]] = []
+        self.layout: list[tuple[str, int]] = []
+        for i, question in plan.questions:
+            if question.kind == "single_choice":
+                codes = ", ".join(o.code for o in question.options)
+                self.layout.append(("c", len(self.choices)))
+                self.choices.append((i, question.code, question.lookup(), {}, codes))
+            else:
+                self.layout.append(("t", len(self.texts)))
+                self.texts.append((i, question.code))
+        self._waves: dict[str, str | None] = {}
+        self._dates: dict[str, tuple[date, str] | None] = {}
+
+    def _wave(self, cell: str) -> str | None:
+        hit = self._waves.get(cell, "")
+        if hit != "":
+            return hit
+        value = cell.strip().upper()
+        ok = (
+            len(value) == 7
+            and value[:4].isdigit()
+            and value[4:6] == "-Q"
+            and value[6] in "1234"
+            and int(value[:4]) >= FIRST_YEAR
+        )
+        result = value if ok else None
+        if len(self._waves) < _CACHE_LIMIT:
+            self._waves[cell] = result
+        return result
+
+    def _date(self, cell: str) -> tuple[date, str] | None:
+        if cell in self._dates:
+            return self._dates[cell]
+        value = cell.strip()
+        try:
+            day = date.fromisoformat(value[:10]) if len(value) >= 10 else None
+            if day is not None and len(value) > 10 and value[10] not in "T ":
+                day = None
+        except ValueError:
+            day = None
+        result = (day, wave_of_date(day)) if day is not None else None
+        if len(self._dates) < _CACHE_LIMIT:
+            self._dates[cell] = result
+        return result
+
+    def validate(
+        self, row_number: int, cells: Sequence[str]
+    ) -> tuple[tuple[Any, ...] | None, list[RowError]]:
+        errors: list[RowError] = []
+        if len(cells) < self.width:
+            cells = [*cells, *([""] * (self.width - len(cells)))]
+        elif len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
+            errors.append(
+                (row_number, "(row)", f"{len(cells)} cells but the header has {self.width}")
+            )
+        respondent = cells[self.i_id].strip()
+        if not respondent:
+            errors.append((row_number, "respondent_id", "is empty"))
+        elif len(respondent) > LIMITS["respondent_id"]:
+            errors.append((row_number, "respondent_id", "is longer than 100 characters"))
+
+        wave: str | None = None
+        interview: date | None = None
+        wave_cell = cells[self.i_wave].strip() if self.i_wave is not None else ""
+        date_cell = cells[self.i_date].strip() if self.i_date is not None else ""
+        if wave_cell:
+            wave = self._wave(wave_cell)
+            if wave is None:
+                errors.append((row_number, "wave", f"{wave_cell!r} is not a wave like 2022-Q3"))
+            elif wave > self.latest_wave:
+                errors.append((row_number, "wave", f"{wave} is in the future"))
+                wave = None
+        if date_cell:
+            parsed = self._date(date_cell)
+            if parsed is None:
+                errors.append(
+                    (row_number, "interview_date", f"{date_cell!r} is not a date like 2022-09-14")
+                )
+            else:
+                interview, date_wave = parsed
+                if interview > self.today:
+                    errors.append((row_number, "interview_date", f"{interview} is in the future"))
+                elif interview.year < FIRST_YEAR:
+                    errors.append((row_number, "interview_date", f"{interview} is too early"))
+                elif wave is not None and wave != date_wave:
+                    errors.append(
+                        (
+                            row_number,
+                            "interview_date",
+                            f"{interview} is in {date_wave}, not in wave {wave}",
+                        )
+                    )
+                elif wave is None and not wave_cell:
+                    wave = date_wave
+        if not wave_cell and not date_cell:
+            column = "wave" if self.i_wave is not None else "interview_date"
+            errors.append((row_number, column, "give the wave or the interview date"))
+
+        demographics: list[str | None] = []
+        for name, i in (
+            ("area", self.i_area),
+            ("age_band", self.i_age),
+            ("sex", self.i_sex),
+            ("ethnicity", self.i_eth),
+        ):
+            value = cells[i].strip() if i is not None else ""
+            if len(value) > LIMITS[name]:
+                errors.append((row_number, name, f"is longer than {LIMITS[name]} characters"))
+            elif "\ufffd" in value:
+                errors.append((row_number, name, "is not valid UTF-8 text"))
+            demographics.append(value or None)
+
+        weight = 1.0
+        if self.i_weight is not None:
+            weight_cell = cells[self.i_weight].strip()
+            if weight_cell:
+                try:
+                    weight = float(weight_cell)
+                except ValueError:
+                    errors.append((row_number, "weight", f"{weight_cell!r} is not a number"))
+                else:
+                    if not (math.isfinite(weight) and 0.0 < weight <= MAX_WEIGHT):
+                        errors.append(
+                            (row_number, "weight", f"{weight_cell} is not a positive weight")
+                        )
+
+        answers: list[int | str | None] = []
+        for kind, k in self.layout:
+            if kind == "c":
+                i, code, lookup, cache, codes = self.choices[k]
+                cell = cells[i]
+                if not cell:
+                    answers.append(None)
+                    continue
+                position = cache.get(cell, -1)
+                if position == -1:
+                    key = cell.strip().lower()
+                    position = lookup.get(key) if key else None
+                    if key and position is None:
+                        position = -2
+                    if len(cache) < _CACHE_LIMIT:
+                        cache[cell] = position
+                if position == -2:
+                    errors.append(
+                        (row_number, code, f"{cell.strip()!r} is not an answer (one of {codes})")
+                    )
+                    answers.append(None)
+                else:
+                    answers.append(position)
+            else:
+                i, code = self.texts[k]
+                text = cells[i].strip()
+                if len(text) > TEXT_LIMIT:
+                    errors.append((row_number, code, f"is longer than {TEXT_LIMIT} characters"))
+                elif "\ufffd" in text:
+                    errors.append((row_number, code, "is not valid UTF-8 text"))
+                answers.append(text or None)
+        if errors:
+            return None, errors
+        return (
+            row_number,
+            respondent,
+            wave,
+            interview,
+            *demographics,
+            weight,
+            *answers,
+        ), errors
+
+
+# --- file formats -------------------------------------------------------------------------
+
+
+def sniff_format(path: Path, filename: str, content_type: str | None) -> str | None:
+    """`csv`, `xlsx` or None (neither)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    name = filename.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if not zipfile.is_zipfile(path):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+        return "xlsx" if "xl/workbook.xml" in names else None
+    if name.endswith((".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".zip", ".json")):
+        return None
+    if content_type and content_type.split(";")[0].strip().lower() in (
+        XLSX_MEDIA_TYPE,
+        "application/pdf",
+        "application/zip",
+        "application/vnd.ms-excel",
+        "image/png",
+        "image/jpeg",
+    ):
+        return None
+    if b"\x00" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return None
+    return "csv"
+
+
+def _csv_dialect(first_line: str) -> str:
+    if first_line.count(";") > first_line.count(",") and first_line.count(";") > 0:
+        return ";"
+    return ","
+
+
+def read_header(path: Path, file_format: str) -> list[str]:
+    if file_format == "csv":
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline()
+            if not first.strip():
+                raise HeaderProblem("the file has no header row")
+            return next(csv.reader(io.StringIO(first), delimiter=_csv_dialect(first)), [])
+    for row in iter_xlsx(path, header=True):
+        return row
+    raise HeaderProblem("the file has no header row")
+
+
+def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of each data row; the header is row 1. Blank lines are skipped."""
+    csv.field_size_limit(1_000_000)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline()
+        reader = csv.reader(fh, delimiter=_csv_dialect(first))
+        row_number = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                row_number += 1
+                yield row_number, [CSV_ERROR, f"malformed CSV: {exc}"]
+                continue
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            row_number += 1
+            yield row_number, cells
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
+    """Rows of the first sheet as strings (read-only mode: memory stays flat)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise HeaderProblem(f"the workbook cannot be read ({type(exc).__name__})") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_xlsx_cell(v) for v in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if not cells:
+                if header:
+                    continue
+                yield []
+                continue
+            yield cells
+            if header:
+                return
+    finally:
+        workbook.close()
+
+
+CSV_ERROR = "\x00csv"
+
+
+def iter_rows(path: Path, file_format: str) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row number, cells). CSV: record number with the header as 1; XLSX: the
+    sheet's own row number. Blank rows are skipped."""
+    if file_format == "csv":
+        yield from iter_csv(path)
+        return
+    header_seen = False
+    for sheet_row, cells in enumerate(iter_xlsx(path), start=1):
+        if not cells:
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        yield sheet_row, cells

@@ -1,0 +1,181 @@
+"""Survey analysis contracts: what the survey service answers and other services consume.
+
+The KPI service reads survey results over HTTP with these models, so the shapes here are the
+interface between the services. Shares are proportions (0-1); differences and slopes are in
+percentage points.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+WAVE_PATTERN = r"^\d{4}-Q[1-4]$"
+_WAVE_RE = re.compile(WAVE_PATTERN)
+
+Wave = Annotated[str, StringConstraints(pattern=WAVE_PATTERN)]
+
+SUPPRESS_BELOW = 50
+LOW_BASE_BELOW = 100
+
+
+def wave_index(wave: str) -> int:
+    """Quarters since year 0: consecutive waves differ by 1."""
+    if not _WAVE_RE.match(wave):
+        raise ValueError(f"{wave!r} is not a wave (YYYY-Qn)")
+    return int(wave[:4]) * 4 + int(wave[6]) - 1
+
+
+def wave_of_index(index: int) -> str:
+    return f"{index // 4:04d}-Q{index % 4 + 1}"
+
+
+def wave_of_date(day: date) -> str:
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def wave_range(first: str, last: str) -> list[str]:
+    return [wave_of_index(i) for i in range(wave_index(first), wave_index(last) + 1)]
+
+
+class Weighting(StrEnum):
+    supplied = "supplied"
+    """The `weight` column as imported (1 when not supplied)."""
+    raked = "raked"
+    """Raked per wave to the population margins (age band x sex, area), capped at 5x the mean."""
+    none = "none"
+    """Every response counts 1."""
+
+
+class AnswerResult(BaseModel):
+    answer: str
+    label: str
+    n: int = Field(description="Unweighted responses giving this answer.")
+    weighted_n: float = Field(description="Sum of the weights of those responses.")
+    effective_n: float = Field(description="Effective base (sum w)^2 / sum w^2 used for the CI.")
+    share: float | None = Field(description="Weighted share of the base; null when suppressed.")
+    ci_low: float | None = Field(description="Wilson 95% interval on the effective base.")
+    ci_high: float | None
+    suppressed: bool = Field(description=f"The base has fewer than {SUPPRESS_BELOW} responses.")
+    low_base: bool = Field(description=f"The base has fewer than {LOW_BASE_BELOW} responses.")
+
+
+class ResultGroup(BaseModel):
+    group: str = Field(description="The wave, or the demographic/area value (`(unknown)`).")
+    base_n: int = Field(description="Responses with an answer counted in the base.")
+    base_weighted_n: float
+    base_effective_n: float
+    excluded_n: int = Field(description="Answers excluded from the base (e.g. don't know).")
+    suppressed: bool
+    low_base: bool
+    wording_version: int | None = Field(
+        default=None, description="By wave: the wording asked in this wave."
+    )
+    series_break: bool = Field(
+        default=False, description="By wave: the wording changed in this wave (a new series)."
+    )
+    answers: list[AnswerResult]
+
+
+class QuestionResults(BaseModel):
+    survey: str
+    question: str
+    question_text: str
+    by: str
+    weighting: Weighting
+    from_wave: str | None = Field(description="First wave included.")
+    to_wave: str | None = Field(description="Last wave included.")
+    filters: dict[str, str] = Field(default_factory=dict)
+    groups: list[ResultGroup]
+
+
+class ChangeAnswer(BaseModel):
+    answer: str
+    label: str
+    share: float | None = Field(description="Share in the period compared (the later one).")
+    baseline_share: float | None = Field(description="Share in the earlier period.")
+    difference_pp: float | None = Field(description="share - baseline_share, percentage points.")
+    z: float | None
+    p: float | None
+    significant: bool | None = Field(description="Two-sided p < 0.05 (never from CI overlap).")
+
+
+class Comparison(BaseModel):
+    kind: str = Field(
+        description="`previous_quarter`, `same_quarter_last_year` or `rolling_four_quarters`."
+    )
+    period: list[str] = Field(description="The waves of the later period.")
+    baseline: list[str] = Field(description="The waves of the earlier period.")
+    effective_n: float | None
+    baseline_effective_n: float | None
+    base_n: int
+    baseline_base_n: int
+    comparable: bool = Field(
+        description="False when either side is suppressed or the wording differs "
+        "(a break in the series): no test is made then."
+    )
+    reason: str | None = None
+    answers: list[ChangeAnswer]
+
+
+class QuestionChanges(BaseModel):
+    survey: str
+    question: str
+    to_wave: str
+    weighting: Weighting
+    comparisons: list[Comparison]
+
+
+class AnswerTrend(BaseModel):
+    answer: str
+    label: str
+    waves: int = Field(description="Waves in the series (suppressed or empty waves left out).")
+    mann_kendall_s: float | None
+    mann_kendall_tau: float | None
+    z: float | None
+    p: float | None
+    trend: str | None = Field(description="`increasing`, `decreasing` or `no trend` (p < 0.05).")
+    slope_pp_per_year: float | None = Field(description="Theil-Sen slope, points per year.")
+    latest_wave: str | None
+    latest_share: float | None
+    record_high: bool = Field(description="The latest wave is above every earlier wave.")
+    record_low: bool = Field(description="The latest wave is below every earlier wave.")
+    last_higher_wave: str | None = Field(
+        description="The most recent earlier wave with a higher share (null: highest since the "
+        "first wave)."
+    )
+    last_lower_wave: str | None
+
+
+class QuestionTrend(BaseModel):
+    survey: str
+    question: str
+    weighting: Weighting
+    first_wave: str | None = Field(description="First wave of the series analysed.")
+    last_wave: str | None
+    series_starts_at_break: bool = Field(
+        description="The series starts at a change of wording; earlier waves are another series."
+    )
+    answers: list[AnswerTrend]
+
+
+class AnswerCorrelation(BaseModel):
+    answer_a: str
+    answer_b: str
+    waves: int
+    r: float | None
+    p: float | None
+    significant: bool | None
+
+
+class QuestionCorrelations(BaseModel):
+    survey: str
+    question: str
+    weighting: Weighting
+    from_wave: str | None
+    to_wave: str | None
+    pairs: list[AnswerCorrelation]
