@@ -46,6 +46,7 @@ def create_service_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             echo=settings.db_echo,
+            pre_ping=settings.db_pool_pre_ping,
         )
         try:
             for hook in on_startup:

@@ -44,6 +44,10 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_echo: bool = False
+    db_pool_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled connection before use (one extra round trip per request).",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
