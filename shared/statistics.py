@@ -230,6 +230,28 @@ class RakeResult:
     capped_cells: int
 
 
+def _trim(
+    weights: list[float], counts: Sequence[float], total_units: float, cap: float
+) -> tuple[list[float], int]:
+    """Scale to mean 1 with no weight above `cap`: capped cells sit at the cap, the others share
+    the rest in proportion (repeated until no further cell exceeds the cap)."""
+    capped = [False] * len(weights)
+    scale = 1.0
+    while True:
+        free = math.fsum(c * w for c, w, k in zip(counts, weights, capped, strict=True) if not k)
+        fixed = math.fsum(c * cap for c, k in zip(counts, capped, strict=True) if k)
+        scale = (total_units - fixed) / free if free > 0 else 0.0
+        newly = False
+        for i, w in enumerate(weights):
+            if not capped[i] and counts[i] > 0 and w * scale > cap:
+                capped[i] = True
+                newly = True
+        if not newly:
+            break
+    trimmed = [cap if k else w * scale for w, k in zip(weights, capped, strict=True)]
+    return trimmed, sum(capped)
+
+
 def rake(
     counts: Sequence[float],
     categories: Sequence[Sequence[str | None]],
@@ -245,7 +267,8 @@ def rake(
     `targets[d]` maps a category to its population share (any scale; normalised here).
     Units whose category is not in a dimension's targets (unknown, refused) are not adjusted
     on that dimension. Weights are kept at mean 1 over all units and capped at `cap`x the mean;
-    raking and capping alternate until both hold.
+    raking and capping alternate until the weights stop changing (when the cap binds, the
+    margins are met as closely as the cap allows).
     """
     cells = len(counts)
     dims = len(targets)
@@ -266,7 +289,7 @@ def rake(
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
-        largest_change = 0.0
+        previous = list(weights)
         for d in range(dims):
             in_margin = [c[d] is not None and c[d] in shares[d] for c in categories]
             covered = math.fsum(counts[i] * weights[i] for i in range(cells) if in_margin[i])
@@ -288,22 +311,9 @@ def rake(
                 if in_margin[i]:
                     key = categories[i][d]
                     assert key is not None
-                    factor = factors.get(key, 1.0)
-                    largest_change = max(largest_change, abs(factor - 1.0))
-                    weights[i] *= factor
-        # Mean 1 over units, then cap at `cap` x the mean.
-        mean = math.fsum(counts[i] * weights[i] for i in range(cells)) / total_units
-        weights = [w / mean for w in weights]
-        capped = 0
-        for i in range(cells):
-            if weights[i] > cap:
-                largest_change = max(largest_change, weights[i] / cap - 1.0)
-                weights[i] = cap
-                capped += 1
-        if capped:
-            mean = math.fsum(counts[i] * weights[i] for i in range(cells)) / total_units
-            weights = [w / mean for w in weights]
-        if largest_change < tolerance:
+                    weights[i] *= factors.get(key, 1.0)
+        weights, capped = _trim(weights, counts, total_units, cap)
+        if max(abs(w - p) for w, p in zip(weights, previous, strict=True)) < tolerance:
             converged = True
             break
     return RakeResult(weights, iterations, converged, capped)

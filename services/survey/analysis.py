@@ -137,6 +137,15 @@ def _rake_dimensions(
     return categories, targets
 
 
+def _no_margins(survey: SurveyDef) -> ProblemError:
+    return ProblemError(
+        409,
+        "Raked weighting needs population margins: PUT them to "
+        f"/api/v1/surveys/{survey.code}/population first.",
+        type_=PROBLEM_BASE + "no-population-margins",
+    )
+
+
 @dataclass
 class Raking:
     factors: dict[CellKey, float]
@@ -147,12 +156,7 @@ async def raking(session: AsyncSession, survey: SurveyDef, first: str, last: str
     """Rake each wave's respondents to the population margins (cells share one weight)."""
     margins = await load_margins(session, survey)
     if not margins.get("age_band_sex") and not margins.get("area"):
-        raise ProblemError(
-            409,
-            "Raked weighting needs population margins: PUT them to "
-            f"/api/v1/surveys/{survey.code}/population first.",
-            type_=PROBLEM_BASE + "no-population-margins",
-        )
+        raise _no_margins(survey)
     rows = (
         await session.execute(
             select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
@@ -318,7 +322,13 @@ def _group(question: QuestionDef, name: str, cells: dict[int, Sums], by: str) ->
     )
 
 
-def _require_choice(question: QuestionDef) -> None:
+async def _prepare(
+    session: AsyncSession, survey: SurveyDef, question: QuestionDef, weighting: Weighting
+) -> None:
+    if weighting == Weighting.raked:
+        margins = await load_margins(session, survey)
+        if not margins.get("age_band_sex") and not margins.get("area"):
+            raise _no_margins(survey)
     if question.kind != "single_choice":
         raise ProblemError(
             422,
@@ -358,7 +368,7 @@ async def results(
     filters: dict[str, str],
     weighting: Weighting,
 ) -> QuestionResults:
-    _require_choice(question)
+    await _prepare(session, survey, question, weighting)
     scope = await resolve_scope(
         session, survey, first, last, filters, default_latest_only=by != "wave"
     )
@@ -443,7 +453,7 @@ async def changes(
     filters: dict[str, str],
     weighting: Weighting,
 ) -> QuestionChanges:
-    _require_choice(question)
+    await _prepare(session, survey, question, weighting)
     if to is None:
         bounds = await data_bounds(session, survey)
         if bounds is None:
@@ -504,7 +514,7 @@ async def trend(
     filters: dict[str, str],
     weighting: Weighting,
 ) -> QuestionTrend:
-    _require_choice(question)
+    await _prepare(session, survey, question, weighting)
     scope = await resolve_scope(session, survey, first, last, filters)
     series_break = False
     series: list[tuple[str, dict[str, float | None]]] = []
@@ -596,7 +606,7 @@ async def correlations(
     filters: dict[str, str],
     weighting: Weighting,
 ) -> QuestionCorrelations:
-    _require_choice(question)
+    await _prepare(session, survey, question, weighting)
     scope = await resolve_scope(session, survey, first, last, filters)
     series = await _wave_shares(session, survey, question, scope, weighting) if scope else []
     codes = [o.code for o in question.options if not o.excluded_from_base]

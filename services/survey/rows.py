@@ -383,9 +383,11 @@ def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
     """Rows of the first sheet as strings (read-only mode: memory stays flat)."""
     from openpyxl import load_workbook
 
+    handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        handle.close()
         raise HeaderProblem(f"the workbook cannot be read ({type(exc).__name__})") from exc
     try:
         sheet = workbook.worksheets[0]
@@ -403,6 +405,7 @@ def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
                 return
     finally:
         workbook.close()
+        handle.close()
 
 
 CSV_ERROR = "\x00csv"

@@ -9,6 +9,7 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -120,3 +121,117 @@ async def survey_app_factory(
     for lifespan, client in reversed(stack):
         await client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+# --- generated data and independent reference computations -----------------------------------
+
+INFORMED = ["very_well", "fairly_well", "not_very_well", "not_at_all", "dont_know"]
+BASE_ANSWERS = INFORMED[:4]
+AREAS = ["BRS-EAST", "BRS-WEST", "SOM-NORTH"]
+AGES = ["16-34", "35-64", "65+"]
+SEXES = ["female", "male"]
+
+
+def generate(
+    seed: int,
+    waves: dict[str, int],
+    *,
+    weighted: bool = True,
+    shift: float = 0.0,
+    prefix: str = "R",
+) -> list[dict[str, Any]]:
+    """Respondents per wave with answers drifting from fairly_well to not_very_well."""
+    import random
+
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for k, (wave, n) in enumerate(sorted(waves.items())):
+        fairly = max(0.05, 0.45 - 0.02 * k + shift)
+        probs = [0.06, fairly, 0.80 - fairly - 0.12, 0.10, 0.04]
+        for i in range(n):
+            out.append(
+                {
+                    "respondent_id": f"{prefix}{wave}-{i:05d}",
+                    "wave": wave,
+                    "area": rng.choice(AREAS),
+                    "age_band": rng.choices(AGES, weights=[1, 2, 3])[0],
+                    "sex": rng.choice(SEXES),
+                    "ethnicity": rng.choice(["white_british", "asian", "black", ""]),
+                    "weight": round(rng.uniform(0.3, 3.0), 4) if weighted else 1,
+                    "informed": rng.choices(INFORMED, weights=probs)[0],
+                    "have_say": rng.choices(["yes", "no", "dont_know", ""], weights=[4, 5, 1, 1])[
+                        0
+                    ],
+                    "seen_officer": rng.choice(["yes", "no"]),
+                    "confidence": rng.choice(["strongly_agree", "tend_to_agree", "neither"]),
+                    "comments": rng.choice(["", "", "", "More patrols please", "Good PCSO"]),
+                }
+            )
+    return out
+
+
+def exact(wave: str, counts: dict[str, int], prefix: str = "X") -> list[dict[str, Any]]:
+    """Unweighted respondents with exactly `counts` answers to `informed` in `wave`."""
+    out: list[dict[str, Any]] = []
+    for answer, count in counts.items():
+        for i in range(count):
+            out.append(
+                {
+                    "respondent_id": f"{prefix}{wave}-{answer}-{i}",
+                    "wave": wave,
+                    "area": AREAS[i % len(AREAS)],
+                    "age_band": AGES[i % len(AGES)],
+                    "sex": SEXES[i % 2],
+                    "ethnicity": "",
+                    "weight": 1,
+                    "informed": answer,
+                    "have_say": "yes",
+                    "seen_officer": "no",
+                    "confidence": "",
+                    "comments": "",
+                }
+            )
+    return out
+
+
+def to_csv(records: Sequence[dict[str, Any]], *, bom: bool = False) -> bytes:
+    return csv_bytes([[r[h] for h in HEADER] for r in records], bom=bom)
+
+
+@dataclass
+class Reference:
+    n: int
+    sw: float
+    sw2: float
+    answers: dict[str, tuple[int, float]]
+
+    @property
+    def neff(self) -> float:
+        return self.sw**2 / self.sw2 if self.sw2 else 0.0
+
+    def share(self, answer: str) -> float:
+        return self.answers.get(answer, (0, 0.0))[1] / self.sw
+
+
+def reference(
+    records: Sequence[dict[str, Any]],
+    *,
+    question: str = "informed",
+    excluded: Sequence[str] = ("dont_know",),
+    weight: Any = None,
+) -> Reference:
+    """Base, sums and per-answer sums computed directly from the generated records."""
+    n = 0
+    sw = sw2 = 0.0
+    answers: dict[str, tuple[int, float]] = {}
+    for r in records:
+        answer = r[question]
+        if not answer or answer in excluded:
+            continue
+        w = float(r["weight"]) if weight is None else float(weight(r))
+        n += 1
+        sw += w
+        sw2 += w * w
+        count, total = answers.get(answer, (0, 0.0))
+        answers[answer] = (count + 1, total + w)
+    return Reference(n, sw, sw2, answers)

@@ -1,0 +1,121 @@
+"""Significance of change: two-proportion z on effective n's, checked with statsmodels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from statsmodels.stats import proportion as smp
+
+from tests.survey.conftest import BASE_ANSWERS, generate, import_file, reference, to_csv
+
+CHANGES = "/api/v1/surveys/opcc/questions/informed/changes"
+WAVES = [
+    "2020-Q3",
+    "2020-Q4",
+    "2021-Q1",
+    "2021-Q2",
+    "2021-Q3",
+    "2021-Q4",
+    "2022-Q1",
+    "2022-Q2",
+    "2022-Q3",
+]
+
+
+def _expected(
+    records: list[dict[str, Any]], period: list[str], baseline: list[str]
+) -> dict[str, Any]:
+    now = reference([r for r in records if r["wave"] in period])
+    before = reference([r for r in records if r["wave"] in baseline])
+    out = {}
+    for answer in BASE_ANSWERS:
+        p1, p2 = now.share(answer), before.share(answer)
+        test = smp.test_proportions_2indep(
+            p1 * now.neff, now.neff, p2 * before.neff, before.neff, method="wald", compare="diff"
+        )
+        out[answer] = (p1, p2, (p1 - p2) * 100, test.statistic, test.pvalue)
+    return out
+
+
+async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> None:
+    records = generate(11, {w: 220 for w in WAVES})
+    await import_file(survey_client, to_csv(records))
+    body = (await survey_client.get(CHANGES)).json()
+    assert body["to_wave"] == "2022-Q3"
+    comparisons = {c["kind"]: c for c in body["comparisons"]}
+    expected_periods = {
+        "previous_quarter": (["2022-Q3"], ["2022-Q2"]),
+        "same_quarter_last_year": (["2022-Q3"], ["2021-Q3"]),
+        "rolling_four_quarters": (
+            ["2021-Q4", "2022-Q1", "2022-Q2", "2022-Q3"],
+            ["2020-Q4", "2021-Q1", "2021-Q2", "2021-Q3"],
+        ),
+    }
+    for kind, (period, baseline) in expected_periods.items():
+        comparison = comparisons[kind]
+        assert comparison["period"] == period
+        assert comparison["baseline"] == baseline
+        assert not set(period) & set(baseline)  # never overlapping
+        assert comparison["comparable"] is True
+        expected = _expected(records, period, baseline)
+        for answer in comparison["answers"]:
+            p1, p2, diff, z, p = expected[answer["answer"]]
+            assert answer["share"] == pytest.approx(p1)
+            assert answer["baseline_share"] == pytest.approx(p2)
+            assert answer["difference_pp"] == pytest.approx(diff)
+            assert answer["z"] == pytest.approx(z)
+            assert answer["p"] == pytest.approx(p, rel=1e-9, abs=1e-15)
+            assert answer["significant"] is bool(p < 0.05)
+    rolling = comparisons["rolling_four_quarters"]
+    pooled = reference(
+        [r for r in records if r["wave"] in expected_periods["rolling_four_quarters"][0]]
+    )
+    assert rolling["effective_n"] == pytest.approx(pooled.neff)
+    # The drift from fairly_well is large enough to be detected over a year.
+    fairly = next(a for a in rolling["answers"] if a["answer"] == "fairly_well")
+    assert fairly["significant"] is True
+    assert fairly["difference_pp"] < 0
+
+
+async def test_change_to_a_given_wave_and_unweighted(survey_client: httpx.AsyncClient) -> None:
+    records = generate(12, {w: 150 for w in WAVES})
+    await import_file(survey_client, to_csv(records))
+    body = (
+        await survey_client.get(
+            CHANGES, params={"to": "2022-Q1", "weighting": "none", "area": "BRS-EAST"}
+        )
+    ).json()
+    previous = body["comparisons"][0]
+    assert (previous["period"], previous["baseline"]) == (["2022-Q1"], ["2021-Q4"])
+    subset = [dict(r, weight=1) for r in records if r["area"] == "BRS-EAST"]
+    expected = _expected(subset, ["2022-Q1"], ["2021-Q4"])
+    comparable = previous["comparable"]
+    assert comparable is (
+        reference([r for r in subset if r["wave"] == "2022-Q1"]).n >= 50
+        and reference([r for r in subset if r["wave"] == "2021-Q4"]).n >= 50
+    )
+    if comparable:
+        for answer in previous["answers"]:
+            assert answer["z"] == pytest.approx(expected[answer["answer"]][3])
+
+
+async def test_suppressed_or_missing_periods_are_not_tested(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    records = generate(13, {"2022-Q2": 30, "2022-Q3": 200})
+    await import_file(survey_client, to_csv(records))
+    comparisons = (await survey_client.get(CHANGES)).json()["comparisons"]
+    for comparison in comparisons:
+        assert comparison["comparable"] is False
+        assert "under 50" in comparison["reason"]
+        assert all(a["z"] is None and a["significant"] is None for a in comparison["answers"])
+    # No wave a year before at all: a base of 0.
+    assert comparisons[1]["baseline_base_n"] == 0
+
+
+async def test_no_data_is_a_404_problem(survey_client: httpx.AsyncClient) -> None:
+    response = await survey_client.get(CHANGES)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")

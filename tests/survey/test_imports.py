@@ -1,0 +1,257 @@
+"""Importing CSV and XLSX files: counts, rejected rows, idempotence, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+
+from tests.conftest import assert_problem
+from tests.survey.conftest import (
+    HEADER,
+    csv_bytes,
+    generate,
+    import_file,
+    to_csv,
+    wait_for_job,
+    xlsx_bytes,
+)
+
+IMPORTS = "/api/v1/surveys/opcc/imports"
+RESULTS = "/api/v1/surveys/opcc/questions/informed/results"
+
+
+def _row(rid: str, **overrides: Any) -> list[Any]:
+    values = {
+        "respondent_id": rid,
+        "wave": "2022-Q3",
+        "area": "BRS-EAST",
+        "age_band": "35-64",
+        "sex": "female",
+        "ethnicity": "",
+        "weight": "1",
+        "informed": "fairly_well",
+        "have_say": "yes",
+        "seen_officer": "no",
+        "confidence": "tend_to_agree",
+        "comments": "",
+    }
+    values.update(overrides)
+    return [values[h] for h in HEADER]
+
+
+async def test_csv_with_bom_and_labels_in_any_case(survey_client: httpx.AsyncClient) -> None:
+    rows = [
+        _row("A1", informed="NOT VERY WELL INFORMED", have_say="Yes"),
+        _row("A2", informed="  fairly well informed ", have_say="DONT_KNOW"),
+        _row("A3", informed="Not_At_All", have_say="no", confidence="Strongly disagree"),
+        _row("A4", informed="", have_say=""),  # empty cells: no answer
+    ]
+    response = await survey_client.post(
+        IMPORTS, files={"file": ("wave.csv", csv_bytes(rows, bom=True), "text/csv")}
+    )
+    assert response.status_code == 202, response.text
+    queued = response.json()
+    assert response.headers["location"] == f"/api/v1/surveys/imports/{queued['id']}"
+    assert queued["state"] in ("queued", "running", "done")
+    job = await wait_for_job(survey_client, response.headers["location"])
+    assert job["state"] == "done"
+    assert job["columns"][0] == "respondent_id"  # the BOM is not part of the first name
+    assert (job["rows_read"], job["accepted"], job["inserted"], job["rejected"]) == (4, 4, 4, 0)
+    group = (await survey_client.get(RESULTS, params={"weighting": "none"})).json()["groups"][0]
+    counts = {a["answer"]: a["n"] for a in group["answers"]}
+    assert counts == {"very_well": 0, "fairly_well": 1, "not_very_well": 1, "not_at_all": 1}
+
+
+async def test_xlsx_import(survey_client: httpx.AsyncClient) -> None:
+    from datetime import date
+
+    header = ["Respondent_ID", "Interview_Date", "Area", "Age_Band", "Sex", "Weight", "Informed"]
+    rows = [
+        [1001, date(2022, 8, 14), "BRS-EAST", "65+", "male", 1.25, "Very well informed"],
+        [1002, "2022-07-01", "BRS-WEST", "16-34", "female", None, "not_at_all"],
+        [None, None, None, None, None, None, None],  # a blank row is skipped
+        [1003, date(2022, 9, 30), "BRS-WEST", "16-34", "female", "heavy", "sometimes"],
+    ]
+    job = await import_file(
+        survey_client,
+        xlsx_bytes(rows, header),
+        filename="wave.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    assert job["format"] == "xlsx"
+    assert (job["rows_read"], job["accepted"], job["rejected"]) == (3, 2, 1)
+    # The sheet's own row number: header 1, data 2-3, blank 4, bad row 5.
+    assert {(e["row"], e["column"]) for e in job["errors"]} == {(5, "weight"), (5, "informed")}
+    group = (await survey_client.get(RESULTS)).json()["groups"][0]
+    assert group["group"] == "2022-Q3"  # derived from the interview dates
+    assert group["base_weighted_n"] == 2.25
+
+
+async def test_bad_rows_are_reported_and_good_rows_kept(survey_client: httpx.AsyncClient) -> None:
+    rows = [
+        _row("G1"),
+        _row("", informed="fairly_well"),
+        _row("B2", wave="2022-Q5"),
+        _row("B3", informed="quite well", weight="-2"),
+        _row("G2", wave="", interview_date="2022-08-01"),
+        _row("B4", wave="2099-Q1"),
+        _row("G3"),
+        _row("G1", informed="not_at_all"),  # the same respondent again in this file
+    ]
+    header = [*HEADER, "interview_date"]
+    data = csv_bytes(
+        [[*r, ""] for r in rows[:4]] + [[*rows[4], "2022-08-01"]] + [[*r, ""] for r in rows[5:]],
+        header,
+    )
+    job = await import_file(survey_client, data)
+    assert (job["rows_read"], job["accepted"], job["inserted"], job["rejected"]) == (8, 3, 3, 5)
+    found = {(e["row"], e["column"]) for e in job["errors"]}
+    assert found == {
+        (3, "respondent_id"),
+        (4, "wave"),
+        (5, "informed"),
+        (5, "weight"),
+        (7, "wave"),
+        (9, "respondent_id"),
+    }
+    reasons = {(e["row"], e["column"]): e["reason"] for e in job["errors"]}
+    assert "2022-Q5" in reasons[(4, "wave")]
+    assert "future" in reasons[(7, "wave")]
+    assert "row 2" in reasons[(9, "respondent_id")]
+    assert "very_well" in reasons[(5, "informed")]  # the allowed answers are listed
+    # The same rows as CSV.
+    download = await survey_client.get(job["errors_csv"])
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(download.text)))
+    assert lines[0] == ["row", "column", "reason"]
+    assert {(int(r[0]), r[1]) for r in lines[1:]} == found
+    group = (await survey_client.get(RESULTS, params={"weighting": "none"})).json()["groups"][0]
+    assert group["base_n"] == 3
+
+
+async def test_reimport_changes_nothing_and_changed_rows_are_updated(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    records = generate(41, {"2022-Q2": 120, "2022-Q3": 130})
+    first = await import_file(survey_client, to_csv(records))
+    assert (first["inserted"], first["updated"], first["unchanged"]) == (250, 0, 0)
+    before = (await survey_client.get(RESULTS)).json()
+    again = await import_file(survey_client, to_csv(records))
+    assert (again["accepted"], again["inserted"], again["updated"], again["unchanged"]) == (
+        250,
+        0,
+        0,
+        250,
+    )
+    assert (await survey_client.get(RESULTS)).json() == before
+    changed = [dict(r) for r in records]
+    changed[0]["informed"] = "very_well" if changed[0]["informed"] != "very_well" else "not_at_all"
+    changed[5]["weight"] = 2.5 if changed[5]["weight"] != 2.5 else 1.5
+    changed.append(dict(changed[7], respondent_id="NEW-1"))
+    third = await import_file(survey_client, to_csv(changed))
+    assert (third["inserted"], third["updated"], third["unchanged"]) == (1, 2, 248)
+
+
+async def test_absent_optional_columns_keep_stored_values(survey_client: httpx.AsyncClient) -> None:
+    await import_file(survey_client, csv_bytes([_row("K1", weight="2.0", have_say="no")]))
+    header = ["respondent_id", "wave", "area", "age_band", "sex", "informed"]
+    job = await import_file(
+        survey_client,
+        csv_bytes([["K1", "2022-Q3", "BRS-EAST", "35-64", "female", "very_well"]], header),
+    )
+    assert job["updated"] == 1
+    group = (await survey_client.get(RESULTS)).json()["groups"][0]
+    assert group["base_weighted_n"] == 2.0  # the weight was not in the file: kept
+    have_say = (await survey_client.get("/api/v1/surveys/opcc/questions/have_say/results")).json()
+    assert {a["answer"]: a["n"] for a in have_say["groups"][0]["answers"]}["no"] == 1
+
+
+async def test_interview_date_must_agree_with_wave(survey_client: httpx.AsyncClient) -> None:
+    header = ["respondent_id", "wave", "interview_date", "area", "age_band", "sex", "informed"]
+    rows = [
+        ["D1", "2022-Q3", "2022-08-02", "A", "16-34", "male", "very_well"],
+        ["D2", "2022-Q3", "2022-10-02", "A", "16-34", "male", "very_well"],
+        ["D3", "", "14/08/2022", "A", "16-34", "male", "very_well"],
+        ["D4", "", "", "A", "16-34", "male", "very_well"],
+    ]
+    job = await import_file(survey_client, csv_bytes(rows, header))
+    assert job["accepted"] == 1
+    assert {(e["row"], e["column"]) for e in job["errors"]} == {
+        (3, "interview_date"),
+        (4, "interview_date"),
+        (5, "wave"),
+    }
+
+
+async def test_ragged_rows_and_extra_columns(survey_client: httpx.AsyncClient) -> None:
+    text = (
+        "respondent_id,wave,area,age_band,sex,informed,supplier_flag\n"
+        "E1,2022-Q3,A,16-34,male,very_well,x\n"
+        "E2,2022-Q3,A,16-34,male\n"  # short: missing cells are empty
+        "E3,2022-Q3,A,16-34,male,very_well,x,unexpected\n"
+    )
+    job = await import_file(survey_client, text.encode())
+    assert job["ignored_columns"] == ["supplier_flag"]
+    assert job["accepted"] == 2
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [(4, "(row)")]
+
+
+async def test_refusals(survey_client: httpx.AsyncClient) -> None:
+    def post(data: bytes, name: str = "f.csv", kind: str = "text/csv", survey: str = "opcc") -> Any:
+        return survey_client.post(
+            f"/api/v1/surveys/{survey}/imports", files={"file": (name, data, kind)}
+        )
+
+    assert_problem(
+        await post(b"%PDF-1.4 binary\x00\x01", "report.pdf", "application/pdf"), 415, "file"
+    )
+    assert_problem(await post(b"PK\x03\x04not really a zip", "wave.xlsx"), 415)
+    assert_problem(await post(b""), 422, "file")
+    assert_problem(await post(b"\n\n"), 422, "file")
+    missing = await post(b"respondent_id,informed\nA1,very_well\n")
+    body = assert_problem(
+        missing,
+        422,
+        "file.columns.area",
+        "file.columns.age_band",
+        "file.columns.sex",
+        "file.columns.wave or interview_date",
+    )
+    assert "area, age_band, sex" in body["detail"]
+    assert_problem(await post(b"respondent_id,wave,area,age_band,sex\n"), 422)  # no question
+    assert_problem(await post(to_csv(generate(1, {"2022-Q1": 2})), survey="nope"), 404)
+    no_file = await survey_client.post(IMPORTS, files={"other": ("a.csv", b"x", "text/csv")})
+    assert_problem(no_file, 422, "body.file")
+    # Nothing was queued by any of these.
+    listing = await survey_client.get(RESULTS)
+    assert listing.json()["groups"] == []
+
+
+async def test_file_over_the_configured_size_is_a_413(survey_app_factory: Any) -> None:
+    client = await survey_app_factory(upload_max_bytes=4096)
+    big = to_csv(generate(2, {"2022-Q1": 200}))
+    assert len(big) > 4096
+    response = await client.post(IMPORTS, files={"file": ("big.csv", big, "text/csv")})
+    assert_problem(response, 413)
+
+
+async def test_unknown_job_is_a_404(survey_client: httpx.AsyncClient) -> None:
+    assert_problem(await survey_client.get("/api/v1/surveys/imports/nope"), 404)
+    assert_problem(await survey_client.get("/api/v1/surveys/imports/nope/errors.csv"), 404)
+
+
+async def test_a_queued_job_is_resumed_at_start_up(survey_app_factory: Any) -> None:
+    first = await survey_app_factory(import_concurrency=1)
+    runner = first._transport.app.state.import_runner  # type: ignore[attr-defined]
+    runner.submit = lambda job_id: None  # the process "dies" before it starts the job
+    response = await first.post(
+        IMPORTS, files={"file": ("f.csv", to_csv(generate(3, {"2022-Q1": 5})), "text/csv")}
+    )
+    assert response.json()["state"] == "queued"
+    second = await survey_app_factory()
+    job = await wait_for_job(second, response.headers["location"])
+    assert (job["state"], job["inserted"]) == ("done", 5)
