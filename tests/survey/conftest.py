@@ -68,14 +68,14 @@ def xlsx_bytes(rows: Sequence[Sequence[Any]], header: Sequence[str] = HEADER) ->
     return out.getvalue()
 
 
-async def wait_for_job(client: httpx.AsyncClient, location: str, timeout: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for_job(client: httpx.AsyncClient, location: str, limit_s: float = 60) -> Any:
+    deadline = asyncio.get_running_loop().time() + limit_s
     while True:
         job = (await client.get(location)).json()
         if job["state"] in ("done", "failed"):
             return job
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"import still {job['state']} after {timeout}s: {job}")
+            raise AssertionError(f"import still {job['state']} after {limit_s}s: {job}")
         await asyncio.sleep(0.02)
 
 

@@ -40,7 +40,7 @@ def _expected(
 
 
 async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> None:
-    records = generate(11, {w: 220 for w in WAVES})
+    records = generate(11, dict.fromkeys(WAVES, 220))
     await import_file(survey_client, to_csv(records))
     body = (await survey_client.get(CHANGES)).json()
     assert body["to_wave"] == "2022-Q3"
@@ -80,7 +80,7 @@ async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> No
 
 
 async def test_change_to_a_given_wave_and_unweighted(survey_client: httpx.AsyncClient) -> None:
-    records = generate(12, {w: 150 for w in WAVES})
+    records = generate(12, dict.fromkeys(WAVES, 150))
     await import_file(survey_client, to_csv(records))
     body = (
         await survey_client.get(

@@ -17,7 +17,7 @@ async def test_pearson_between_answer_series_matches_scipy(
     survey_client: httpx.AsyncClient,
 ) -> None:
     waves = wave_range("2019-Q1", "2022-Q3")
-    plan = {w: 150 for w in waves}
+    plan = dict.fromkeys(waves, 150)
     plan["2020-Q2"] = 20  # suppressed wave: not in the series
     records = generate(31, plan)
     await import_file(survey_client, to_csv(records))

@@ -15,7 +15,7 @@ TREND = "/api/v1/surveys/opcc/questions/informed/trend"
 
 async def test_trend_matches_pymannkendall_and_scipy(survey_client: httpx.AsyncClient) -> None:
     waves = wave_range("2016-Q1", "2022-Q3")
-    plan = {w: 120 for w in waves}
+    plan = dict.fromkeys(waves, 120)
     plan["2018-Q2"] = 30  # suppressed: left out of the series
     del plan["2019-Q1"]  # no responses: left out too
     records = generate(21, plan)
