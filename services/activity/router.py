@@ -260,15 +260,27 @@ async def aggregate(
     _: Reader,
     filters: FiltersDep,
     group_by: Annotated[
-        list[AggregateDimension] | None,
+        list[str] | None,
         Query(
+            max_length=7,
             description="Repeat or comma-separate: period, district, area, directorate, "
-            "activity_type, classification, topic."
+            "activity_type, classification, topic (default: period).",
         ),
     ] = None,
     period: AggregatePeriod = AggregatePeriod.month,
 ) -> AggregateResponse:
-    dimensions = list(dict.fromkeys(group_by or [AggregateDimension.period]))
+    names = [n.strip() for value in group_by or ["period"] for n in value.split(",")]
+    dimensions: list[AggregateDimension] = []
+    for index, name in enumerate(names):
+        try:
+            dimension = AggregateDimension(name)
+        except ValueError as exc:
+            allowed = ", ".join(d.value for d in AggregateDimension)
+            raise invalid(
+                f"query.group_by.{index}", f"{name!r} is not one of {allowed}", "enum"
+            ) from exc
+        if dimension not in dimensions:
+            dimensions.append(dimension)
     return await analytics.aggregate(session, dimensions, period, filters)
 
 

@@ -1,0 +1,222 @@
+"""Amending, deleting and reviewing: If-Match, amendment history, soft delete, review."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+
+MERGE = {"content-type": "application/merge-patch+json"}
+
+
+async def _create(client: httpx.AsyncClient, **overrides: object) -> httpx.Response:
+    response = await client.post("/api/v1/activities", json=activity_payload(**overrides))
+    assert response.status_code == 201, response.text
+    return response
+
+
+async def test_patch_needs_if_match_and_refuses_a_stale_one(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    url = created.headers["location"]
+    missing = await activity_client.patch(url, json={"title": "New"}, headers=MERGE)
+    assert_problem(missing, 428)
+    stale = await activity_client.patch(
+        url, json={"title": "New"}, headers={**MERGE, "If-Match": '"7"'}
+    )
+    assert_problem(stale, 412)
+    assert stale.headers["etag"] == '"1"'
+    # Nothing changed by the refused attempts.
+    assert (await activity_client.get(url)).json()["title"] == created.json()["title"]
+
+
+async def test_merge_patch_changes_fields_and_keeps_history(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(
+        activity_client, notes="first notes", audience={"attendees": 10, "young_people": 2}
+    )
+    url = created.headers["location"]
+    patch = {
+        "title": "PACT meeting (rescheduled)",
+        "notes": None,
+        "audience": {"attendees": 14},
+        "topics": ["drugs", "asb"],
+        "area": "NSM-02",
+    }
+    changed = await activity_client.patch(
+        url, json=patch, headers={**MERGE, "If-Match": created.headers["etag"]}
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert changed.headers["etag"] == '"2"'
+    assert body["version"] == 2
+    assert body["title"] == "PACT meeting (rescheduled)"
+    assert body["notes"] is None
+    assert body["audience"] == {"groups": [], "attendees": 14, "young_people": 2}
+    assert body["topics"] == ["asb", "drugs"]
+    assert (body["area"], body["district"]) == ("NSM-02", "NSM")
+
+    # The topic index follows the amendment.
+    by_topic = await activity_client.get("/api/v1/activities", params={"topic": "drugs"})
+    assert [i["id"] for i in by_topic.json()["items"]] == [body["id"]]
+
+    history = (await activity_client.get(f"{url}/history")).json()
+    assert [h["change"] for h in history] == ["created", "amended"]
+    amended = history[1]
+    assert amended["version"] == 2
+    assert amended["changed_by"] == "bootstrap"
+    assert set(amended["fields"]) == {"title", "notes", "audience", "topics", "area"}
+    assert amended["changes"]["notes"] == {"old": "first notes", "new": None}
+    assert amended["changes"]["area"] == {"old": "BRS-01", "new": "NSM-02"}
+    assert amended["changes"]["audience"]["old"]["attendees"] == 10
+    assert amended["changes"]["audience"]["new"]["attendees"] == 14
+
+
+async def test_patch_validates_like_create_and_stores_nothing(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    url = created.headers["location"]
+    headers = {**MERGE, "If-Match": '"1"'}
+    cases = [
+        ({"ends_at": "2000-01-01T00:00:00Z"}, "body.ends_at"),
+        ({"area": "ATLANTIS"}, "body.area"),
+        ({"directorate": "parks"}, "body.directorate"),
+        ({"colour": "red"}, "body.colour"),
+        ({"review_state": "approved"}, "body.review_state"),
+        ({"id": "6f1c2b1e-4a57-4d0e-9a53-2f1f7d0c9a11"}, "body.id"),
+        ({"audience": {"attendees": -3}}, "body.audience.attendees"),
+    ]
+    for patch, field in cases:
+        assert_problem(await activity_client.patch(url, json=patch, headers=headers), 422, field)
+    malformed = await activity_client.patch(url, content=b"{nope", headers=headers)
+    assert_problem(malformed, 422, "body")
+    not_object = await activity_client.patch(url, json=[1, 2], headers=headers)
+    assert_problem(not_object, 422, "body")
+    after = await activity_client.get(url)
+    assert after.headers["etag"] == '"1"'
+    assert after.json() == created.json()
+
+
+async def test_a_patch_that_changes_nothing_keeps_the_version(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    same = await activity_client.patch(
+        created.headers["location"],
+        json={"title": created.json()["title"]},
+        headers={**MERGE, "If-Match": '"1"'},
+    )
+    assert same.status_code == 200
+    assert same.headers["etag"] == '"1"'
+
+
+async def test_actions_are_kept_with_ids_across_amendments(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(
+        activity_client,
+        actions=[
+            {"issue": "Speeding on the high street", "action": "Speedwatch", "due_on": "2022-10-01"}
+        ],
+    )
+    action = created.json()["actions"][0]
+    assert action["id"]
+    url = created.headers["location"]
+    done = {**action, "done_on": "2022-09-28", "outcome": "Three sessions held"}
+    changed = await activity_client.patch(
+        url, json={"actions": [done]}, headers={**MERGE, "If-Match": '"1"'}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["actions"] == [done]
+    assert (await activity_client.get(url)).json()["actions"] == [done]
+
+
+async def test_delete_is_soft_needs_if_match_and_a_reason(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    url = created.headers["location"]
+    assert_problem(await activity_client.delete(url, params={"reason": "Logged twice"}), 428)
+    stale = await activity_client.delete(
+        url, params={"reason": "Logged twice"}, headers={"If-Match": '"9"'}
+    )
+    assert_problem(stale, 412)
+    no_reason = await activity_client.delete(url, headers={"If-Match": '"1"'})
+    assert_problem(no_reason, 422, "query.reason")
+    gone = await activity_client.delete(
+        url, params={"reason": "Logged twice"}, headers={"If-Match": '"1"'}
+    )
+    assert gone.status_code == 204
+    assert_problem(await activity_client.get(url), 404)
+    assert (await activity_client.get("/api/v1/activities")).json()["items"] == []
+    history = (await activity_client.get(f"{url}/history")).json()
+    assert history[-1]["change"] == "deleted"
+    assert history[-1]["comment"] == "Logged twice"
+    # A resend of the original create does not bring it back as a new row.
+    resend = await activity_client.post("/api/v1/activities", json=activity_payload())
+    assert resend.status_code == 201
+    assert resend.json()["id"] != created.json()["id"]
+
+
+async def test_review_approves_or_flags_with_a_comment(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    url = created.headers["location"]
+    flag_without_comment = await activity_client.post(f"{url}/review", json={"decision": "flag"})
+    assert_problem(flag_without_comment, 422, "body.comment")
+    flagged = await activity_client.post(
+        f"{url}/review", json={"decision": "flag", "comment": "Attendee count missing"}
+    )
+    assert flagged.status_code == 200, flagged.text
+    assert flagged.json()["review_state"] == "has_issues"
+    assert flagged.json()["review"]["comment"] == "Attendee count missing"
+    assert flagged.headers["etag"] == '"2"'
+    listed = await activity_client.get("/api/v1/activities", params={"review_state": "has_issues"})
+    assert [i["id"] for i in listed.json()["items"]] == [created.json()["id"]]
+
+    # Amending a reviewed activity sends it back for review.
+    amended = await activity_client.patch(
+        url, json={"audience": {"attendees": 20}}, headers={**MERGE, "If-Match": '"2"'}
+    )
+    assert amended.json()["review_state"] == "received"
+    approved = await activity_client.post(f"{url}/review", json={"decision": "approve"})
+    assert approved.json()["review_state"] == "approved"
+    assert approved.json()["review"]["reviewed_by"] == "bootstrap"
+    changes = [h["change"] for h in (await activity_client.get(f"{url}/history")).json()]
+    assert changes == ["created", "reviewed", "amended", "reviewed"]
+
+
+async def test_review_example_is_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
+    from services.activity.schemas import ReviewIn
+
+    example = ReviewIn.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    created = await _create(activity_client)
+    response = await activity_client.post(f"{created.headers['location']}/review", json=example)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("scopes", [{"activity:read", "activity:write"}])
+async def test_review_needs_the_review_scope(
+    activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, scopes: set[str]
+) -> None:
+    from shared.auth import Principal, StaticKeyStore, hash_secret
+
+    store: StaticKeyStore = activity_client.app.state.key_store  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        store,
+        "_by_digest",
+        {**store._by_digest, hash_secret("officer-key"): Principal("officer", frozenset(scopes))},
+    )
+    created = await _create(activity_client)
+    response = await activity_client.post(
+        f"{created.headers['location']}/review",
+        json={"decision": "approve"},
+        headers={"X-API-Key": "officer-key"},
+    )
+    assert_problem(response, 403)

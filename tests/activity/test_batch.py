@@ -1,0 +1,128 @@
+"""Batches from phones that were offline: per-item outcomes, nothing stored twice."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from services.activity.router import BATCH_EXAMPLE
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload, batch_item
+
+
+async def _all(client: httpx.AsyncClient) -> list[dict[str, object]]:
+    return (await client.get("/api/v1/activities", params={"limit": 500})).json()["items"]
+
+
+async def test_mixed_batch_stores_the_valid_items_and_reports_each(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    existing = batch_item()
+    assert (await activity_client.post("/api/v1/activities", json=existing)).status_code == 201
+    clash = {**existing, "title": "Different body, same id"}
+    good = [batch_item(topics=["drugs", "asb"]) for _ in range(3)]
+    items = [
+        good[0],
+        batch_item(area="ATLANTIS"),
+        existing,
+        good[1],
+        clash,
+        {**batch_item(), "ends_at": "2001-01-01T00:00:00Z"},
+        activity_payload(),  # no id
+        "not an object",
+        good[2],
+        good[0],  # repeated inside the batch
+    ]
+    response = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    outcomes = [(i["index"], i["outcome"]) for i in body["items"]]
+    assert outcomes == [
+        (0, "created"),
+        (1, "invalid"),
+        (2, "replayed"),
+        (3, "created"),
+        (4, "conflict"),
+        (5, "invalid"),
+        (6, "invalid"),
+        (7, "invalid"),
+        (8, "created"),
+        (9, "replayed"),
+    ]
+    assert (body["created"], body["replayed"], body["conflict"], body["invalid"]) == (3, 2, 1, 4)
+    problems = {i["index"]: i["problem"] for i in body["items"] if i["problem"]}
+    assert problems[1]["errors"][0]["field"] == "body.items.1.area"
+    assert problems[5]["errors"][0]["field"] == "body.items.5.ends_at"
+    assert problems[6]["errors"][0]["field"] == "body.items.6.id"
+    assert problems[7]["errors"][0]["field"] == "body.items.7"
+    assert problems[4]["status"] == 409
+    stored = {i["id"] for i in await _all(activity_client)}
+    assert stored == {existing["id"], *(g["id"] for g in good)}
+    # Topics and actions of batch items are indexed like single posts.
+    drugs = await activity_client.get("/api/v1/activities", params={"topic": "drugs"})
+    assert {i["id"] for i in drugs.json()["items"]} == {g["id"] for g in good}
+
+
+async def test_resending_a_batch_stores_nothing_twice(activity_client: httpx.AsyncClient) -> None:
+    items = [
+        batch_item(actions=[{"issue": "Parking on the verge", "due_on": "2022-10-01"}])
+        for _ in range(25)
+    ]
+    first = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    again = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    assert first.json()["created"] == 25
+    assert again.json()["replayed"] == 25
+    assert again.json()["created"] == 0
+    assert len(await _all(activity_client)) == 25
+    actions = await activity_client.get("/api/v1/actions", params={"limit": 500})
+    assert len(actions.json()["items"]) == 25
+    # A single POST of an item already sent in a batch is a replay too.
+    single = await activity_client.post("/api/v1/activities", json=items[0])
+    assert single.status_code == 201
+    assert single.headers["idempotent-replayed"] == "true"
+
+
+async def test_more_than_500_items_is_refused_whole(activity_client: httpx.AsyncClient) -> None:
+    items = [batch_item() for _ in range(501)]
+    response = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    assert_problem(response, 422, "body.items")
+    assert await _all(activity_client) == []
+
+
+async def test_500_items_are_accepted(activity_client: httpx.AsyncClient) -> None:
+    items = [batch_item(notes="n" * 200) for _ in range(500)]
+    response = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 500
+
+
+async def test_batch_envelope_errors(activity_client: httpx.AsyncClient) -> None:
+    assert_problem(
+        await activity_client.post("/api/v1/activities/batch", json=[batch_item()]), 422, "body"
+    )
+    assert_problem(
+        await activity_client.post("/api/v1/activities/batch", json={"items": [], "x": 1}),
+        422,
+        "body.x",
+    )
+    malformed = await activity_client.post(
+        "/api/v1/activities/batch",
+        content=b'{"items": [',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(malformed, 422)
+
+
+async def test_batch_example_is_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
+    response = await activity_client.post("/api/v1/activities/batch", json=BATCH_EXAMPLE)
+    assert response.status_code == 200, response.text
+    assert [i["outcome"] for i in response.json()["items"]] == ["created", "created"]
+
+
+async def test_unknown_plan_in_a_batch_is_invalid(activity_client: httpx.AsyncClient) -> None:
+    item = batch_item(plan_id=str(uuid.uuid4()))
+    response = await activity_client.post("/api/v1/activities/batch", json={"items": [item]})
+    result = response.json()["items"][0]
+    assert result["outcome"] == "invalid"
+    assert result["problem"]["errors"][0]["field"] == "body.items.0.plan_id"

@@ -1,0 +1,178 @@
+"""data.police.uk compatibility: import in that API's shapes, export its `/events` shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from services.activity.police_uk import IMPORT_EXAMPLE
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+
+FORCE = "avon-and-somerset"
+BASE = f"/api/v1/police-uk/{FORCE}"
+
+
+async def _import(client: httpx.AsyncClient, body: Any, district: str = "BRS") -> httpx.Response:
+    return await client.post(f"{BASE}/neighbourhoods", params={"district": district}, json=body)
+
+
+async def test_import_neighbourhoods_then_update_them(activity_client: httpx.AsyncClient) -> None:
+    summary = [{"id": "BC193", "name": "Easton"}, {"id": "BC/194 x", "name": "Lawrence Hill"}]
+    first = await _import(activity_client, summary)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"created": ["BRS-BC193", "BRS-BC-194-X"], "updated": []}
+    detail = [
+        {
+            "id": "BC193",
+            "name": "Easton and Lawrence Hill",
+            "description": "<p>East Bristol.</p>",
+            "contact_details": {"email": "easton@example.police.uk", "twitter": "x"},
+            "centre": {"latitude": "51.4633", "longitude": "-2.5621"},
+            "population": "12000",
+            "url_force": "https://example.police.uk",
+            "links": [{"url": "https://example.org", "title": "Council"}],
+            "locations": [],
+        }
+    ]
+    again = await _import(activity_client, detail)
+    assert again.json() == {"created": [], "updated": ["BRS-BC193"]}
+    area = (await activity_client.get("/api/v1/areas/BRS-BC193")).json()
+    assert area["name"] == "Easton and Lawrence Hill"
+    assert area["district"] == "BRS"
+    assert area["centre"] == {"latitude": 51.4633, "longitude": -2.5621}
+    assert area["population"] == 12000
+    assert area["police_uk_id"] == "BC193"
+    assert area["completeness"]["contact_details"] is True
+    # Activities can be logged against imported neighbourhoods straight away.
+    logged = await activity_client.post(
+        "/api/v1/activities", json=activity_payload(area="BRS-BC193")
+    )
+    assert logged.json()["district"] == "BRS"
+
+
+async def test_import_people_and_priorities_in_both_date_spellings(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    await _import(activity_client, [{"id": "BC193", "name": "Easton"}])
+    people = [
+        {
+            "name": "Team sergeant",
+            "rank": "Sergeant",
+            "bio": "<p>Leads the team.</p>",
+            "contact_details": {"email": "team@example.police.uk"},
+        }
+    ]
+    response = await activity_client.post(f"{BASE}/BC193/people", json=people)
+    assert response.status_code == 200, response.text
+    assert response.json()["people"][0]["rank"] == "Sergeant"
+    priorities = [
+        {
+            "issue": "<p>ASB in the park</p>",
+            "issue-date": "2022-07-01T00:00:00",
+            "action": "<p>Patrols</p>",
+            "action-date": "2022-08-15T00:00:00",
+        },
+        {"issue": "Speeding", "issue_date": "2022-06-01", "action": None, "action_date": None},
+    ]
+    response = await activity_client.post(f"{BASE}/BC193/priorities", json=priorities)
+    assert response.status_code == 200, response.text
+    stored = response.json()["priorities"]
+    assert stored == [
+        {
+            "issue": "<p>ASB in the park</p>",
+            "issue_date": "2022-07-01",
+            "action": "<p>Patrols</p>",
+            "action_date": "2022-08-15",
+        },
+        {"issue": "Speeding", "issue_date": "2022-06-01", "action": None, "action_date": None},
+    ]
+    assert response.json()["completeness"]["priorities"] is True
+
+
+async def test_import_refuses_bad_input(activity_client: httpx.AsyncClient) -> None:
+    assert_problem(await _import(activity_client, {"id": "x"}), 422, "body")
+    assert_problem(await _import(activity_client, [{"name": "no id"}]), 422, "body.0.id")
+    assert_problem(
+        await _import(activity_client, [{"id": "A", "name": "A"}], district="NOPE"),
+        422,
+        "query.district",
+    )
+    assert_problem(
+        await _import(
+            activity_client, [{"id": "A", "name": "A", "centre": {"latitude": 95, "longitude": 0}}]
+        ),
+        422,
+        "body.0.centre.latitude",
+    )
+    bad_date = [{"issue": "x", "issue-date": "yesterday"}]
+    await _import(activity_client, [{"id": "BC193", "name": "Easton"}])
+    assert_problem(
+        await activity_client.post(f"{BASE}/BC193/priorities", json=bad_date),
+        422,
+        "body.0.issue-date",
+    )
+    assert_problem(await activity_client.post(f"{BASE}/UNKNOWN/people", json=[]), 404)
+    assert (await activity_client.get("/api/v1/areas/BRS-A")).status_code == 404
+
+
+async def test_events_export_upcoming_planned_public_events(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    await _import(
+        activity_client,
+        [{"id": "BC193", "name": "Easton", "contact_details": {"email": "t@example.police.uk"}}],
+    )
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+    async def post(**overrides: Any) -> None:
+        body = activity_payload(area="BRS-BC193", status="planned", **overrides)
+        assert (await activity_client.post("/api/v1/activities", json=body)).status_code == 201
+
+    await post(
+        title="Beat surgery at the library",
+        activity_type="beat_surgery",
+        starts_at=soon.isoformat(),
+        ends_at=(soon + timedelta(hours=2)).isoformat(),
+        location={"venue": "Central library"},
+        notes="Drop in and talk to your team.",
+    )
+    await post(
+        title="Patrol", activity_type="patrol_interaction", starts_at=soon.isoformat(), ends_at=None
+    )
+    await post(
+        title="Past surgery",
+        activity_type="beat_surgery",
+        starts_at=(soon - timedelta(days=10)).isoformat(),
+        ends_at=(soon - timedelta(days=10)).isoformat(),
+    )
+    response = await activity_client.get(f"{BASE}/BC193/events")
+    assert response.status_code == 200, response.text
+    local = soon.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    assert response.json() == [
+        {
+            "contact_details": {"email": "t@example.police.uk"},
+            "description": "Drop in and talk to your team.",
+            "title": "Beat surgery at the library",
+            "address": "Central library",
+            "type": "beat surgery",
+            "start_date": local.isoformat(timespec="seconds"),
+            "end_date": (local + timedelta(hours=2)).isoformat(timespec="seconds"),
+        }
+    ]
+
+
+async def test_import_examples_are_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
+    from services.activity.app import create_app
+
+    schema = create_app().openapi()["paths"]
+    response = await _import(activity_client, IMPORT_EXAMPLE)
+    assert response.status_code == 200, response.text
+    for suffix in ("people", "priorities"):
+        path = schema["/api/v1/police-uk/{force}/{neighbourhood}/" + suffix]
+        example = path["post"]["requestBody"]["content"]["application/json"]["example"]
+        result = await activity_client.post(f"{BASE}/BC193/{suffix}", json=example)
+        assert result.status_code == 200, result.text

@@ -1,0 +1,254 @@
+"""Registries: areas (with beat-profile completeness), community groups, plans, volunteer hours."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from services.activity.registries import AreaIn, GroupIn, HoursIn, PlanIn
+from tests.conftest import assert_problem
+from tests.support.factories import activity_payload
+
+MERGE = {"content-type": "application/merge-patch+json"}
+
+
+def _example(model: type) -> dict[str, object]:
+    return model.model_config["json_schema_extra"]["examples"][0]  # type: ignore[no-any-return]
+
+
+async def test_area_hierarchy_and_district_derivation(activity_client: httpx.AsyncClient) -> None:
+    brs01 = (await activity_client.get("/api/v1/areas/BRS-01")).json()
+    assert (brs01["kind"], brs01["parent"], brs01["district"], brs01["force"]) == (
+        "neighbourhood",
+        "BRS",
+        "BRS",
+        "TESTFORCE",
+    )
+    logged = await activity_client.post("/api/v1/activities", json=activity_payload(area="BRS-02"))
+    assert logged.json()["district"] == "BRS"
+    district_level = await activity_client.post(
+        "/api/v1/activities", json=activity_payload(area="NSM")
+    )
+    assert district_level.json()["district"] == "NSM"
+    page = (await activity_client.get("/api/v1/areas", params={"district": "BRS"})).json()
+    assert [a["code"] for a in page["items"]] == ["BRS", "BRS-01", "BRS-02"]
+    neighbourhoods = await activity_client.get(
+        "/api/v1/areas", params={"kind": "neighbourhood", "limit": 2}
+    )
+    first = neighbourhoods.json()
+    second = (
+        await activity_client.get(
+            "/api/v1/areas",
+            params={"kind": "neighbourhood", "limit": 2, "cursor": first["next_cursor"]},
+        )
+    ).json()
+    assert [a["code"] for a in first["items"] + second["items"]] == [
+        "BRS-01",
+        "BRS-02",
+        "BS-EAST-03",
+        "NSM-01",
+    ]
+
+
+async def test_area_rules(activity_client: httpx.AsyncClient) -> None:
+    base = {"name": "X", "kind": "neighbourhood"}
+    cases = [
+        ({**base, "code": "N-1"}, "body.parent"),
+        ({**base, "code": "N-1", "parent": "NOPE"}, "body.parent"),
+        ({**base, "code": "N-1", "parent": "TESTFORCE"}, "body.parent"),
+        ({**base, "code": "has space", "parent": "BRS"}, "body.code"),
+        ({**base, "code": "N-1", "parent": "BRS", "kind": "beat"}, "body.kind"),
+        (
+            {**base, "code": "N-1", "parent": "BRS", "centre": {"latitude": 99, "longitude": 0}},
+            "body.centre.latitude",
+        ),
+        ({**base, "code": "N-1", "parent": "BRS", "extra": 1}, "body.extra"),
+    ]
+    for body, field in cases:
+        assert_problem(await activity_client.post("/api/v1/areas", json=body), 422, field)
+    duplicate = {**base, "code": "BRS-01", "parent": "BRS"}
+    assert_problem(await activity_client.post("/api/v1/areas", json=duplicate), 409)
+    assert_problem(await activity_client.get("/api/v1/areas/N-1"), 404)
+
+
+async def test_beat_profile_completeness_and_update(activity_client: httpx.AsyncClient) -> None:
+    area = (await activity_client.get("/api/v1/areas/BRS-02")).json()
+    assert area["completeness"] == {
+        "contact_details": False,
+        "team_photos": False,
+        "priorities": False,
+        "score": 0.0,
+        "missing": ["contact_details", "team_photos", "priorities"],
+    }
+    patch = {
+        "contact_details": {"email": "team@example.police.uk"},
+        "priorities": [
+            {
+                "issue": "Speeding",
+                "issue_date": "2022-06-01",
+                "action": "Speedwatch",
+                "action_date": "2022-07-01",
+            }
+        ],
+    }
+    updated = await activity_client.patch("/api/v1/areas/BRS-02", json=patch, headers=MERGE)
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert body["completeness"]["score"] == round(2 / 3, 4)
+    assert body["completeness"]["missing"] == ["team_photos"]
+    assert body["priorities"][0]["issue_date"] == "2022-06-01"
+    assert body["version"] == 2
+    kind_change = await activity_client.patch(
+        "/api/v1/areas/BRS-02", json={"kind": "district"}, headers=MERGE
+    )
+    assert_problem(kind_change, 422, "body.kind")
+    moved = await activity_client.patch(
+        "/api/v1/areas/BRS-02", json={"parent": "NSM"}, headers=MERGE
+    )
+    assert moved.json()["district"] == "NSM"
+
+
+async def test_register_examples_are_accepted_as_written(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    area = await activity_client.post("/api/v1/areas", json=_example(AreaIn))
+    assert area.status_code == 201, area.text
+    assert area.json()["completeness"]["score"] == 1.0
+    group = await activity_client.post("/api/v1/community-groups", json=_example(GroupIn))
+    assert group.status_code == 201, group.text
+    plan = await activity_client.post("/api/v1/plans", json=_example(PlanIn))
+    assert plan.status_code == 201, plan.text
+    hours = await activity_client.post("/api/v1/volunteer-hours", json=_example(HoursIn))
+    assert hours.status_code == 201, hours.text
+    assert hours.json()["district"] == "BRS"
+
+
+async def test_community_groups(activity_client: httpx.AsyncClient) -> None:
+    body = {
+        "name": "Youth panel north",
+        "group_type": "youth_panel",
+        "area": "NSM-01",
+        "active_from": "2022-01-01",
+    }
+    created = await activity_client.post("/api/v1/community-groups", json=body)
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    assert (await activity_client.get(url)).json()["name"] == "Youth panel north"
+    ended = await activity_client.patch(
+        url, json={"active": False, "active_to": "2022-12-31"}, headers=MERGE
+    )
+    assert ended.json()["active"] is False
+    assert ended.json()["active_to"] == "2022-12-31"
+    backwards = await activity_client.patch(url, json={"active_to": "2021-01-01"}, headers=MERGE)
+    assert_problem(backwards, 422, "body.active_to")
+    assert_problem(
+        await activity_client.post(
+            "/api/v1/community-groups", json={**body, "group_type": "book_club"}
+        ),
+        422,
+        "body.group_type",
+    )
+    assert_problem(
+        await activity_client.post("/api/v1/community-groups", json={**body, "area": "NOPE"}),
+        422,
+        "body.area",
+    )
+    inactive = await activity_client.get("/api/v1/community-groups", params={"active": "false"})
+    assert [g["id"] for g in inactive.json()["items"]] == [created.json()["id"]]
+
+
+async def test_plans_link_strategy_local_plan_and_activities(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    strategy = await activity_client.post(
+        "/api/v1/plans",
+        json={
+            "kind": "strategy",
+            "title": "Engagement strategy",
+            "starts_on": "2022-04-01",
+            "ends_on": "2025-03-31",
+        },
+    )
+    local = await activity_client.post(
+        "/api/v1/plans",
+        json={
+            "kind": "local_engagement_plan",
+            "title": "North Somerset plan",
+            "parent_id": strategy.json()["id"],
+            "area": "NSM",
+            "starts_on": "2022-04-01",
+            "ends_on": "2023-03-31",
+        },
+    )
+    assert local.status_code == 201, local.text
+    plan_id = local.json()["id"]
+    for status in ("planned", "planned", "completed"):
+        response = await activity_client.post(
+            "/api/v1/activities", json=activity_payload(plan_id=plan_id, status=status)
+        )
+        assert response.status_code == 201
+    read = (await activity_client.get(f"/api/v1/plans/{plan_id}")).json()
+    assert read["activities"] == {"planned": 2, "completed": 1, "cancelled": 0}
+    planned = await activity_client.get(
+        "/api/v1/activities", params={"plan_id": plan_id, "status": "planned"}
+    )
+    assert len(planned.json()["items"]) == 2
+    orphan = await activity_client.post(
+        "/api/v1/plans",
+        json={
+            "kind": "local_engagement_plan",
+            "title": "No strategy",
+            "starts_on": "2022-04-01",
+            "ends_on": "2023-03-31",
+        },
+    )
+    assert_problem(orphan, 422, "body.parent_id")
+    backwards = await activity_client.patch(
+        f"/api/v1/plans/{plan_id}", json={"ends_on": "2020-01-01"}, headers=MERGE
+    )
+    assert_problem(backwards, 422, "body.ends_on")
+    children = await activity_client.get(
+        "/api/v1/plans", params={"parent_id": strategy.json()["id"]}
+    )
+    assert [p["id"] for p in children.json()["items"]] == [plan_id]
+
+
+async def test_volunteer_hours(activity_client: httpx.AsyncClient) -> None:
+    created = await activity_client.post(
+        "/api/v1/volunteer-hours",
+        json={"role": "cadet", "month": "2022-09", "area": "NSM-01", "volunteers": 5, "hours": 40},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["district"] == "NSM"
+    url = created.headers["location"]
+    changed = await activity_client.patch(url, json={"hours": 42.5}, headers=MERGE)
+    assert changed.json()["hours"] == 42.5
+    for body, field in [
+        ({"role": "cadet", "month": "2022-13", "hours": 1}, "body.month"),
+        ({"role": "cadet", "month": "2022-09", "hours": -1}, "body.hours"),
+        ({"role": "wizard", "month": "2022-09", "hours": 1}, "body.role"),
+    ]:
+        assert_problem(await activity_client.post("/api/v1/volunteer-hours", json=body), 422, field)
+    listed = await activity_client.get(
+        "/api/v1/volunteer-hours", params={"district": "NSM", "from": "2022-09", "to": "2022-09"}
+    )
+    assert [h["id"] for h in listed.json()["items"]] == [created.json()["id"]]
+    assert_problem(await activity_client.get(f"/api/v1/volunteer-hours/{uuid.uuid4()}"), 404)
+
+
+async def test_taxonomy_serves_every_code_list_and_the_definitions(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    from shared.contracts import taxonomy
+
+    body = (await activity_client.get("/api/v1/taxonomy")).json()
+    lists = body["code_lists"]
+    assert {c["code"] for c in lists["directorate"]} == {d.value for d in taxonomy.Directorate}
+    assert {c["code"] for c in lists["activity_type"]} == {t.value for t in taxonomy.ActivityType}
+    classification = {c["code"]: c for c in lists["classification"]}
+    assert "two-way" in classification["engagement"]["definition"]
+    assert "One-way" in classification["communication"]["definition"]
+    assert set(body["definitions"]) >= {"engagement", "interaction", "communication", "inform"}
+    for name in ("group_type", "volunteer_role", "plan_kind", "area_kind", "topic", "channel"):
+        assert lists[name], name
