@@ -235,3 +235,36 @@ def reference(
         count, total = answers.get(answer, (0, 0.0))
         answers[answer] = (count + 1, total + w)
     return Reference(n, sw, sw2, answers)
+
+
+def numpy_rake(labels: list[Any], targets: list[dict[str, float]], cap: float = 5.0) -> Any:
+    """Independent raking on units (one entry per respondent), with trimming at `cap`x mean.
+
+    `labels[d]` holds each unit's category on dimension d; units outside a margin are left
+    alone on that dimension. Written with numpy, apart from the service's cell-based code.
+    """
+    import numpy as np
+
+    labels = [np.asarray(lab, dtype=object) for lab in labels]
+    w = np.ones(len(labels[0]))
+    for _ in range(1000):
+        before = w.copy()
+        for lab, target in zip(labels, targets, strict=True):
+            inside = np.isin(lab, list(target))
+            present = [k for k in target if (lab == k).any()]
+            total = sum(target[k] for k in present)
+            covered = w[inside].sum()
+            for key in present:
+                mask = lab == key
+                w[mask] *= target[key] / total * covered / w[mask].sum()
+        capped = np.zeros(len(w), dtype=bool)
+        while True:
+            scale = (len(w) - cap * capped.sum()) / w[~capped].sum()
+            over = (~capped) & (w * scale > cap)
+            if not over.any():
+                break
+            capped |= over
+        w = np.where(capped, cap, w * scale)
+        if np.abs(w - before).max() < 1e-11:
+            break
+    return w

@@ -1,0 +1,140 @@
+"""Survey definitions: the seeded OPCC survey, new surveys without code, wording versions."""
+
+from __future__ import annotations
+
+import httpx
+
+from services.survey.schemas import SurveyCreate, WordingCreate
+from tests.conftest import assert_problem
+from tests.survey.conftest import exact, import_file, to_csv
+
+
+async def test_opcc_survey_is_seeded(survey_client: httpx.AsyncClient) -> None:
+    surveys = (await survey_client.get("/api/v1/surveys")).json()
+    assert [s["code"] for s in surveys] == ["opcc"]
+    opcc = (await survey_client.get("/api/v1/surveys/opcc")).json()
+    questions = {q["code"]: q for q in opcc["questions"]}
+    assert list(questions) == ["informed", "have_say", "seen_officer", "confidence", "comments"]
+    informed = questions["informed"]
+    assert [o["code"] for o in informed["options"]] == [
+        "very_well",
+        "fairly_well",
+        "not_very_well",
+        "not_at_all",
+        "dont_know",
+    ]
+    assert [o["code"] for o in informed["options"] if o["excluded_from_base"]] == ["dont_know"]
+    assert informed["version"] == 1
+    assert informed["wordings"] == [
+        {"version": 1, "text": informed["text"], "effective_from": None}
+    ]
+    assert questions["comments"]["kind"] == "free_text"
+
+
+async def test_create_survey_from_the_openapi_example(survey_client: httpx.AsyncClient) -> None:
+    example = SurveyCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    response = await survey_client.post("/api/v1/surveys", json=example)
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == "/api/v1/surveys/two_minute"
+    assert (await survey_client.get(response.headers["location"])).json() == response.json()
+    assert_problem(await survey_client.post("/api/v1/surveys", json=example), 409)
+    # The new survey takes imports and answers results with no code change.
+    data = b"respondent_id,wave,area,age_band,sex,know_team,priority\n"
+    data += b"".join(
+        f"T{i},2022-Q3,BRS-EAST,16-34,male,{'Yes' if i % 3 else 'not sure'},Speeding\n".encode()
+        for i in range(90)
+    )
+    job = await import_file(survey_client, data, survey="two_minute")
+    assert job["accepted"] == 90
+    result = (
+        await survey_client.get("/api/v1/surveys/two_minute/questions/know_team/results")
+    ).json()
+    group = result["groups"][0]
+    assert group["excluded_n"] == 30
+    assert {a["answer"]: a["share"] for a in group["answers"]} == {"yes": 1.0, "no": 0.0}
+
+
+async def test_invalid_definitions_are_named(survey_client: httpx.AsyncClient) -> None:
+    def survey(**overrides: object) -> dict[str, object]:
+        body: dict[str, object] = {
+            "code": "local",
+            "title": "Local",
+            "questions": [
+                {
+                    "code": "q1",
+                    "text": "Q?",
+                    "options": [{"code": "a", "label": "A"}, {"code": "b", "label": "B"}],
+                }
+            ],
+        }
+        body.update(overrides)
+        return body
+
+    post = survey_client.post
+    assert_problem(await post("/api/v1/surveys", json=survey(code="Bad Code")), 422, "body.code")
+    assert_problem(await post("/api/v1/surveys", json=survey(code="imports")), 422)
+    assert_problem(await post("/api/v1/surveys", json=survey(questions=[])), 422, "body.questions")
+    one_option = [{"code": "q1", "text": "Q?", "options": [{"code": "a", "label": "A"}]}]
+    assert_problem(await post("/api/v1/surveys", json=survey(questions=one_option)), 422)
+    reserved = [{"code": "area", "text": "Where?", "kind": "free_text"}]
+    assert_problem(await post("/api/v1/surveys", json=survey(questions=reserved)), 422)
+    twice = [
+        {
+            "code": "q1",
+            "text": "Q?",
+            "options": [{"code": "a", "label": "A"}, {"code": "a", "label": "B"}],
+        }
+    ]
+    assert_problem(await post("/api/v1/surveys", json=survey(questions=twice)), 422)
+    assert [s["code"] for s in (await survey_client.get("/api/v1/surveys")).json()] == ["opcc"]
+    assert_problem(await survey_client.get("/api/v1/surveys/nope"), 404)
+
+
+async def test_new_wording_breaks_the_series(survey_client: httpx.AsyncClient) -> None:
+    example = WordingCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    url = "/api/v1/surveys/opcc/questions/informed/wordings"
+    response = await survey_client.post(url, json={**example, "effective_from": "2022-Q3"})
+    assert response.status_code == 201, response.text
+    question = response.json()
+    assert question["version"] == 2
+    assert question["text"] == example["text"]
+    assert [w["effective_from"] for w in question["wordings"]] == [None, "2022-Q3"]
+    # Not earlier than the current wording, and not the same words.
+    assert_problem(
+        await survey_client.post(url, json=example | {"effective_from": "2022-Q2"}),
+        422,
+        "body.effective_from",
+    )
+    assert_problem(
+        await survey_client.post(url, json={**example, "effective_from": "2023-Q1"}),
+        422,
+        "body.text",
+    )
+    assert_problem(
+        await survey_client.post("/api/v1/surveys/opcc/questions/nope/wordings", json=example), 404
+    )
+
+    records = []
+    for wave in ("2021-Q4", "2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"):
+        records += exact(wave, {"fairly_well": 40, "not_very_well": 60})
+    await import_file(survey_client, to_csv(records))
+    groups = (
+        await survey_client.get(
+            "/api/v1/surveys/opcc/questions/informed/results", params={"to": "2022-Q3"}
+        )
+    ).json()["groups"]
+    assert [(g["group"], g["wording_version"], g["series_break"]) for g in groups] == [
+        ("2021-Q4", 1, False),
+        ("2022-Q1", 1, False),
+        ("2022-Q2", 1, False),
+        ("2022-Q3", 2, True),
+    ]
+    changes = (
+        await survey_client.get(
+            "/api/v1/surveys/opcc/questions/informed/changes", params={"to": "2022-Q3"}
+        )
+    ).json()["comparisons"]
+    assert all(c["comparable"] is False and "wording" in c["reason"] for c in changes)
+    trend = (await survey_client.get("/api/v1/surveys/opcc/questions/informed/trend")).json()
+    assert trend["first_wave"] == "2022-Q3"
+    assert trend["series_starts_at_break"] is True
