@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,11 @@ class GatewaySettings(BaseSettings):
     read_timeout_s: float = Field(default=30.0, gt=0)
     pool_timeout_s: float = Field(default=5.0, gt=0)
     max_connections: int = Field(default=100, ge=1)
+    upstream_transport: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp",
+        description="Transport under the httpx client: `aiohttp` (measured faster, see "
+        "bench/gateway_proxy.py) or httpx's own `httpx` pool.",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Limit for survey file uploads."

@@ -51,13 +51,15 @@ def build_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
         ("survey", settings.survey_url),
         ("kpi", settings.kpi_url),
     ):
-        # httpx's own pool costs ~10x per proxied call here (encode/httpx#3215); the aiohttp
-        # transport keeps the httpx API at a fraction of that cost (see bench/).
+        # httpx's own pool is the slow part of a proxied call (encode/httpx#3215); the aiohttp
+        # transport keeps the httpx API at a fraction of that cost (bench/gateway_proxy.py).
+        transport: httpx.AsyncBaseTransport = (
+            AiohttpTransport(limits=limits, trust_env=False)
+            if settings.upstream_transport == "aiohttp"
+            else httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        )
         client = httpx.AsyncClient(
-            base_url=url.rstrip("/"),
-            timeout=timeout,
-            limits=limits,
-            transport=AiohttpTransport(limits=limits, trust_env=False),
+            base_url=url.rstrip("/"), timeout=timeout, limits=limits, transport=transport
         )
         out[name] = Upstream(name, url.rstrip("/"), client)
     return out
