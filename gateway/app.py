@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenAPIMerger
 from gateway.proxy import Proxy
+from gateway.ratelimit import TokenBuckets
 from gateway.upstreams import build_upstreams
 from shared.auth import StaticKeyStore
 from shared.logging import configure_logging
@@ -88,5 +89,6 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
 
-    app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True)))
+    limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits))
     return app

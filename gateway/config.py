@@ -18,6 +18,12 @@ class GatewaySettings(BaseSettings):
     read_timeout_s: float = Field(default=30.0, gt=0)
     pool_timeout_s: float = Field(default=5.0, gt=0)
     max_connections: int = Field(default=100, ge=1)
+    rate_limit_per_s: float = Field(
+        default=1000.0,
+        ge=0,
+        description="Sustained requests per second per API key (0 turns rate limiting off).",
+    )
+    rate_limit_burst: int = Field(default=2000, ge=1, description="Requests allowed at once.")
     upstream_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp",
         description="Transport under the httpx client: `aiohttp` (measured faster, see "

@@ -15,6 +15,7 @@ import aiohttp
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from gateway.ratelimit import TokenBuckets, retry_after_header
 from gateway.upstreams import ROUTES, Upstream
 from shared.auth import KeyStore, authenticate
 from shared.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
@@ -43,9 +44,12 @@ RESPONSE_DROP = (HOP_BY_HOP - {b"content-length"}) | {b"date", b"server"}
 
 
 class Proxy:
-    def __init__(self, upstreams: dict[str, Upstream], key_store: KeyStore) -> None:
+    def __init__(
+        self, upstreams: dict[str, Upstream], key_store: KeyStore, limits: TokenBuckets
+    ) -> None:
         self.upstreams = upstreams
         self.key_store = key_store
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
@@ -54,13 +58,32 @@ class Proxy:
         sub = path[len(root) :] if root and path.startswith(root) else path
         segment = sub.lstrip("/").split("/", 1)[0]
         try:
-            upstream = self._route(segment, path)
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            authenticate(self.key_store, headers)
+            self._authenticate_within_limits(headers, scope)
+            upstream = self._route(segment, path)
         except ProblemError as exc:
             await _problem(send, exc.status, exc.detail or exc.title, path, exc.headers)
             return
         await self._forward(upstream, scope, receive, send)
+
+    def _authenticate_within_limits(self, headers: dict[str, str], scope: Scope) -> None:
+        client_host = (scope.get("client") or ("unknown", 0))[0]
+        try:
+            principal = authenticate(self.key_store, headers)
+        except ProblemError:
+            # Failed attempts spend from the caller address's bucket: guessing keys is slow.
+            self._spend(f"addr:{client_host}")
+            raise
+        self._spend(f"key:{principal.key_id}")
+
+    def _spend(self, bucket: str) -> None:
+        wait = self.limits.take(bucket)
+        if wait is not None:
+            raise ProblemError(
+                429,
+                "Too many requests for these credentials; slow down and retry later.",
+                headers={"Retry-After": retry_after_header(wait)},
+            )
 
     def _route(self, segment: str, path: str) -> Upstream:
         name = ROUTES.get(segment)

@@ -18,6 +18,7 @@ from shared.requestid import (
 )
 
 access_log = logging.getLogger("hub.access")
+error_log = logging.getLogger("hub.errors")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -77,7 +78,7 @@ class RequestContextMiddleware:
         request_id = accept_or_generate(_header(scope, b"x-request-id"))
         token = set_request_id(request_id)
         started = time.perf_counter()
-        status_holder = [500]
+        status_holder = [0]
         try:
             refused = self._refuse(scope)
             if refused is not None:
@@ -111,6 +112,20 @@ class RequestContextMiddleware:
                 status_holder[0] = 413
                 await _send_problem(
                     send, 413, f"The request body exceeds {exc.limit} bytes.", request_id
+                )
+            except Exception:
+                # Answered here, inside the request-id context, so the 500 carries the id;
+                # the stack goes to the log, never to the caller.
+                error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                if status_holder[0]:  # the response had started: nothing left to answer
+                    raise
+                status_holder[0] = 500
+                await _send_problem(
+                    send,
+                    500,
+                    "The server failed to handle this request; quote the request id when "
+                    "reporting.",
+                    request_id,
                 )
         finally:
             if scope["path"] not in ("/healthz", "/readyz"):

@@ -12,6 +12,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from shared.auth import hash_secret
 from tests.conftest import AUTH, assert_problem
 
 
@@ -81,3 +82,28 @@ async def test_credentials_are_checked_before_any_upstream_call() -> None:
     async for client in _gateway(settings):
         response = await client.get("/api/v1/activities", headers={"X-API-Key": "bad"})
         assert_problem(response, 401)
+
+
+async def test_rate_limit_is_per_key_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second key, configured the way operators do: id, SHA-256 of the secret, scopes.
+    monkeypatch.setenv("HUB_API_KEYS", f"other:{hash_secret('other-key')}:kpi:read")
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    settings = GatewaySettings(
+        activity_url=dead, survey_url=dead, kpi_url=dead, rate_limit_per_s=0.5, rate_limit_burst=3
+    )
+    async for client in _gateway(settings):
+        statuses = [(await client.get("/api/v1/kpis")).status_code for _ in range(3)]
+        assert statuses == [502, 502, 502]  # allowed through (the upstream is down)
+        limited = await client.get("/api/v1/kpis")
+        body = assert_problem(limited, 429)
+        assert "slow down" in body["detail"]
+        assert int(limited.headers["retry-after"]) >= 1
+        # Another caller has its own bucket.
+        other = await client.get("/api/v1/kpis", headers={"X-API-Key": "other-key"})
+        assert other.status_code == 502
+        # Guessing keys spends the caller address's bucket.
+        guesses = [
+            (await client.get("/api/v1/kpis", headers={"X-API-Key": f"guess-{i}"})).status_code
+            for i in range(4)
+        ]
+        assert guesses == [401, 401, 401, 429]
