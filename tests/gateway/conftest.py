@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import AUTH
 from tests.support.databases import DatabaseFactory
+from tests.support.factories import seed_areas
 from tests.support.processes import Suite, start_suite
 
 
@@ -30,7 +31,15 @@ def suite(suite_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         running.stop()
 
 
-@pytest.fixture
-async def gateway(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(scope="session")
+async def seeded_suite(suite: Suite) -> Suite:
+    """The suite with the test force's areas registered (activities must name a known area)."""
     async with httpx.AsyncClient(base_url=suite.base_url, headers=AUTH, timeout=10) as client:
-        yield client
+        await seed_areas(client)
+    return suite
+
+
+@pytest.fixture
+async def gateway(seeded_suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=seeded_suite.base_url, headers=AUTH, timeout=10) as c:
+        yield c

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,9 @@ def test_sigterm_to_the_process_group_stops_every_process(tmp_path: Path) -> Non
     suite = start_suite(tmp_path, {"HUB_DEMO": "1"})
     port = int(suite.base_url.rsplit(":", 1)[1])
     try:
+        deadline = time.monotonic() + 30
+        while "Engagement Hub ready" not in suite.log() and time.monotonic() < deadline:
+            time.sleep(0.1)  # /readyz answers a moment before the banner is printed
         log = suite.log()
         for service in ("activity", "survey", "kpi", "gateway"):
             assert any(line.startswith(f"{service} ") for line in log.splitlines()), service

@@ -33,7 +33,7 @@ async def test_routes_reach_each_service(gateway: httpx.AsyncClient) -> None:
 
 
 async def test_post_get_and_idempotent_replay_through_gateway(gateway: httpx.AsyncClient) -> None:
-    payload = activity_payload(area="SGL-04")
+    payload = activity_payload(area="BS-EAST-03")
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     first = await gateway.post("/api/v1/activities", json=payload, headers=headers)
     assert first.status_code == 201, first.text
@@ -45,7 +45,7 @@ async def test_post_get_and_idempotent_replay_through_gateway(gateway: httpx.Asy
     assert fetched.status_code == 200
     assert fetched.json()["id"] == first.json()["id"]
     assert fetched.headers["etag"] == first.headers["etag"]
-    listed = await gateway.get("/api/v1/activities", params={"area": "SGL-04"})
+    listed = await gateway.get("/api/v1/activities", params={"area": "BS-EAST-03"})
     assert [i["id"] for i in listed.json()["items"]] == [first.json()["id"]]
 
 
