@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -15,6 +16,7 @@ import httpx
 
 from hub.cli import load_demo, migrate
 from hub.services import GATEWAY_FACTORY, SERVICES
+from shared.logging import uvicorn_log_config
 from shared.settings import HubSettings
 
 STOP_GRACE_S = 10.0
@@ -43,7 +45,16 @@ def _bootstrap_key(data_dir: Path) -> tuple[str, bool]:
     return key, True
 
 
-def _uvicorn(factory: str, port: int) -> list[str]:
+def _log_config(hub: HubSettings, name: str) -> Path:
+    """uvicorn's own start-up lines in the Hub's log format (a file per process)."""
+    path = hub.data_dir / "logging" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = uvicorn_log_config(name, hub.log_level, json_lines=hub.log_json)
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def _uvicorn(factory: str, port: int, log_config: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -55,6 +66,8 @@ def _uvicorn(factory: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--no-access-log",
+        "--log-config",
+        str(log_config),
         "--timeout-graceful-shutdown",
         "5",
     ]
@@ -108,8 +121,10 @@ async def _run(port: int) -> int:
         await load_demo(list(local), 1)
 
     children: list[Child] = []
-    commands = [(n, _uvicorn(SERVICES[n].app_factory, p)) for n, p in local.items()]
-    commands.append(("gateway", _uvicorn(GATEWAY_FACTORY, port)))
+    commands = [
+        (n, _uvicorn(SERVICES[n].app_factory, p, _log_config(hub, n))) for n, p in local.items()
+    ]
+    commands.append(("gateway", _uvicorn(GATEWAY_FACTORY, port, _log_config(hub, "gateway"))))
     width = max(len(n) for n, _ in commands)
     for name, argv in commands:
         process = await asyncio.create_subprocess_exec(

@@ -60,3 +60,29 @@ def configure_logging(service: str, level: str = "INFO", *, json_lines: bool = T
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+def uvicorn_log_config(
+    service: str, level: str = "INFO", *, json_lines: bool = True
+) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for `uvicorn --log-config`, so that even the lines uvicorn
+    writes before the app starts are in the same format as the rest."""
+    formatter = "shared.logging.JsonFormatter" if json_lines else "shared.logging.TextFormatter"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"hub": {"()": formatter, "service": service}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "hub",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }
