@@ -103,3 +103,25 @@ async def test_hop_by_hop_headers_are_not_forwarded(gateway: httpx.AsyncClient) 
     assert len(response.headers.get_list("date")) == 1
     assert len(response.headers.get_list("server")) <= 1
     assert len(response.headers.get_list("x-request-id")) == 1
+
+
+async def test_survey_file_upload_streams_through_the_gateway(gateway: httpx.AsyncClient) -> None:
+    header = "respondent_id,wave,area,age_band,sex,weight,informed,have_say,seen_officer\r\n"
+    rows = "".join(f"gw-{i},2022-Q3,BS1,35-44,female,1,fairly_well,yes,no\r\n" for i in range(200))
+    upload = await gateway.post(
+        "/api/v1/surveys/opcc/imports",
+        files={"file": ("wave.csv", (header + rows).encode(), "text/csv")},
+    )
+    assert upload.status_code == 202, upload.text
+    location = upload.headers["location"]
+    for _ in range(200):
+        job = (await gateway.get(location)).json()
+        if job["state"] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.05)
+    assert job["state"] == "done", job
+    assert (job["accepted"], job["inserted"], job["rejected"]) == (200, 200, 0)
+    results = await gateway.get(
+        "/api/v1/surveys/opcc/questions/informed/results", params={"by": "wave"}
+    )
+    assert results.status_code == 200, results.text
