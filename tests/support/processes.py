@@ -42,6 +42,10 @@ class Suite:
     base_url: str
     log_path: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
