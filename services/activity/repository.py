@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -31,9 +33,6 @@ ACTION = ActivityAction.__table__  # type: ignore[attr-defined]
 HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
 PLAN = Plan.__table__  # type: ignore[attr-defined]
-
-# Rows per multi-row INSERT: keeps bound parameters under both backends' limits (32,766).
-INSERT_CHUNK = 500
 
 
 class LockTimeout(Exception):
@@ -126,33 +125,59 @@ async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set
 # --- activities: writes --------------------------------------------------------------------
 
 
-async def insert_activity(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert unless the id exists; False when it did (a resend or a clash)."""
-    stmt = insert_ignoring_conflicts(ACTIVITY, dialect_of(session), ["id"])
-    result = await session.execute(stmt.values(**values))
-    return bool(result.rowcount)
+_FROM_AREA_COLUMNS = [c.name for c in ACTIVITY.columns if c.name != "district_code"]
+_LOGGABLE_KINDS = ("neighbourhood", "district")
+_insert_from_area: dict[str, Any] = {}
+
+
+def _insert_from_area_statement(dialect: str) -> Any:
+    """INSERT ... SELECT <values>, area.district_code FROM activity_area WHERE code = :area
+    ... ON CONFLICT (id) DO NOTHING RETURNING district_code: the area check, the derived
+    district and the insert in one round trip (compiled once per dialect, then cached)."""
+    if dialect not in _insert_from_area:
+        source = select(
+            *[bindparam(f"p_{n}", type_=ACTIVITY.c[n].type) for n in _FROM_AREA_COLUMNS],
+            AREA.c.district_code,
+        ).where(AREA.c.code == bindparam("p_area_lookup"), AREA.c.kind.in_(_LOGGABLE_KINDS))
+        base = pg_insert if dialect == "postgresql" else sqlite_insert
+        _insert_from_area[dialect] = (
+            base(ACTIVITY)
+            .from_select([*_FROM_AREA_COLUMNS, "district_code"], source)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ACTIVITY.c.district_code)
+        )
+    return _insert_from_area[dialect]
+
+
+async def insert_activity_in_area(session: AsyncSession, values: dict[str, Any]) -> str | None:
+    """Insert an activity whose district comes from its area; the district, or None when
+    nothing was inserted (the id exists, or the area is unknown or not loggable)."""
+    params = {f"p_{n}": values[n] for n in _FROM_AREA_COLUMNS}
+    params["p_area_lookup"] = values["area_code"]
+    result = await session.execute(_insert_from_area_statement(dialect_of(session)), params)
+    row = result.first()
+    return None if row is None else str(row[0])
 
 
 async def insert_activities(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> set[uuid.UUID]:
-    """Multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the ids actually inserted."""
-    inserted: set[uuid.UUID] = set()
-    dialect = dialect_of(session)
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        stmt = insert_ignoring_conflicts(ACTIVITY, dialect, ["id"]).values(list(chunk))
-        result = await session.execute(stmt.returning(ACTIVITY.c.id))
-        inserted.update(row[0] for row in result)
-    return inserted
+    """`INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id` for many rows: the ids inserted.
+
+    One cached statement executed with many parameter sets; SQLAlchemy's "insertmanyvalues"
+    sends them as multi-row VALUES pages, so a batch is a few round trips, not one per row.
+    """
+    if not rows:
+        return set()
+    stmt = insert_ignoring_conflicts(ACTIVITY, dialect_of(session), ["id"])
+    result = await session.execute(stmt.returning(ACTIVITY.c.id), list(rows))
+    return {row[0] for row in result}
 
 
 async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row INSERT in chunks (one statement per chunk, not one per row)."""
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = list(rows[start : start + INSERT_CHUNK])
-        if chunk:
-            await session.execute(table.insert().values(chunk))
+    """Many rows with one cached INSERT (sent as multi-row VALUES pages, not row by row)."""
+    if rows:
+        await session.execute(table.insert(), list(rows))
 
 
 async def request_hashes(
@@ -167,11 +192,6 @@ async def request_hashes(
         )
     )
     return {row[0]: (row[1], row[2]) for row in rows}
-
-
-async def replace_topics(session: AsyncSession, activity_id: uuid.UUID, topics: list[str]) -> None:
-    await session.execute(delete(TOPIC).where(TOPIC.c.activity_id == activity_id))
-    await insert_rows(session, TOPIC, [{"activity_id": activity_id, "topic": t} for t in topics])
 
 
 async def replace_actions(

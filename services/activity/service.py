@@ -346,34 +346,33 @@ async def _insert_or_replay(
     location_prefix: str,
 ) -> CreateResult:
     activity_id = payload.id or uuid.uuid4()
-    district = await resolve_refs(session, payload)
+    if payload.plan_id is not None and payload.plan_id not in await repository.existing_plans(
+        session, [payload.plan_id]
+    ):
+        raise invalid("body.plan_id", "no plan with this id", "unknown_plan")
     values = activity_values(
-        payload,
-        activity_id=activity_id,
-        principal=principal,
-        body_hash=body_hash,
-        district=district,
+        payload, activity_id=activity_id, principal=principal, body_hash=body_hash, district=""
     )
-    inserted = await repository.insert_activity(session, values)
-    if inserted:
+    # The hot path is one statement: area check, derived district and insert together.
+    district = await repository.insert_activity_in_area(session, values)
+    if district is not None:
+        values["district_code"] = district
         actions = action_rows(activity_id, payload.actions)
-        await repository.insert_rows(
-            session,
-            repository.TOPIC,
-            [{"activity_id": activity_id, "topic": t} for t in values["topics"]],
-        )
         await repository.insert_rows(session, repository.ACTION, actions)
-        activity = Activity(**values)
-        read = to_read(activity, actions)
+        read = to_read(Activity(**values), actions)
         replayed = False
+        version = 1
     else:
         existing = await repository.get_activity(session, activity_id, include_deleted=True)
-        if existing is None or existing.request_hash != body_hash:
+        if existing is None:
+            await resolve_refs(session, payload)  # names the field that failed
             raise errors.client_id_conflict(activity_id)
-        activity = existing
-        read = to_read(activity, (await repository.actions_of(session, [activity_id]))[activity_id])
+        if existing.request_hash != body_hash:
+            raise errors.client_id_conflict(activity_id)
+        read = to_read(existing, (await repository.actions_of(session, [activity_id]))[activity_id])
         replayed = True
-    headers = {"Location": f"{location_prefix}/{activity.id}", "ETag": etag_of(activity)}
+        version = existing.version
+    headers = {"Location": f"{location_prefix}/{activity_id}", "ETag": f'"{version}"'}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     return CreateResult(201, read.model_dump_json(), headers, replayed=replayed)
@@ -397,9 +396,10 @@ async def create_batch(
 ) -> BatchResult:
     """Validate every item, then store the valid ones with set-based SQL.
 
-    One multi-row `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id` stores the new ones;
-    ids that were already there are told apart (same body: replayed, else conflict) by one
-    `SELECT`. Topics and actions of the new ones go in one multi-row insert each.
+    One `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id` for all rows stores the new ones
+    (sent as multi-row VALUES pages); ids that were already there are told apart (same body:
+    replayed, else conflict) by one `SELECT`; actions of the new ones go in one insert. The
+    topic index is kept by the database (triggers).
     """
     results: list[BatchItemResult | None] = [None] * len(items)
     parsed: list[tuple[int, ActivityCreate, str]] = []
@@ -471,17 +471,12 @@ async def create_batch(
 
     inserted = await repository.insert_activities(session, rows)
     stored = await repository.request_hashes(session, set(pending) - inserted)
-    topic_rows: list[dict[str, Any]] = []
     action_rows_all: list[dict[str, Any]] = []
     for activity_id, (index, payload, body_hash) in pending.items():
         if activity_id in inserted:
             results[index] = BatchItemResult(
                 index=index, id=activity_id, outcome="created", status=201, etag='"1"'
             )
-            topic_rows += [
-                {"activity_id": activity_id, "topic": t}
-                for t in sorted({t.value for t in payload.topics})
-            ]
             action_rows_all += action_rows(activity_id, payload.actions)
             continue
         results[index] = _existing_outcome(index, activity_id, body_hash, stored.get(activity_id))
@@ -496,7 +491,6 @@ async def create_batch(
             status=201 if same else 409,
             problem=None if same else _problem_dict(errors.client_id_conflict(payload.id)),
         )
-    await repository.insert_rows(session, repository.TOPIC, topic_rows)
     await repository.insert_rows(session, repository.ACTION, action_rows_all)
 
     final = [r for r in results if r is not None]
@@ -587,8 +581,6 @@ async def amend_activity(
         changes["review_state"] = {"old": activity.review_state, "new": ReviewState.received}
     if not await repository.update_activity(session, activity_id, activity.version, values):
         raise errors.stale_etag(etag_of(activity))
-    if "topics" in changes:
-        await repository.replace_topics(session, activity_id, values["topics"])
     new_actions = action_rows(activity_id, updated.actions)
     if "actions" in changes:
         await repository.replace_actions(session, activity_id, new_actions)

@@ -39,7 +39,8 @@ VOLUNTEER_DIMENSIONS: frozenset[AggregateDimension] = frozenset(
 
 
 class AggregateRow(BaseModel):
-    """One group: its keys (only the ones asked for) and its totals."""
+    """One group: its keys and its totals. Keys not grouped by are null (a `topic` of null
+    when grouped by topic means "no topic")."""
 
     period: str | None = Field(
         default=None, description="`2022-09`, `2022-Q3` or `2022` (Europe/London local time)."

@@ -1,0 +1,473 @@
+"""Benchmark: logging activities, through the gateway, directly, minimal app, and in batches.
+
+Measures in one run, per backend (SQLite and PostgreSQL):
+1. single `POST /api/v1/activities` through the gateway (the real processes, `hub up`),
+2. the same POST directly at the activity service,
+3. a minimal FastAPI endpoint doing the same raw INSERT into the same table (defined below,
+   run by uvicorn in its own process),
+4. `POST /api/v1/activities/batch` of 500 items directly at the service,
+and prints the ratios against the targets: gateway/direct >= 0.5, service/minimal >= 0.5,
+batch per-activity speed-up >= 10x.
+
+The load generator is an asyncio aiohttp client with a fixed number of connections and a fixed
+duration, against loopback only. Servers, database and load generator share the machine.
+
+    .venv/bin/python -m bench.activity_post                   # both backends
+    .venv/bin/python -m bench.activity_post --backend sqlite --duration 10 --concurrency 32
+    HUB_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres  (the default)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from shared.db import create_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+POSTGRES_ADMIN = os.environ.get(
+    "HUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AREAS = [
+    {"code": "BENCH", "name": "Bench force", "kind": "force"},
+    {"code": "BRS", "name": "Bristol", "kind": "district", "parent": "BENCH"},
+    {"code": "BRS-01", "name": "Bristol Central", "kind": "neighbourhood", "parent": "BRS"},
+]
+
+
+# --- the minimal app: same raw INSERT, nothing else ------------------------------------------
+
+
+def minimal_app() -> FastAPI:
+    """FastAPI + one INSERT of the same row into the same migrated table; no validation."""
+    # Same engine set-up as the service (SQLite writers take the lock up front).
+    engine = create_engine(os.environ["MINIMAL_DATABASE_URL"], pool_size=20).execution_options(
+        hub_write=True
+    )
+    columns = [
+        "id",
+        "title",
+        "status",
+        "starts_at",
+        "ends_at",
+        "directorate",
+        "activity_type",
+        "channel",
+        "classification",
+        "purpose",
+        "topics",
+        "area_code",
+        "district_code",
+        "local_date",
+        "local_month",
+        "week_start",
+        "attendees",
+        "young_people",
+        "details",
+        "search_text",
+        "intel_submitted",
+        "logged_by",
+        "source",
+        "review_state",
+        "version",
+        "request_hash",
+        "created_at",
+        "updated_at",
+    ]
+    insert = text(
+        f"INSERT INTO activity_activity ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})"
+    )
+    sqlite = engine.dialect.name == "sqlite"
+    app = FastAPI()
+
+    @app.post("/api/v1/activities", status_code=201)
+    async def create(request: Request) -> Response:
+        body = await request.json()
+        starts = datetime.fromisoformat(body["starts_at"]).astimezone(UTC)
+        now = datetime.now(UTC)
+        day = starts.date()
+        row: dict[str, Any] = {
+            "id": uuid.uuid4().hex if sqlite else uuid.uuid4(),
+            "title": body["title"],
+            "status": body["status"],
+            "starts_at": starts.replace(tzinfo=None) if sqlite else starts,
+            "ends_at": None,
+            "directorate": body["directorate"],
+            "activity_type": body["activity_type"],
+            "channel": body["channel"],
+            "classification": body["classification"],
+            "purpose": body.get("purpose"),
+            "topics": json.dumps(body.get("topics", [])),
+            "area_code": body["area"],
+            "district_code": "BRS",
+            "local_date": day,
+            "local_month": day.year * 100 + day.month,
+            "week_start": day,
+            "attendees": body.get("audience", {}).get("attendees"),
+            "young_people": body.get("audience", {}).get("young_people"),
+            "details": json.dumps({"audience": body.get("audience", {})}),
+            "search_text": body["title"],
+            "intel_submitted": 0,
+            "logged_by": "bench",
+            "source": body.get("source", "api"),
+            "review_state": "received",
+            "version": 1,
+            "request_hash": "x" * 64,
+            "created_at": now.replace(tzinfo=None) if sqlite else now,
+            "updated_at": now.replace(tzinfo=None) if sqlite else now,
+        }
+        async with engine.begin() as conn:
+            await conn.execute(insert, row)
+        return Response(json.dumps({"id": str(row["id"])}), 201, media_type="application/json")
+
+    return app
+
+
+# --- load generation -----------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+    items_per_request: int = 1
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def items_rate(self) -> float:
+        return self.rate * self.items_per_request
+
+    def line(self) -> str:
+        lat = sorted(self.latencies) or [0.0]
+        p50 = lat[len(lat) // 2] * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        unit = "req/s" if self.items_per_request == 1 else "batches/s"
+        extra = f" = {self.items_rate:,.0f} activities/s" if self.items_per_request > 1 else ""
+        return (
+            f"  {self.name:<34} {self.rate:>9,.0f} {unit}{extra}  p50 {p50:6.1f} ms  "
+            f"p99 {p99:6.1f} ms  errors {self.errors}"
+        )
+
+
+_counter = 0
+
+
+def activity_body(with_id: bool = False) -> dict[str, Any]:
+    global _counter
+    _counter += 1
+    starts = datetime(2022, 9, 1, 9, tzinfo=UTC) + timedelta(minutes=_counter)
+    body: dict[str, Any] = {
+        "title": f"PACT meeting {_counter}",
+        "status": "completed",
+        "starts_at": starts.isoformat(),
+        "directorate": "neighbourhood_partnerships",
+        "activity_type": "pact_meeting",
+        "channel": "face_to_face",
+        "classification": "engagement",
+        "purpose": "consult",
+        "topics": ["asb"],
+        "area": "BRS-01",
+        "audience": {"attendees": 12, "young_people": 1},
+        "source": "mobile",
+    }
+    if with_id:
+        body["id"] = str(uuid.uuid4())
+    return body
+
+
+async def load(
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    make_body: Callable[[], Any],
+    *,
+    duration: float,
+    concurrency: int,
+    expect: int,
+    items_per_request: int = 1,
+    warmup: float = 1.0,
+) -> Result:
+    """`concurrency` workers POST for `duration` seconds (after a warm-up); bounded both ways."""
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    latencies: list[float] = []
+    counts = {"ok": 0, "errors": 0}
+    bodies = (
+        [json.dumps(make_body()).encode() for _ in range(200)] if items_per_request == 1 else None
+    )
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def worker(stop_at: float, record: bool) -> None:
+            i = 0
+            while time.perf_counter() < stop_at:
+                payload = (
+                    bodies[i % len(bodies)]
+                    if bodies is not None
+                    else json.dumps(make_body()).encode()
+                )
+                i += 1
+                started = time.perf_counter()
+                try:
+                    async with session.post(url, data=payload) as response:
+                        await response.read()
+                        ok = response.status == expect
+                except aiohttp.ClientError:
+                    ok = False
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    counts["ok" if ok else "errors"] += 1
+
+        await asyncio.gather(
+            *(worker(time.perf_counter() + warmup, False) for _ in range(concurrency))
+        )
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Result(name, counts["ok"], counts["errors"], elapsed, latencies, items_per_request)
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_ready(url: str, within: float = 120.0) -> None:
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = log.open("wb")
+    return subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+async def postgres_database(label: str) -> tuple[str, Callable[[], Any]]:
+    import asyncpg
+
+    name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    return f"{base}/{name}", drop
+
+
+async def seed_minimal(url: str) -> None:
+    """The areas the minimal app's rows refer to (same foreign keys as the service)."""
+    from services.activity.models import Area
+
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        for area in AREAS:
+            kind = area["kind"]
+            await conn.execute(
+                Area.__table__.insert().values(  # type: ignore[attr-defined]
+                    code=area["code"],
+                    name=area["name"],
+                    kind=kind,
+                    parent_code=area.get("parent"),
+                    district_code="BRS" if kind != "force" else None,
+                    contact_details={},
+                    people=[],
+                    priorities=[],
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    await engine.dispose()
+
+
+async def run_backend(backend: str, duration: float, concurrency: int) -> dict[str, float]:
+    from shared.migrations import upgrade
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-activity-{backend}-"))
+    key = "bench-" + secrets.token_urlsafe(16)
+    cleanups: list[Callable[[], Any]] = []
+    if backend == "postgresql":
+        service_url, drop_service = await postgres_database("service")
+        minimal_url, drop_minimal = await postgres_database("minimal")
+        cleanups += [drop_service, drop_minimal]
+    else:
+        service_url = f"sqlite+aiosqlite:///{workdir / 'activity.db'}"
+        minimal_url = f"sqlite+aiosqlite:///{workdir / 'minimal.db'}"
+    await upgrade("activity", minimal_url)
+    await seed_minimal(minimal_url)
+
+    gateway_port = free_port()
+    activity_port = gateway_port + 1
+    minimal_port = free_port()
+    env = dict(
+        os.environ,
+        HUB_PORT=str(gateway_port),
+        HUB_DATA_DIR=str(workdir),
+        HUB_DEMO="0",
+        HUB_BOOTSTRAP_API_KEY=key,
+        HUB_LOG_LEVEL="WARNING",
+        ACTIVITY_DATABASE_URL=service_url,
+        GATEWAY_RATE_LIMIT_PER_S="0",
+        MINIMAL_DATABASE_URL=minimal_url,
+        PYTHONUNBUFFERED="1",
+    )
+    hub = start([str(ROOT / ".venv/bin/hub"), "up"], env, workdir / "hub.log")
+    minimal = start(
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.activity_post:minimal_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(minimal_port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        workdir / "minimal.log",
+    )
+    results: dict[str, Result] = {}
+    try:
+        await wait_ready(f"http://127.0.0.1:{gateway_port}/healthz")
+        await wait_ready(f"http://127.0.0.1:{activity_port}/healthz")
+        await wait_ready(f"http://127.0.0.1:{minimal_port}/openapi.json")
+        headers = {"X-API-Key": key, "Content-Type": "application/json"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for area in AREAS:
+                async with session.post(
+                    f"http://127.0.0.1:{activity_port}/api/v1/areas", json=area
+                ) as response:
+                    assert response.status == 201, await response.text()
+        path = "/api/v1/activities"
+        common = {"duration": duration, "concurrency": concurrency}
+        results["gateway"] = await load(
+            "single POST via gateway",
+            f"http://127.0.0.1:{gateway_port}{path}",
+            headers,
+            activity_body,
+            expect=201,
+            **common,
+        )
+        results["direct"] = await load(
+            "single POST direct to service",
+            f"http://127.0.0.1:{activity_port}{path}",
+            headers,
+            activity_body,
+            expect=201,
+            **common,
+        )
+        results["minimal"] = await load(
+            "single POST minimal FastAPI+INSERT",
+            f"http://127.0.0.1:{minimal_port}{path}",
+            headers,
+            activity_body,
+            expect=201,
+            **common,
+        )
+        results["batch"] = await load(
+            "batch POST of 500, direct",
+            f"http://127.0.0.1:{activity_port}{path}/batch",
+            headers,
+            lambda: {"items": [activity_body(with_id=True) for _ in range(500)]},
+            expect=200,
+            items_per_request=500,
+            duration=duration,
+            concurrency=2,
+            warmup=0.5,
+        )
+    finally:
+        stop(hub)
+        stop(minimal)
+        for cleanup in cleanups:
+            with contextlib.suppress(Exception):
+                await cleanup()
+    print(f"\n== {backend} ({duration:.0f} s per run, {concurrency} connections) ==")
+    for result in results.values():
+        print(result.line())
+    ratios = {
+        "gateway/direct": results["gateway"].rate / results["direct"].rate,
+        "service/minimal": results["direct"].rate / results["minimal"].rate,
+        "batch speed-up": results["batch"].items_rate / results["direct"].rate,
+    }
+    targets = {"gateway/direct": 0.5, "service/minimal": 0.5, "batch speed-up": 10.0}
+    for name, value in ratios.items():
+        verdict = "meets" if value >= targets[name] else "MISSES"
+        print(f"  {name:<18} {value:6.2f}x  (target >= {targets[name]}x: {verdict})")
+    return ratios
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    summary = {}
+    for backend in backends:
+        summary[backend] = await run_backend(backend, args.duration, args.concurrency)
+    print("\n" + json.dumps({"ratios": summary}, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
