@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey.definitions import QuestionDef, SurveyDef
@@ -82,29 +82,26 @@ Table = dict[str, dict[int, Sums]]  # group -> answer position -> sums
 
 @dataclass
 class Scope:
-    first: str
-    last: str
+    """Waves from `first` to `last` (None: open-ended, up to the data) and demographic filters."""
+
+    first: str | None
+    last: str | None
     filters: dict[str, str]
 
 
-# --- SQL -------------------------------------------------------------------------------------
-
-
-async def data_bounds(session: AsyncSession, survey: SurveyDef) -> tuple[str, str] | None:
-    row = (
-        await session.execute(
-            select(func.min(R.c.wave), func.max(R.c.wave)).where(R.c.survey_id == survey.id)
-        )
-    ).one()
-    return (row[0], row[1]) if row[0] is not None else None
+async def _custom_plans(session: AsyncSession) -> None:
+    # asyncpg prepares statements; a generic plan would not know the waves and picks an index
+    # walk over the whole survey. Plan each analysis query for its actual values instead.
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _conditions(survey: SurveyDef, scope: Scope) -> list[Any]:
-    out: list[Any] = [
-        R.c.survey_id == survey.id,
-        R.c.wave >= scope.first,
-        R.c.wave <= scope.last,
-    ]
+    out: list[Any] = [R.c.survey_id == survey.id]
+    if scope.first is not None:
+        out.append(R.c.wave >= scope.first)
+    if scope.last is not None:
+        out.append(R.c.wave <= scope.last)
     for name, value in scope.filters.items():
         out.append(R.c[name] == value)
     return out
@@ -152,7 +149,9 @@ class Raking:
     per_wave: list[WaveWeighting]
 
 
-async def raking(session: AsyncSession, survey: SurveyDef, first: str, last: str) -> Raking:
+async def raking(
+    session: AsyncSession, survey: SurveyDef, first: str | None, last: str | None
+) -> Raking:
     """Rake each wave's respondents to the population margins (cells share one weight)."""
     margins = await load_margins(session, survey)
     if not margins.get("age_band_sex") and not margins.get("area"):
@@ -160,7 +159,7 @@ async def raking(session: AsyncSession, survey: SurveyDef, first: str, last: str
     rows = (
         await session.execute(
             select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
-            .where(R.c.survey_id == survey.id, R.c.wave >= first, R.c.wave <= last)
+            .where(*_conditions(survey, Scope(first, last, {})))
             .group_by(R.c.wave, R.c.age_band, R.c.sex, R.c.area)
         )
     ).all()
@@ -196,6 +195,9 @@ async def raking(session: AsyncSession, survey: SurveyDef, first: str, last: str
     return Raking(factors, per_wave)
 
 
+WaveTable = dict[str, Table]  # wave -> group -> answer position -> sums
+
+
 async def aggregate(
     session: AsyncSession,
     survey: SurveyDef,
@@ -204,40 +206,63 @@ async def aggregate(
     by: str,
     scope: Scope,
     weighting: Weighting,
-) -> Table:
-    """Per group and answer: n, sum w, sum w^2, in one GROUP BY."""
+) -> WaveTable:
+    """Per wave, group and answer: n, sum w, sum w^2, in one GROUP BY over the survey."""
+    await _custom_plans(session)
     answer = R.c[question.column]
     group = R.c.wave if by == "wave" else func.coalesce(R.c[by], literal(UNKNOWN))
+    keys = [R.c.wave, answer] if by == "wave" else [R.c.wave, group, answer]
     conditions = [*_conditions(survey, scope), answer.is_not(None)]
-    table: Table = defaultdict(lambda: defaultdict(Sums))
+    table: WaveTable = defaultdict(lambda: defaultdict(lambda: defaultdict(Sums)))
     if weighting == Weighting.raked:
         weights = await raking(session, survey, scope.first, scope.last)
+        cells = [R.c.age_band, R.c.sex, R.c.area]
         rows = (
             await session.execute(
-                select(group, answer, R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
-                .where(*conditions)
-                .group_by(group, answer, R.c.wave, R.c.age_band, R.c.sex, R.c.area)
+                select(*keys, *cells, func.count()).where(*conditions).group_by(*keys, *cells)
             )
         ).all()
-        for g, a, wave, age, sex, area, count in rows:
+        for row in rows:
+            wave, g, a = (row[0], row[0], row[1]) if by == "wave" else row[:3]
+            age, sex, area, count = row[-4:]
             w = weights.factors.get((wave, age, sex, area), 1.0)
-            table[g][a].add(int(count), count * w, count * w * w)
+            table[wave][g][a].add(int(count), count * w, count * w * w)
         return table
     if weighting == Weighting.supplied:
         measures = [func.count(), func.sum(R.c.weight), func.sum(R.c.weight * R.c.weight)]
     else:
         measures = [func.count()]
     rows = (
-        await session.execute(
-            select(group, answer, *measures).where(*conditions).group_by(group, answer)
-        )
+        await session.execute(select(*keys, *measures).where(*conditions).group_by(*keys))
     ).all()
+    width = len(keys)
     for row in rows:
-        count = int(row[2])
-        sw = float(row[3]) if weighting == Weighting.supplied else float(count)
-        sw2 = float(row[4]) if weighting == Weighting.supplied else float(count)
-        table[row[0]][row[1]].add(count, sw, sw2)
+        wave, g, a = (row[0], row[0], row[1]) if by == "wave" else row[:3]
+        count = int(row[width])
+        sw = float(row[width + 1]) if weighting == Weighting.supplied else float(count)
+        sw2 = float(row[width + 2]) if weighting == Weighting.supplied else float(count)
+        table[wave][g][a].add(count, sw, sw2)
     return table
+
+
+def collapse(table: WaveTable, waves: list[str]) -> Table:
+    """Sum the waves given: group -> answer -> sums."""
+    out: Table = defaultdict(lambda: defaultdict(Sums))
+    for wave in waves:
+        for group, answers in table.get(wave, {}).items():
+            for position, sums in answers.items():
+                out[group][position].add(sums.n, sums.sw, sums.sw2)
+    return out
+
+
+def span(table: WaveTable, scope: Scope) -> tuple[str, str] | None:
+    """The waves a request covers: as asked, else from/to the data."""
+    present = sorted(table)
+    first = scope.first or (present[0] if present else None)
+    last = scope.last or (present[-1] if present else None)
+    if first is None or last is None:
+        return None
+    return first, last
 
 
 # --- statistics on the aggregates -------------------------------------------------------------
@@ -338,25 +363,6 @@ async def _prepare(
         )
 
 
-async def resolve_scope(
-    session: AsyncSession,
-    survey: SurveyDef,
-    first: str | None,
-    last: str | None,
-    filters: dict[str, str],
-    *,
-    default_latest_only: bool = False,
-) -> Scope | None:
-    bounds = await data_bounds(session, survey)
-    if last is None:
-        last = bounds[1] if bounds else first
-    if first is None:
-        first = last if default_latest_only else (bounds[0] if bounds else last)
-    if first is None or last is None:
-        return None
-    return Scope(first, last, filters)
-
-
 async def results(
     session: AsyncSession,
     survey: SurveyDef,
@@ -369,37 +375,42 @@ async def results(
     weighting: Weighting,
 ) -> QuestionResults:
     await _prepare(session, survey, question, weighting)
-    scope = await resolve_scope(
-        session, survey, first, last, filters, default_latest_only=by != "wave"
-    )
+    scope = Scope(first, last, filters)
+    table = await aggregate(session, survey, question, by=by, scope=scope, weighting=weighting)
+    covered = span(table, scope)
     groups: list[ResultGroup] = []
-    if scope is not None:
-        table = await aggregate(session, survey, question, by=by, scope=scope, weighting=weighting)
-        names = wave_range(scope.first, scope.last) if by == "wave" else sorted(table)
-        groups = [_group(question, name, table.get(name, {}), by) for name in names]
+    if covered is not None:
+        waves_from, waves_to = covered
+        if by != "wave" and first is None:
+            waves_from = waves_to  # a breakdown defaults to one wave: the last one
+        covered = (waves_from, waves_to)
+        waves = wave_range(waves_from, waves_to)
+        merged = collapse(table, waves)
+        names = waves if by == "wave" else sorted(merged)
+        groups = [_group(question, name, merged.get(name, {}), by) for name in names]
     return QuestionResults(
         survey=survey.code,
         question=question.code,
         question_text=question.text,
         by=by,
         weighting=weighting,
-        from_wave=scope.first if scope else None,
-        to_wave=scope.last if scope else None,
+        from_wave=covered[0] if covered else None,
+        to_wave=covered[1] if covered else None,
         filters=filters,
         groups=groups,
     )
 
 
-def _pool(table: Table, waves: list[str]) -> dict[int, Sums]:
+def _pool(table: WaveTable, waves: list[str]) -> dict[int, Sums]:
     pooled: dict[int, Sums] = defaultdict(Sums)
     for wave in waves:
-        for position, sums in table.get(wave, {}).items():
+        for position, sums in table.get(wave, {}).get(wave, {}).items():
             pooled[position].add(sums.n, sums.sw, sums.sw2)
     return pooled
 
 
 def _compare(
-    question: QuestionDef, kind: str, table: Table, period: list[str], baseline: list[str]
+    question: QuestionDef, kind: str, table: WaveTable, period: list[str], baseline: list[str]
 ) -> Comparison:
     now = summarise(question, _pool(table, period))
     before = summarise(question, _pool(table, baseline))
@@ -455,15 +466,29 @@ async def changes(
 ) -> QuestionChanges:
     await _prepare(session, survey, question, weighting)
     if to is None:
-        bounds = await data_bounds(session, survey)
-        if bounds is None:
+        table = await aggregate(
+            session,
+            survey,
+            question,
+            by="wave",
+            scope=Scope(None, None, filters),
+            weighting=weighting,
+        )
+        if not table:
             raise ProblemError(
                 404, f"Survey {survey.code} has no responses yet.", type_=PROBLEM_BASE + "no-data"
             )
-        to = bounds[1]
+        to = max(table)
+    else:
+        table = await aggregate(
+            session,
+            survey,
+            question,
+            by="wave",
+            scope=Scope(wave_of_index(wave_index(to) - 7), to, filters),
+            weighting=weighting,
+        )
     end = wave_index(to)
-    scope = Scope(wave_of_index(end - 7), to, filters)
-    table = await aggregate(session, survey, question, by="wave", scope=scope, weighting=weighting)
 
     def waves(first: int, last: int) -> list[str]:
         return [wave_of_index(i) for i in range(first, last + 1)]
@@ -494,14 +519,17 @@ async def _wave_shares(
     question: QuestionDef,
     scope: Scope,
     weighting: Weighting,
-) -> list[tuple[str, dict[str, float | None]]]:
+) -> tuple[tuple[str, str] | None, list[tuple[str, dict[str, float | None]]]]:
+    """The covered waves, and the shares of each wave that is not suppressed."""
     table = await aggregate(session, survey, question, by="wave", scope=scope, weighting=weighting)
+    covered = span(table, scope)
     out = []
-    for wave in wave_range(scope.first, scope.last):
-        summary = summarise(question, table.get(wave, {}))
-        if not summary.suppressed:
-            out.append((wave, summary.shares))
-    return out
+    if covered is not None:
+        for wave in wave_range(*covered):
+            summary = summarise(question, table.get(wave, {}).get(wave, {}))
+            if not summary.suppressed:
+                out.append((wave, summary.shares))
+    return covered, out
 
 
 async def trend(
@@ -515,23 +543,18 @@ async def trend(
     weighting: Weighting,
 ) -> QuestionTrend:
     await _prepare(session, survey, question, weighting)
-    scope = await resolve_scope(session, survey, first, last, filters)
+    covered, series = await _wave_shares(
+        session, survey, question, Scope(first, last, filters), weighting
+    )
     series_break = False
-    series: list[tuple[str, dict[str, float | None]]] = []
-    if scope is not None:
+    if covered is not None:
         # Only the waves of the wording asked in the last wave: earlier wordings are another series.
-        version = question.wording_version_of(scope.last)
-        start = scope.first
-        for wave in wave_range(scope.first, scope.last):
-            if question.wording_version_of(wave) == version:
-                start = wave
-                break
-        series_break = start != scope.first or (
-            version > 1
-            and question.wording_version_of(wave_of_index(wave_index(start) - 1)) != version
-        )
-        scope = Scope(start, scope.last, filters)
-        series = await _wave_shares(session, survey, question, scope, weighting)
+        version = question.wording_version_of(covered[1])
+        start = next(w for w in wave_range(*covered) if question.wording_version_of(w) == version)
+        before = question.wording_version_of(wave_of_index(wave_index(start) - 1))
+        series_break = start != covered[0] or (version > 1 and before != version)
+        series = [(w, shares) for w, shares in series if w >= start]
+        covered = (start, covered[1])
     answers: list[AnswerTrend] = []
     for option in question.options:
         if option.excluded_from_base:
@@ -542,8 +565,8 @@ async def trend(
         survey=survey.code,
         question=question.code,
         weighting=weighting,
-        first_wave=scope.first if scope else None,
-        last_wave=scope.last if scope else None,
+        first_wave=covered[0] if covered else None,
+        last_wave=covered[1] if covered else None,
         series_starts_at_break=series_break,
         answers=answers,
     )
@@ -607,8 +630,9 @@ async def correlations(
     weighting: Weighting,
 ) -> QuestionCorrelations:
     await _prepare(session, survey, question, weighting)
-    scope = await resolve_scope(session, survey, first, last, filters)
-    series = await _wave_shares(session, survey, question, scope, weighting) if scope else []
+    covered, series = await _wave_shares(
+        session, survey, question, Scope(first, last, filters), weighting
+    )
     codes = [o.code for o in question.options if not o.excluded_from_base]
     pairs: list[AnswerCorrelation] = []
     for i, a in enumerate(codes):
@@ -637,8 +661,8 @@ async def correlations(
         survey=survey.code,
         question=question.code,
         weighting=weighting,
-        from_wave=scope.first if scope else None,
-        to_wave=scope.last if scope else None,
+        from_wave=covered[0] if covered else None,
+        to_wave=covered[1] if covered else None,
         pairs=pairs,
     )
 
@@ -650,9 +674,17 @@ async def representativeness(
     first: str | None,
     last: str | None,
 ) -> Representativeness:
-    scope = await resolve_scope(session, survey, first, last, {}, default_latest_only=True)
+    await _custom_plans(session)
     margins = await load_margins(session, survey)
-    if scope is None:
+    by_wave = (
+        await session.execute(
+            select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
+            .where(*_conditions(survey, Scope(first, last, {})))
+            .group_by(R.c.wave, R.c.age_band, R.c.sex, R.c.area)
+        )
+    ).all()
+    present = sorted({r[0] for r in by_wave})
+    if not present and (first is None or last is None):
         return Representativeness(
             survey=survey.code,
             from_wave=None,
@@ -662,13 +694,10 @@ async def representativeness(
             dimensions=[],
             weighting=[],
         )
-    rows = (
-        await session.execute(
-            select(R.c.age_band, R.c.sex, R.c.area, func.count())
-            .where(*_conditions(survey, scope))
-            .group_by(R.c.age_band, R.c.sex, R.c.area)
-        )
-    ).all()
+    last = last or present[-1]
+    first = first or last  # default: the latest wave alone
+    scope = Scope(first, last, {})
+    rows = [r[1:] for r in by_wave if first <= r[0] <= last]
     total = sum(int(r[3]) for r in rows)
     counts: dict[str, dict[str, int]] = {
         d: defaultdict(int) for d in ("age_band_sex", "age_band", "sex", "area")

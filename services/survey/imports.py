@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import asyncpg
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -50,6 +51,7 @@ JOBS = ImportJob.__table__  # type: ignore[attr-defined]
 ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
 STAGE = "survey_import_stage"
 SQLITE_MERGE_CHUNK = 50_000
+ANALYZE_AFTER_ROWS = 10_000  # fresh planner statistics after a large import (PostgreSQL)
 
 _PG_TYPES = {
     "row_no": "integer",
@@ -173,6 +175,77 @@ class ImportRun:
                 .where(JOBS.c.id == self.job_id)
                 .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
             )
+
+    async def load_directly(self, db: Database, next_batch: Any) -> bool:
+        """COPY good rows straight into `survey_response` (PostgreSQL, survey without responses).
+
+        One COPY streaming the whole file, in one transaction, while the next batch is parsed
+        in a worker thread; rejected rows and progress are written on other connections. False
+        (and nothing kept) when a respondent repeats within the file: the staged path follows.
+        """
+        columns = [
+            "survey_id",
+            *(c for c in self.columns if c != "row_no"),
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        now = utcnow()
+        tail = (self.source, now, now)
+        survey_id = self.survey.id
+        raw = await self.conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+
+        async def side_effects(batch: Batch) -> None:
+            self.rows_read += batch.read
+            self.rejected += batch.rejected
+            async with db.write_sessions() as other:
+                if batch.errors:
+                    await other.execute(insert(ERRORS), self._error_rows(batch.errors))
+                await other.execute(
+                    update(JOBS)
+                    .where(JOBS.c.id == self.job_id)
+                    .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+                )
+                await other.commit()
+
+        async def records() -> Any:
+            pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
+                anyio.to_thread.run_sync(next_batch)
+            )
+            try:
+                while True:
+                    batch = await pending
+                    if batch is None:
+                        return
+                    pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
+                    await side_effects(batch)
+                    for record in batch.records:
+                        yield (survey_id, *record[1:], *tail)
+            finally:
+                if not pending.done():
+                    await asyncio.gather(pending, return_exceptions=True)
+
+        try:
+            async with self.conn.begin():
+                await self.conn.execute(text("SELECT 1"))  # the transaction is open from here
+                await driver.copy_records_to_table(
+                    "survey_response", records=records(), columns=columns
+                )
+        except asyncpg.UniqueViolationError:
+            self.rows_read = self.rejected = 0
+            async with db.write_sessions() as other:
+                await other.execute(ERRORS.delete().where(ERRORS.c.import_id == self.job_id))
+                await other.commit()
+            return False
+        return True
+
+    def _error_rows(self, errors: list[RowError]) -> list[dict[str, Any]]:
+        return [
+            {"import_id": self.job_id, "row_number": n, "column": c, "reason": r}
+            for n, c, r in errors
+        ]
 
     async def reject_repeats(self) -> int:
         """Reject the later rows of a respondent repeated in this file; returns how many."""
@@ -334,6 +407,32 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
             path.unlink(missing_ok=True)
 
 
+async def _pipeline(next_batch: Any, write: Any) -> None:
+    """Parse the next batch in a worker thread while the current one is written."""
+    pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
+        anyio.to_thread.run_sync(next_batch)
+    )
+    try:
+        while True:
+            batch = await pending
+            if batch is None:
+                return
+            pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
+            await write(batch)
+    finally:
+        if not pending.done():
+            # The thread cannot be interrupted: let it finish before the file is closed.
+            await asyncio.gather(pending, return_exceptions=True)
+
+
+async def _has_responses(conn: AsyncConnection, survey_id: int) -> bool:
+    async with conn.begin():
+        found = await conn.execute(
+            text("SELECT 1 FROM survey_response WHERE survey_id = :sid LIMIT 1"), {"sid": survey_id}
+        )
+        return found.first() is not None
+
+
 async def _execute(
     db: Database,
     settings: SurveySettings,
@@ -352,41 +451,47 @@ async def _execute(
         raise ImportFailed("The survey was deleted.")
     plan = plan_header(survey, header)
     validator = RowValidator(plan, today=datetime.now(UTC).date())
-    rows = iter_rows(path, file_format)
-    next_batch = _batches(rows, validator, settings.import_batch_rows)
+
+    def batches() -> Any:
+        return _batches(iter_rows(path, file_format), validator, settings.import_batch_rows)
+
     engine = db.engine.execution_options(hub_write=True) if db.sqlite else db.engine
     async with engine.connect() as conn:
         run = ImportRun(conn, job_id, survey, plan, postgres=not db.sqlite)
-        await run.create_stage()
-        try:
-            # Parse the next batch in a thread while this one is written.
-            pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
-            while True:
-                batch = await pending
-                if batch is None:
-                    break
-                pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
-                await run.write_batch(batch)
-            inserted, updated = await run.merge()
-            accepted = run.rows_read - run.rejected
+        inserted = updated = 0
+        done = False
+        if run.postgres and not await _has_responses(conn, survey.id):
+            # A first load: COPY straight into the responses in one transaction. A respondent
+            # repeated in the file breaks the unique key; then the staged path below runs.
+            done = await run.load_directly(db, batches())
+            inserted = run.rows_read - run.rejected
+        if not done:
+            await run.create_stage()
+            try:
+                await _pipeline(batches(), run.write_batch)
+                inserted, updated = await run.merge()
+            finally:
+                await run.drop_stage()
+        if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
             async with conn.begin():
-                await conn.execute(
-                    update(JOBS)
-                    .where(JOBS.c.id == job_id)
-                    .values(
-                        state="done",
-                        rows_read=run.rows_read,
-                        rejected=run.rejected,
-                        accepted=accepted,
-                        inserted=inserted,
-                        updated=updated,
-                        unchanged=accepted - inserted - updated,
-                        finished_at=utcnow(),
-                        heartbeat_at=utcnow(),
-                    )
+                await conn.execute(text("ANALYZE survey_response"))
+        accepted = run.rows_read - run.rejected
+        async with conn.begin():
+            await conn.execute(
+                update(JOBS)
+                .where(JOBS.c.id == job_id)
+                .values(
+                    state="done",
+                    rows_read=run.rows_read,
+                    rejected=run.rejected,
+                    accepted=accepted,
+                    inserted=inserted,
+                    updated=updated,
+                    unchanged=accepted - inserted - updated,
+                    finished_at=utcnow(),
+                    heartbeat_at=utcnow(),
                 )
-        finally:
-            await run.drop_stage()
+            )
 
 
 class ImportRunner:

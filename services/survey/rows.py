@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ _CACHE_LIMIT = 20_000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 RowError = tuple[int, str, str]  # (row number, column, reason)
+# Plain decimal numbers (an exponent of at most two digits): what every backend parses alike.
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WEIGHT_RE = re.compile(r"[+-]?(\d{1,10}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
 
 
 class HeaderProblem(Exception):
@@ -130,6 +134,94 @@ class RowValidator:
                 self.texts.append((i, question.code))
         self._waves: dict[str, str | None] = {}
         self._dates: dict[str, tuple[date, str] | None] = {}
+        self.good_waves: dict[str, str] = {}
+        self.good_dates: dict[str, tuple[date, str]] = {}
+        self._fast = self._compile_fast()
+
+    def _compile_fast(self) -> Any:
+        """A validator specialised to this header for rows whose every value is already known
+        to be good (cached waves, dates and answers); any other row returns None and takes the
+        full path, which names each problem."""
+        lines = ["def fast(row_number, cells):"]
+        add = lines.append
+        add(f"    if len(cells) != {self.width}: return None")
+        add(f"    rid = cells[{self.i_id}].strip()")
+        add(f"    if not rid or len(rid) > {LIMITS['respondent_id']}: return None")
+        if self.i_wave is not None and self.i_date is not None:
+            add(f"    wc = cells[{self.i_wave}]")
+            add(f"    dc = cells[{self.i_date}]")
+            add("    if dc:")
+            add("        if wc: return None")
+            add("        hit = DATES.get(dc)")
+            add("        if hit is None: return None")
+            add("        day, wave = hit")
+            add("    else:")
+            add("        wave = WAVES.get(wc)")
+            add("        if wave is None: return None")
+            add("        day = None")
+        elif self.i_wave is not None:
+            add(f"    wave = WAVES.get(cells[{self.i_wave}])")
+            add("    if wave is None: return None")
+            add("    day = None")
+        else:
+            add(f"    hit = DATES.get(cells[{self.i_date}])")
+            add("    if hit is None: return None")
+            add("    day, wave = hit")
+        names = []
+        for name, i in (
+            ("area", self.i_area),
+            ("age_band", self.i_age),
+            ("sex", self.i_sex),
+            ("ethnicity", self.i_eth),
+        ):
+            var = f"d_{name}"
+            names.append(var)
+            if i is None:
+                add(f"    {var} = None")
+                continue
+            add(f"    {var} = cells[{i}].strip()")
+            add(f"    if len({var}) > {LIMITS[name]} or BAD in {var}: return None")
+            add(f"    {var} = {var} or None")
+        if self.i_weight is not None:
+            add(f"    wc = cells[{self.i_weight}].strip()")
+            add("    if wc:")
+            # Exponents and anything unusual take the full path (the same rule as WEIGHT_RE).
+            add("        if not wc.isascii() or '_' in wc or 'e' in wc or 'E' in wc: return None")
+            add("        try:")
+            add("            weight = float(wc)")
+            add("        except ValueError:")
+            add("            return None")
+            add(f"        if not (0.0 < weight <= {MAX_WEIGHT!r}): return None")
+            add("    else:")
+            add("        weight = 1.0")
+        else:
+            add("    weight = 1.0")
+        answers = []
+        for n, (kind, k) in enumerate(self.layout):
+            var = f"a{n}"
+            answers.append(var)
+            if kind == "c":
+                i = self.choices[k][0]
+                add(f"    x = cells[{i}]")
+                add(f"    {var} = C{k}.get(x, -1) if x else None")
+                add(f"    if {var} is not None and {var} < 0: return None")
+            else:
+                i = self.texts[k][0]
+                add(f"    {var} = cells[{i}].strip()")
+                add(f"    if len({var}) > {TEXT_LIMIT} or BAD in {var}: return None")
+                add(f"    {var} = {var} or None")
+        values = ", ".join(["row_number", "rid", "wave", "day", *names, "weight", *answers])
+        add(f"    return ({values},)")
+        namespace: dict[str, Any] = {
+            "WAVES": self.good_waves,
+            "DATES": self.good_dates,
+            "WEIGHT": WEIGHT_RE.fullmatch,
+            "BAD": "\ufffd",
+        }
+        for k, choice in enumerate(self.choices):
+            namespace[f"C{k}"] = choice[3]
+        exec(compile("\n".join(lines), "<survey-row-validator>", "exec"), namespace)
+        return namespace["fast"]
 
     def _wave(self, cell: str) -> str | None:
         hit = self._waves.get(cell, "")
@@ -152,18 +244,26 @@ class RowValidator:
         if cell in self._dates:
             return self._dates[cell]
         value = cell.strip()
-        try:
-            day = date.fromisoformat(value[:10]) if len(value) >= 10 else None
-            if day is not None and len(value) > 10 and value[10] not in "T ":
+        day: date | None = None
+        if _DATE_RE.match(value) and (len(value) == 10 or value[10] in "T "):
+            try:
+                day = date.fromisoformat(value[:10])
+            except ValueError:
                 day = None
-        except ValueError:
-            day = None
         result = (day, wave_of_date(day)) if day is not None else None
         if len(self._dates) < _CACHE_LIMIT:
             self._dates[cell] = result
         return result
 
     def validate(
+        self, row_number: int, cells: Sequence[str]
+    ) -> tuple[tuple[Any, ...] | None, list[RowError]]:
+        record = self._fast(row_number, cells)
+        if record is not None:
+            return record, []
+        return self._validate(row_number, cells)
+
+    def _validate(
         self, row_number: int, cells: Sequence[str]
     ) -> tuple[tuple[Any, ...] | None, list[RowError]]:
         errors: list[RowError] = []
@@ -190,6 +290,8 @@ class RowValidator:
             elif wave > self.latest_wave:
                 errors.append((row_number, "wave", f"{wave} is in the future"))
                 wave = None
+            elif len(self.good_waves) < _CACHE_LIMIT and self.i_wave is not None:
+                self.good_waves[cells[self.i_wave]] = wave
         if date_cell:
             parsed = self._date(date_cell)
             if parsed is None:
@@ -212,6 +314,8 @@ class RowValidator:
                     )
                 elif wave is None and not wave_cell:
                     wave = date_wave
+                    if len(self.good_dates) < _CACHE_LIMIT and self.i_date is not None:
+                        self.good_dates[cells[self.i_date]] = (interview, date_wave)
         if not wave_cell and not date_cell:
             column = "wave" if self.i_wave is not None else "interview_date"
             errors.append((row_number, column, "give the wave or the interview date"))
@@ -234,11 +338,10 @@ class RowValidator:
         if self.i_weight is not None:
             weight_cell = cells[self.i_weight].strip()
             if weight_cell:
-                try:
-                    weight = float(weight_cell)
-                except ValueError:
+                if WEIGHT_RE.fullmatch(weight_cell) is None:
                     errors.append((row_number, "weight", f"{weight_cell!r} is not a number"))
                 else:
+                    weight = float(weight_cell)
                     if not (math.isfinite(weight) and 0.0 < weight <= MAX_WEIGHT):
                         errors.append(
                             (row_number, "weight", f"{weight_cell} is not a positive weight")
