@@ -8,7 +8,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -138,7 +148,11 @@ def _insert_from_area_statement(dialect: str) -> Any:
         source = select(
             *[bindparam(f"p_{n}", type_=ACTIVITY.c[n].type) for n in _FROM_AREA_COLUMNS],
             AREA.c.district_code,
-        ).where(AREA.c.code == bindparam("p_area_lookup"), AREA.c.kind.in_(_LOGGABLE_KINDS))
+        ).where(
+            AREA.c.code == bindparam("p_area_lookup"),
+            # Literal values: an expanding IN parameter would be re-rendered on every call.
+            AREA.c.kind.in_([literal_column(f"'{kind}'") for kind in _LOGGABLE_KINDS]),
+        )
         base = pg_insert if dialect == "postgresql" else sqlite_insert
         _insert_from_area[dialect] = (
             base(ACTIVITY)

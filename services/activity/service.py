@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -186,7 +187,8 @@ def action_read(action: ActivityAction | dict[str, Any]) -> ActionRead:
     return ActionRead.model_validate(action, from_attributes=True)
 
 
-def to_read(activity: Activity, actions: list[Any]) -> ActivityRead:
+def to_read(activity: Activity | SimpleNamespace, actions: list[Any]) -> ActivityRead:
+    """The response body of an activity (a loaded row, or the values just inserted)."""
     details = activity.details or {}
     location = None
     if activity.latitude is not None or activity.venue is not None:
@@ -359,7 +361,7 @@ async def _insert_or_replay(
         values["district_code"] = district
         actions = action_rows(activity_id, payload.actions)
         await repository.insert_rows(session, repository.ACTION, actions)
-        read = to_read(Activity(**values), actions)
+        read = to_read(SimpleNamespace(**values), actions)
         replayed = False
         version = 1
     else:
