@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import repository
@@ -23,6 +23,7 @@ from shared.contracts.activity import (
     AggregateRow,
 )
 from shared.contracts.taxonomy import (
+    TOPIC_BITS,
     ActivityStatus,
     ActivityType,
     Classification,
@@ -34,7 +35,6 @@ from shared.db import Database
 from shared.problems import invalid
 
 ACTIVITY = repository.ACTIVITY
-TOPIC = repository.TOPIC
 HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
 
 
@@ -100,7 +100,7 @@ class Filters:
             if value is not None:
                 out.append(column == (value.value if hasattr(value, "value") else value))
         if self.topic is not None:
-            out.append(repository.topic_condition(self.topic.value))
+            out.append(repository.topic_condition(self.topic))
         if self.from_ is not None:
             out.append(c.local_date >= self.from_)
         if self.to is not None:
@@ -251,8 +251,23 @@ def _dimension_columns(period: AggregatePeriod) -> dict[AggregateDimension, Any]
         AggregateDimension.directorate: c.directorate,
         AggregateDimension.activity_type: c.activity_type,
         AggregateDimension.classification: c.classification,
-        AggregateDimension.topic: TOPIC.c.topic,
     }
+
+
+def _measures(condition: Any | None, suffix: str) -> list[Any]:
+    """count, attendees, young people: of every row, or of the rows meeting `condition`."""
+    c = ACTIVITY.c
+    if condition is None:
+        return [
+            func.count().label(f"n{suffix}"),
+            func.coalesce(func.sum(c.attendees), 0).label(f"a{suffix}"),
+            func.coalesce(func.sum(c.young_people), 0).label(f"y{suffix}"),
+        ]
+    return [
+        func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(f"n{suffix}"),
+        func.coalesce(func.sum(case((condition, c.attendees), else_=0)), 0).label(f"a{suffix}"),
+        func.coalesce(func.sum(case((condition, c.young_people), else_=0)), 0).label(f"y{suffix}"),
+    ]
 
 
 async def aggregate(
@@ -261,44 +276,55 @@ async def aggregate(
     period: AggregatePeriod,
     filters: Filters,
 ) -> AggregateResponse:
+    """One pass of SQL over the covering index, whatever the grouping.
+
+    Grouped by topic, each topic's totals are conditional sums on its bit of `topic_mask`
+    in the same pass (plus "no topic": a mask of 0), and are unpivoted here.
+    """
     dialect = repository.dialect_of(session)
     if filters.status is None:
         # Counting rule: what happened counts; planned and cancelled only when asked for.
         filters.status = ActivityStatus.completed
     columns = _dimension_columns(period)
-    keys = [columns[d].label(d.value) for d in group_by]
-    measures = [
-        func.count().label("activities"),
-        func.coalesce(func.sum(ACTIVITY.c.attendees), 0).label("attendees"),
-        func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("young_people"),
-    ]
-    source: Any = ACTIVITY
-    if AggregateDimension.topic in group_by:
-        source = ACTIVITY.outerjoin(TOPIC, TOPIC.c.activity_id == ACTIVITY.c.id)
-    where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect)]
+    plain = [d for d in group_by if d is not AggregateDimension.topic]
+    by_topic = AggregateDimension.topic in group_by
+    measures = _measures(None, "")
+    if by_topic:
+        mask = ACTIVITY.c.topic_mask
+        measures += _measures(mask == 0, "_none")
+        for index, topic in enumerate(Topic):
+            measures += _measures(mask.op("&")(TOPIC_BITS[topic]) != 0, f"_{index}")
+    group_columns = [columns[d] for d in plain]
     stmt = (
-        select(*keys, *measures)
-        .select_from(source)
-        .where(*where)
-        .group_by(*[columns[d] for d in group_by])
-        .order_by(*[columns[d] for d in group_by])
+        select(*[columns[d].label(d.value) for d in plain], *measures)
+        .select_from(ACTIVITY)
+        .where(ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect))
     )
+    if group_columns:
+        stmt = stmt.group_by(*group_columns)
     grouped: dict[tuple[Any, ...], AggregateRow] = {}
+    totals = AggregateRow(activities=0, attendees=0, young_people=0)
     for row in (await session.execute(stmt)).mappings():
-        key = tuple(row[d.value] for d in group_by)
-        grouped[key] = _row(
-            group_by, key, period, row["activities"], row["attendees"], row["young_people"]
-        )
-    total_row = (
-        (await session.execute(select(*measures).select_from(ACTIVITY).where(*where)))
-        .mappings()
-        .one()
-    )
-    totals = AggregateRow(
-        activities=total_row["activities"],
-        attendees=int(total_row["attendees"]),
-        young_people=int(total_row["young_people"]),
-    )
+        if row["n"] == 0:
+            continue
+        totals.activities += row["n"]
+        totals.attendees += int(row["a"])
+        totals.young_people += int(row["y"])
+        base = {d: row[d.value] for d in plain}
+        if not by_topic:
+            key = tuple(base[d] for d in group_by)
+            grouped[key] = _row(group_by, key, period, row["n"], row["a"], row["y"])
+            continue
+        topics: list[tuple[str | None, str]] = [(None, "_none")]
+        topics += [(topic.value, f"_{index}") for index, topic in enumerate(Topic)]
+        for topic_value, suffix in topics:
+            if not row[f"n{suffix}"]:
+                continue
+            values = {**base, AggregateDimension.topic: topic_value}
+            key = tuple(values[d] for d in group_by)
+            grouped[key] = _row(
+                group_by, key, period, row[f"n{suffix}"], row[f"a{suffix}"], row[f"y{suffix}"]
+            )
     if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
         await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
     rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]

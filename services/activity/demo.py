@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.activity.models import (
     Activity,
     ActivityAction,
-    ActivityTopic,
     Area,
     CommunityGroup,
     Plan,
@@ -50,6 +49,7 @@ from shared.contracts.taxonomy import (
     Source,
     Topic,
     VolunteerRole,
+    topic_mask,
 )
 from shared.db import Database
 
@@ -196,7 +196,7 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
     if not db.sqlite:
         async with db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("activity_activity", "activity_topic", "activity_action", "fts_activity"):
+            for table in ("activity_activity", "activity_action", "fts_activity"):
                 await autocommit.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return True
 
@@ -419,7 +419,6 @@ async def _volunteer_hours(conn: AsyncConnection, rng: random.Random, now: datet
 
 
 ACTIVITY_COLUMNS = [c.name for c in Activity.__table__.columns]  # type: ignore[attr-defined]
-TOPIC_COLUMNS = [c.name for c in ActivityTopic.__table__.columns]  # type: ignore[attr-defined]
 ACTION_COLUMNS = [c.name for c in ActivityAction.__table__.columns]  # type: ignore[attr-defined]
 JSON_COLUMNS = {"topics", "details"}
 
@@ -430,8 +429,8 @@ def _activity_rows(
     plans: dict[str, uuid.UUID],
     count: int,
     now: datetime,
-) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
-    """(activity, topics, actions) for `count` activities over the last year and next month."""
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(activity, actions) for `count` activities over the last year and next month."""
     directorates = list(DIRECTORATE_WEIGHTS)
     weights = list(DIRECTORATE_WEIGHTS.values())
     today = now.astimezone(LONDON).date()
@@ -525,6 +524,7 @@ def _activity_rows(
             "classification": classification.value,
             "purpose": rng.choice(list(Purpose)).value,
             "topics": topics,
+            "topic_mask": topic_mask(topics),
             "area_code": area.code,
             "district_code": area.district,
             "local_date": local_date,
@@ -593,7 +593,7 @@ def _activity_rows(
                     "outcome": "Done; reported back at the next PACT meeting" if done else None,
                 }
             )
-        yield row, [{"activity_id": activity_id, "topic": t} for t in topics], actions
+        yield row, actions
 
 
 async def _activities(
@@ -606,24 +606,20 @@ async def _activities(
 ) -> None:
     postgres = conn.dialect.name == "postgresql"
     if postgres:
-        # Set-based passes instead of trigger calls per row: the search index is built after
-        # the load, the topic rows are copied along with the activities.
-        for trigger in ("fts_activity_sync", "activity_topic_sync"):
-            await conn.execute(text(f"ALTER TABLE activity_activity DISABLE TRIGGER {trigger}"))
+        # One set-based pass builds the search index after the load (not a trigger per row).
+        await conn.execute(text("ALTER TABLE activity_activity DISABLE TRIGGER fts_activity_sync"))
     rows = _activity_rows(rng, areas, plans, count, now)
     done = 0
     while done < count:
         chunk = [next(rows) for _ in range(min(CHUNK, count - done))]
         done += len(chunk)
-        activities = [a for a, _, _ in chunk]
-        topics = [t for _, ts, _ in chunk for t in ts]
-        actions = [x for _, _, xs in chunk for x in xs]
+        activities = [a for a, _ in chunk]
+        actions = [x for _, xs in chunk for x in xs]
         if postgres:
             await _copy(conn, "activity_activity", ACTIVITY_COLUMNS, activities)
-            await _copy(conn, "activity_topic", TOPIC_COLUMNS, topics)
             await _copy(conn, "activity_action", ACTION_COLUMNS, actions)
         else:
-            # SQLite triggers fill the topic index and the search index as rows go in.
+            # SQLite's triggers fill the search index as rows go in.
             await conn.execute(Activity.__table__.insert(), activities)  # type: ignore[attr-defined]
             if actions:
                 await conn.execute(ActivityAction.__table__.insert(), actions)  # type: ignore[attr-defined]
@@ -634,8 +630,7 @@ async def _activities(
                 "SELECT id, to_tsvector('english', search_text) FROM activity_activity"
             )
         )
-        for trigger in ("fts_activity_sync", "activity_topic_sync"):
-            await conn.execute(text(f"ALTER TABLE activity_activity ENABLE TRIGGER {trigger}"))
+        await conn.execute(text("ALTER TABLE activity_activity ENABLE TRIGGER fts_activity_sync"))
 
 
 async def _copy(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -39,6 +40,26 @@ class Activity(ActivityTable, table=True):
         Index("ix_activity_activity_status_starts_at", "status", "starts_at"),
         Index("ix_activity_activity_status_week_start", "status", "week_start", "area_code"),
         Index("ix_activity_activity_local_month", "local_month"),
+        # Covers the aggregate queries (index-only scans on PostgreSQL): filters in the key,
+        # every grouping and measure included, deleted rows left out.
+        Index(
+            "ix_activity_activity_counting",
+            "status",
+            "local_date",
+            postgresql_include=[
+                "local_month",
+                "district_code",
+                "area_code",
+                "directorate",
+                "activity_type",
+                "classification",
+                "attendees",
+                "young_people",
+                "topic_mask",
+            ],
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -52,6 +73,11 @@ class Activity(ActivityTable, table=True):
     classification: str = Field(sa_column=Column(String(20), nullable=False))
     purpose: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topic_mask: int = Field(
+        default=0,
+        sa_column=Column(Integer, nullable=False, server_default="0"),
+        description="The topics as bits (`TOPIC_BITS`): topic filters and counts in one pass.",
+    )
     area_code: str = Field(
         sa_column=Column(String(40), ForeignKey("activity_area.code"), nullable=False)
     )
@@ -114,20 +140,6 @@ class Activity(ActivityTable, table=True):
     )
     delete_reason: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
     deleted_by: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
-
-
-class ActivityTopic(ActivityTable, table=True):
-    """One row per topic of an activity: topic filters and topic counts in plain SQL."""
-
-    __tablename__ = "activity_topic"
-    __table_args__ = (Index("ix_activity_topic_topic_activity_id", "topic", "activity_id"),)
-
-    activity_id: uuid.UUID = Field(
-        sa_column=Column(
-            Uuid, ForeignKey("activity_activity.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    topic: str = Field(sa_column=Column(String(40), primary_key=True))
 
 
 class ActivityAction(ActivityTable, table=True):

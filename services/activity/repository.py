@@ -29,16 +29,15 @@ from services.activity.models import (
     Activity,
     ActivityAction,
     ActivityHistory,
-    ActivityTopic,
     Area,
     IdempotencyRecord,
     Plan,
 )
+from shared.contracts.taxonomy import TOPIC_BITS, Topic
 from shared.db import insert_ignoring_conflicts
 
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-TOPIC = ActivityTopic.__table__  # type: ignore[attr-defined]
 ACTION = ActivityAction.__table__  # type: ignore[attr-defined]
 HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
@@ -301,10 +300,8 @@ async def list_activities(
     return list((await session.execute(stmt)).scalars())
 
 
-def topic_condition(topic: str) -> Any:
-    return Activity.id.in_(  # type: ignore[union-attr]
-        select(TOPIC.c.activity_id).where(TOPIC.c.topic == topic)
-    )
+def topic_condition(topic: Topic) -> Any:
+    return ACTIVITY.c.topic_mask.op("&")(TOPIC_BITS[topic]) != 0
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -36,7 +36,7 @@ from services.activity.schemas import (
     School,
 )
 from shared.auth import Principal
-from shared.contracts.taxonomy import AreaKind, ReviewDecision, ReviewState
+from shared.contracts.taxonomy import AreaKind, ReviewDecision, ReviewState, topic_mask
 from shared.db import utcnow
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import ProblemError, invalid, problem_body
@@ -134,6 +134,7 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
         "classification": payload.classification.value,
         "purpose": payload.purpose.value if payload.purpose else None,
         "topics": sorted({t.value for t in payload.topics}),
+        "topic_mask": topic_mask(t.value for t in payload.topics),
         "area_code": payload.area,
         "district_code": district,
         "local_date": local_date,
@@ -400,8 +401,7 @@ async def create_batch(
 
     One `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id` for all rows stores the new ones
     (sent as multi-row VALUES pages); ids that were already there are told apart (same body:
-    replayed, else conflict) by one `SELECT`; actions of the new ones go in one insert. The
-    topic index is kept by the database (triggers).
+    replayed, else conflict) by one `SELECT`; actions of the new ones go in one insert.
     """
     results: list[BatchItemResult | None] = [None] * len(items)
     parsed: list[tuple[int, ActivityCreate, str]] = []

@@ -6,7 +6,7 @@ served by `GET /api/v1/taxonomy` so every client and directorate uses the same w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +87,18 @@ class Topic(StrEnum):
     wellbeing = "wellbeing"
     recruitment = "recruitment"
     other = "other"
+
+
+# Each topic's bit in an activity's `topic_mask` (counting by topic in one pass of SQL).
+# Stored values depend on these: new topics are appended, never inserted or reordered.
+TOPIC_BITS: dict[Topic, int] = {topic: 1 << index for index, topic in enumerate(Topic)}
+
+
+def topic_mask(topics: Iterable[str]) -> int:
+    mask = 0
+    for topic in topics:
+        mask |= TOPIC_BITS[Topic(topic)]
+    return mask
 
 
 class Source(StrEnum):
