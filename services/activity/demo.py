@@ -436,6 +436,7 @@ def _activity_rows(
     today = now.astimezone(LONDON).date()
     span_minutes = 395 * 24 * 60
     overlap_partner: dict[str, Any] | None = None
+    overdue_left = max(3, count // 20_000)
     for _ in range(count):
         if overlap_partner is not None and rng.random() < 0.5:
             # Another directorate, same neighbourhood, same week: the duplication to find.
@@ -575,11 +576,10 @@ def _activity_rows(
             issue = details["outcome"]["issues_raised"][0]
             action_text = dict(ISSUES)[issue]
             due = local_date + timedelta(days=rng.choice([14, 28, 42]))
-            done = (
-                due - timedelta(days=rng.randint(0, 10))
-                if due < today and rng.random() < 0.8
-                else None
-            )
+            # Past due actions are done, but for a few left overdue.
+            overdue = due < today and overdue_left > 0 and rng.random() < 0.3
+            overdue_left -= overdue
+            done = due - timedelta(days=rng.randint(0, 10)) if due < today and not overdue else None
             actions.append(
                 {
                     "id": uuid.UUID(int=rng.getrandbits(128), version=4),
