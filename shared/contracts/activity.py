@@ -1,19 +1,21 @@
 """Contract of `GET /api/v1/activities/aggregate`: what the KPI service asks and gets back.
 
 Counting rules (published): an activity counts once per group it falls in, by the local
-(Europe/London) date of its start; deleted activities never count; cancelled ones count only
-when `status=cancelled` is asked for. Grouped by `topic`, an activity counts once under each
-of its topics (so topic groups may add up to more than the total); activities without a topic
-fall under `null`. Volunteer hours come from the citizens-in-policing register, which is
-kept per month and area: they are given only when every grouping is one of `period`,
-`district`, `area` (otherwise `null`), and only when no activity-only filter is set.
+(Europe/London) date of its start; deleted activities never count; only completed activities
+count unless `status` asks for planned or cancelled ones. Grouped by `topic`, an activity
+counts once under each of its topics (so topic groups may add up to more than the total);
+activities without a topic fall under `null`. Volunteer hours come from the
+citizens-in-policing register, which is kept per month and area: they are given only when
+every grouping is one of `period`, `district`, `area` (otherwise `null`), and only when no
+activity-only filter is set.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AggregatePeriod(StrEnum):
@@ -30,6 +32,35 @@ class AggregateDimension(StrEnum):
     activity_type = "activity_type"
     classification = "classification"
     topic = "topic"
+
+
+class AggregateQuery(BaseModel):
+    """The query of `GET /api/v1/activities/aggregate`, as a client builds it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    group_by: list[AggregateDimension] = Field(default_factory=lambda: [AggregateDimension.period])
+    period: AggregatePeriod = AggregatePeriod.month
+    from_: date | None = Field(default=None, alias="from", description="First local day.")
+    to: date | None = Field(default=None, description="Last local day (inclusive).")
+    status: str | None = Field(default=None, description="Default: completed only.")
+    area: str | None = None
+    district: str | None = None
+    directorate: str | None = None
+    activity_type: str | None = None
+    classification: str | None = None
+    topic: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """Query-string parameters for an HTTP client."""
+        out = {
+            "group_by": ",".join(d.value for d in self.group_by),
+            "period": self.period.value,
+        }
+        for name, value in self.model_dump(by_alias=True, exclude={"group_by", "period"}).items():
+            if value is not None:
+                out[name] = value.isoformat() if isinstance(value, date) else str(value)
+        return out
 
 
 # Dimensions that volunteer hours are kept by.

@@ -306,3 +306,25 @@ async def test_unreconciled_and_overdue_actions(activity_client: httpx.AsyncClie
         if not cursor:
             break
     assert everything == ["Done late", "Overdue one", "Not due yet", "No date"]
+
+
+async def test_the_kpi_client_contract_round_trips(activity_client: httpx.AsyncClient) -> None:
+    from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateQuery
+
+    items = _items(random.Random(3), 60)
+    await _load(activity_client, items)
+    query = AggregateQuery(
+        group_by=[AggregateDimension.district, AggregateDimension.period],
+        period=AggregatePeriod.quarter,
+        from_=date(2022, 7, 1),
+        to=date(2022, 9, 30),
+    )
+    response = await activity_client.get("/api/v1/activities/aggregate", params=query.params())
+    assert response.status_code == 200, response.text
+    body = AggregateResponse.model_validate(response.json())
+    in_q3 = [i for i in items if _period(i["starts_at"], "quarter") == "2022-Q3"]
+    expected = _expected(in_q3, ["district", "period"], "quarter")
+    assert {
+        (r.district, r.period): [r.activities, r.attendees, r.young_people] for r in body.rows
+    } == expected
+    assert body.filters["from"] == "2022-07-01"
