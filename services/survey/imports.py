@@ -51,6 +51,7 @@ JOBS = ImportJob.__table__  # type: ignore[attr-defined]
 ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
 STAGE = "survey_import_stage"
 SQLITE_MERGE_CHUNK = 50_000
+PROGRESS_EVERY_S = 0.5
 ANALYZE_AFTER_ROWS = 10_000  # fresh planner statistics after a large import (PostgreSQL)
 
 _PG_TYPES = {
@@ -70,6 +71,7 @@ class Batch:
     errors: list[RowError]
     read: int
     rejected: int
+    data: bytes = b""  # the good rows as COPY text, when the validator makes lines
 
 
 def _column_type(column: str, postgres: bool) -> str:
@@ -80,11 +82,18 @@ def _column_type(column: str, postgres: bool) -> str:
     return _PG_TYPES.get(column, "text")
 
 
-def _batches(rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int) -> Any:
+def _batches(
+    rows: Iterator[tuple[int, list[str]]],
+    validator: RowValidator,
+    size: int,
+    *,
+    lines: bool = False,
+) -> Any:
     """A function returning the next batch (None at the end); called from a worker thread."""
 
     def next_batch() -> Batch | None:
         records: list[tuple[Any, ...]] = []
+        text_lines: list[str] = []
         errors: list[RowError] = []
         read = rejected = 0
         for row_number, cells in itertools.islice(rows, size):
@@ -92,6 +101,14 @@ def _batches(rows: Iterator[tuple[int, list[str]]], validator: RowValidator, siz
             if cells and cells[0] == CSV_ERROR:
                 errors.append((row_number, "(row)", cells[1]))
                 rejected += 1
+                continue
+            if lines:
+                line, row_errors = validator.validate_line(row_number, cells)
+                if line is None:
+                    rejected += 1
+                    errors.extend(row_errors)
+                else:
+                    text_lines.append(line)
                 continue
             record, row_errors = validator.validate(row_number, cells)
             if record is None:
@@ -101,7 +118,8 @@ def _batches(rows: Iterator[tuple[int, list[str]]], validator: RowValidator, siz
                 records.append(record)
         if read == 0:
             return None
-        return Batch(records, errors, read, rejected)
+        data = "".join(text_lines).encode() if lines else b""
+        return Batch(records, errors, read, rejected, data)
 
     return next_batch
 
@@ -179,9 +197,10 @@ class ImportRun:
     async def load_directly(self, db: Database, next_batch: Any) -> bool:
         """COPY good rows straight into `survey_response` (PostgreSQL, survey without responses).
 
-        One COPY streaming the whole file, in one transaction, while the next batch is parsed
-        in a worker thread; rejected rows and progress are written on other connections. False
-        (and nothing kept) when a respondent repeats within the file: the staged path follows.
+        One COPY (text format, made by the worker thread that parses the file) streams the
+        whole file in one transaction; rejected rows and progress are written on other
+        connections. False (and nothing kept) when a respondent repeats within the file: the
+        staged path follows.
         """
         columns = [
             "survey_id",
@@ -190,16 +209,19 @@ class ImportRun:
             "created_at",
             "updated_at",
         ]
-        now = utcnow()
-        tail = (self.source, now, now)
-        survey_id = self.survey.id
         raw = await self.conn.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
 
+        last_progress = [0.0]
+
         async def side_effects(batch: Batch) -> None:
             self.rows_read += batch.read
             self.rejected += batch.rejected
+            clock = asyncio.get_running_loop().time()
+            if not batch.errors and clock - last_progress[0] < PROGRESS_EVERY_S:
+                return
+            last_progress[0] = clock
             async with db.write_sessions() as other:
                 if batch.errors:
                     await other.execute(insert(ERRORS), self._error_rows(batch.errors))
@@ -210,7 +232,7 @@ class ImportRun:
                 )
                 await other.commit()
 
-        async def records() -> Any:
+        async def chunks() -> Any:
             pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
                 anyio.to_thread.run_sync(next_batch)
             )
@@ -221,8 +243,8 @@ class ImportRun:
                         return
                     pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
                     await side_effects(batch)
-                    for record in batch.records:
-                        yield (survey_id, *record[1:], *tail)
+                    if batch.data:
+                        yield batch.data
             finally:
                 if not pending.done():
                     await asyncio.gather(pending, return_exceptions=True)
@@ -230,8 +252,8 @@ class ImportRun:
         try:
             async with self.conn.begin():
                 await self.conn.execute(text("SELECT 1"))  # the transaction is open from here
-                await driver.copy_records_to_table(
-                    "survey_response", records=records(), columns=columns
+                await driver.copy_to_table(
+                    "survey_response", source=chunks(), columns=columns, format="text"
                 )
         except asyncpg.UniqueViolationError:
             self.rows_read = self.rejected = 0
@@ -452,8 +474,9 @@ async def _execute(
     plan = plan_header(survey, header)
     validator = RowValidator(plan, today=datetime.now(UTC).date())
 
-    def batches() -> Any:
-        return _batches(iter_rows(path, file_format), validator, settings.import_batch_rows)
+    def batches(*, lines: bool = False) -> Any:
+        rows = iter_rows(path, file_format)
+        return _batches(rows, validator, settings.import_batch_rows, lines=lines)
 
     engine = db.engine.execution_options(hub_write=True) if db.sqlite else db.engine
     async with engine.connect() as conn:
@@ -463,7 +486,9 @@ async def _execute(
         if run.postgres and not await _has_responses(conn, survey.id):
             # A first load: COPY straight into the responses in one transaction. A respondent
             # repeated in the file breaks the unique key; then the staged path below runs.
-            done = await run.load_directly(db, batches())
+            now = utcnow().isoformat()
+            validator.enable_lines([str(survey.id)], [run.source, now, now])
+            done = await run.load_directly(db, batches(lines=True))
             inserted = run.rows_read - run.rejected
         if not done:
             await run.create_stage()

@@ -74,6 +74,20 @@ class HeaderPlan:
         return set(self.present_base)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def normalise_name(name: Any) -> str:
     return str(name if name is not None else "").strip().lstrip("\ufeff").strip().lower()
 
@@ -136,15 +150,43 @@ class RowValidator:
         self._dates: dict[str, tuple[date, str] | None] = {}
         self.good_waves: dict[str, str] = {}
         self.good_dates: dict[str, tuple[date, str]] = {}
+        self._line_prefix = ""
+        self._line_suffix = ""
+        self._line_caches: list[dict[str, str]] = [{"": "\\N"} for _ in self.choices]
         self._fast = self._compile_fast()
+        self._fast_line: Any = None
 
-    def _compile_fast(self) -> Any:
+    def enable_lines(self, prefix: Sequence[str], suffix: Sequence[str]) -> None:
+        """Also produce rows as PostgreSQL COPY text lines: `prefix` columns, the row's values
+        (without the row number), then `suffix` columns."""
+        self._line_prefix = "".join(f"{_copy_text(v)}\t" for v in prefix)
+        self._line_suffix = "".join(f"\t{_copy_text(v)}" for v in suffix) + "\n"
+        self._fast_line = self._compile_fast(lines=True)
+
+    def validate_line(
+        self, row_number: int, cells: Sequence[str]
+    ) -> tuple[str | None, list[RowError]]:
+        line = self._fast_line(row_number, cells)
+        if line is not None:
+            return line, []
+        record, errors = self._validate(row_number, cells)
+        if record is None:
+            return None, errors
+        body = "\t".join(_copy_text(v) for v in record[1:])
+        return self._line_prefix + body + self._line_suffix, errors
+
+    def _compile_fast(self, *, lines: bool = False) -> Any:
         """A validator specialised to this header for rows whose every value is already known
         to be good (cached waves, dates and answers); any other row returns None and takes the
-        full path, which names each problem."""
-        lines = ["def fast(row_number, cells):"]
-        add = lines.append
+        full path, which names each problem. With `lines`, it returns the COPY text line."""
+        source = ["def fast(row_number, cells):"]
+        add = source.append
         add(f"    if len(cells) != {self.width}: return None")
+        if lines:  # values needing COPY escapes take the full path (so does bad UTF-8)
+            add("    joined = ''.join(cells)")
+            add("    if BAD in joined: return None")
+            add("    if '\\\\' in joined or '\\t' in joined or '\\n' in joined or '\\r' in joined:")
+            add("        return None")
         add(f"    rid = cells[{self.i_id}].strip()")
         add(f"    if not rid or len(rid) > {LIMITS['respondent_id']}: return None")
         if self.i_wave is not None and self.i_date is not None:
@@ -180,8 +222,12 @@ class RowValidator:
                 add(f"    {var} = None")
                 continue
             add(f"    {var} = cells[{i}].strip()")
-            add(f"    if len({var}) > {LIMITS[name]} or BAD in {var}: return None")
-            add(f"    {var} = {var} or None")
+            if lines:
+                add(f"    if len({var}) > {LIMITS[name]}: return None")
+            else:
+                add(f"    if len({var}) > {LIMITS[name]} or BAD in {var}: return None")
+                add(f"    {var} = {var} or None")
+        add("    wc = ''")
         if self.i_weight is not None:
             add(f"    wc = cells[{self.i_weight}].strip()")
             add("    if wc:")
@@ -200,7 +246,11 @@ class RowValidator:
         for n, (kind, k) in enumerate(self.layout):
             var = f"a{n}"
             answers.append(var)
-            if kind == "c":
+            if kind == "c" and lines:
+                # L<k>: cell -> the answer position as COPY text ("" -> \N); misses: None.
+                add(f"    {var} = L{k}.get(cells[{self.choices[k][0]}])")
+                add(f"    if {var} is None: return None")
+            elif kind == "c":
                 i = self.choices[k][0]
                 add(f"    x = cells[{i}]")
                 add(f"    {var} = C{k}.get(x, -1) if x else None")
@@ -208,11 +258,27 @@ class RowValidator:
             else:
                 i = self.texts[k][0]
                 add(f"    {var} = cells[{i}].strip()")
-                add(f"    if len({var}) > {TEXT_LIMIT} or BAD in {var}: return None")
-                add(f"    {var} = {var} or None")
-        values = ", ".join(["row_number", "rid", "wave", "day", *names, "weight", *answers])
-        add(f"    return ({values},)")
+                if lines:
+                    add(f"    if len({var}) > {TEXT_LIMIT}: return None")
+                else:
+                    add(f"    if len({var}) > {TEXT_LIMIT} or BAD in {var}: return None")
+                    add(f"    {var} = {var} or None")
+        if lines:
+            parts = ["rid", "wave", "(str(day) if day is not None else N)"]
+            parts += [f"({var} or N)" for var in names]
+            parts.append("(wc or '1')")
+            for n, (kind, _) in enumerate(self.layout):
+                var = answers[n]
+                parts.append(var if kind == "c" else f"({var} or N)")
+            add(f"    return PREFIX + '\\t'.join(({', '.join(parts)},)) + SUFFIX")
+        else:
+            values = ", ".join(["row_number", "rid", "wave", "day", *names, "weight", *answers])
+            add(f"    return ({values},)")
         namespace: dict[str, Any] = {
+            "N": "\\N",
+            "S": [str(i) for i in range(100)],
+            "PREFIX": self._line_prefix,
+            "SUFFIX": self._line_suffix,
             "WAVES": self.good_waves,
             "DATES": self.good_dates,
             "WEIGHT": WEIGHT_RE.fullmatch,
@@ -220,7 +286,8 @@ class RowValidator:
         }
         for k, choice in enumerate(self.choices):
             namespace[f"C{k}"] = choice[3]
-        exec(compile("\n".join(lines), "<survey-row-validator>", "exec"), namespace)
+            namespace[f"L{k}"] = self._line_caches[k]
+        exec(compile("\n".join(source), "<survey-row-validator>", "exec"), namespace)
         return namespace["fast"]
 
     def _wave(self, cell: str) -> str | None:
@@ -370,6 +437,9 @@ class RowValidator:
                     answers.append(None)
                 else:
                     answers.append(position)
+                    line_cache = self._line_caches[k]
+                    if len(line_cache) < _CACHE_LIMIT:
+                        line_cache[cell] = "\\N" if position is None else str(position)
             else:
                 i, code = self.texts[k]
                 text = cells[i].strip()
