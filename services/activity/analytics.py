@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import repository
@@ -254,22 +254,6 @@ def _dimension_columns(period: AggregatePeriod) -> dict[AggregateDimension, Any]
     }
 
 
-def _measures(condition: Any | None, suffix: str) -> list[Any]:
-    """count, attendees, young people: of every row, or of the rows meeting `condition`."""
-    c = ACTIVITY.c
-    if condition is None:
-        return [
-            func.count().label(f"n{suffix}"),
-            func.coalesce(func.sum(c.attendees), 0).label(f"a{suffix}"),
-            func.coalesce(func.sum(c.young_people), 0).label(f"y{suffix}"),
-        ]
-    return [
-        func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(f"n{suffix}"),
-        func.coalesce(func.sum(case((condition, c.attendees), else_=0)), 0).label(f"a{suffix}"),
-        func.coalesce(func.sum(case((condition, c.young_people), else_=0)), 0).label(f"y{suffix}"),
-    ]
-
-
 async def aggregate(
     session: AsyncSession,
     group_by: list[AggregateDimension],
@@ -278,8 +262,9 @@ async def aggregate(
 ) -> AggregateResponse:
     """One pass of SQL over the covering index, whatever the grouping.
 
-    Grouped by topic, each topic's totals are conditional sums on its bit of `topic_mask`
-    in the same pass (plus "no topic": a mask of 0), and are unpivoted here.
+    Grouped by topic, SQL groups by the topic bit mask as well (a few hundred distinct
+    combinations) and each group is spread here over the topics whose bits it has (a mask of 0
+    is "no topic"), so an activity counts once under each of its topics.
     """
     dialect = repository.dialect_of(session)
     if filters.status is None:
@@ -288,43 +273,42 @@ async def aggregate(
     columns = _dimension_columns(period)
     plain = [d for d in group_by if d is not AggregateDimension.topic]
     by_topic = AggregateDimension.topic in group_by
-    measures = _measures(None, "")
+    group_columns = [columns[d].label(d.value) for d in plain]
     if by_topic:
-        mask = ACTIVITY.c.topic_mask
-        measures += _measures(mask == 0, "_none")
-        for index, topic in enumerate(Topic):
-            measures += _measures(mask.op("&")(TOPIC_BITS[topic]) != 0, f"_{index}")
-    group_columns = [columns[d] for d in plain]
+        group_columns.append(ACTIVITY.c.topic_mask.label("topic_mask"))
     stmt = (
-        select(*[columns[d].label(d.value) for d in plain], *measures)
+        select(
+            *group_columns,
+            func.count().label("n"),
+            func.coalesce(func.sum(ACTIVITY.c.attendees), 0).label("a"),
+            func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("y"),
+        )
         .select_from(ACTIVITY)
         .where(ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect))
     )
     if group_columns:
-        stmt = stmt.group_by(*group_columns)
-    grouped: dict[tuple[Any, ...], AggregateRow] = {}
+        stmt = stmt.group_by(*[c.element for c in group_columns])
+    sums: dict[tuple[Any, ...], list[int]] = {}
     totals = AggregateRow(activities=0, attendees=0, young_people=0)
     for row in (await session.execute(stmt)).mappings():
-        if row["n"] == 0:
-            continue
-        totals.activities += row["n"]
-        totals.attendees += int(row["a"])
-        totals.young_people += int(row["y"])
-        base = {d: row[d.value] for d in plain}
-        if not by_topic:
-            key = tuple(base[d] for d in group_by)
-            grouped[key] = _row(group_by, key, period, row["n"], row["a"], row["y"])
-            continue
-        topics: list[tuple[str | None, str]] = [(None, "_none")]
-        topics += [(topic.value, f"_{index}") for index, topic in enumerate(Topic)]
-        for topic_value, suffix in topics:
-            if not row[f"n{suffix}"]:
-                continue
-            values = {**base, AggregateDimension.topic: topic_value}
+        n, attendees, young = int(row["n"]), int(row["a"]), int(row["y"])
+        totals.activities += n
+        totals.attendees += attendees
+        totals.young_people += young
+        values: dict[AggregateDimension, Any] = {d: row[d.value] for d in plain}
+        topics: list[str | None] = [None]
+        if by_topic:
+            mask = int(row["topic_mask"])
+            topics = [t.value for t, bit in TOPIC_BITS.items() if mask & bit] or [None]
+        for topic in topics:
+            if by_topic:
+                values[AggregateDimension.topic] = topic
             key = tuple(values[d] for d in group_by)
-            grouped[key] = _row(
-                group_by, key, period, row[f"n{suffix}"], row[f"a{suffix}"], row[f"y{suffix}"]
-            )
+            total = sums.setdefault(key, [0, 0, 0])
+            total[0] += n
+            total[1] += attendees
+            total[2] += young
+    grouped = {key: _row(group_by, key, period, *total) for key, total in sums.items()}
     if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
         await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
     rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]
