@@ -26,6 +26,7 @@ from services.survey.config import SurveySettings
 from services.survey.imports import ImportRunner
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.schemas import (
+    IMPORT_OPENAPI,
     CommentRead,
     ImportJobRead,
     PopulationMargins,
@@ -216,6 +217,7 @@ async def add_wording(
     "file is not CSV/XLSX (415), too large (413), has no header or lacks required columns "
     "(422, every missing column named), or the survey is unknown (404).",
     responses=problem_responses(404, 413, 415),
+    openapi_extra=IMPORT_OPENAPI,
 )
 async def create_import(
     code: SurveyCode,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -171,6 +171,37 @@ class SurveyRead(BaseModel):
 
 
 # --- imports ------------------------------------------------------------------------------
+
+IMPORT_EXAMPLE_CSV = (
+    "respondent_id,interview_date,area,age_band,sex,ethnicity,weight,informed,have_say,"
+    "seen_officer,confidence,comments\r\n"
+    "OPCC-2022-0001,2022-07-04,BRS-EAST,35-44,female,white_british,1.12,"
+    "Not very well informed,no,yes,tend_to_agree,\r\n"
+    "OPCC-2022-0002,2022-08-19,BRS-WEST,65-74,male,,0.87,fairly_well,YES,no,"
+    "strongly_agree,More patrols near the shops please\r\n"
+    "OPCC-2022-0003,2022-09-02,SOM-NORTH,16-24,female,asian,1.64,not_at_all,dont_know,no,"
+    "neither,\r\n"
+)
+IMPORT_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "encoding": {
+                    "file": {
+                        "contentType": "text/csv, application/vnd.openxmlformats-"
+                        "officedocument.spreadsheetml.sheet"
+                    }
+                },
+                "examples": {
+                    "csv": {
+                        "summary": "Three respondents of 2022-Q3 (codes or labels, any case)",
+                        "value": {"file": IMPORT_EXAMPLE_CSV},
+                    }
+                },
+            }
+        }
+    }
+}
 
 
 class ImportRowErrorRead(BaseModel):
