@@ -527,6 +527,7 @@ class ImportRunner:
         self.settings = settings
         self.tasks: set[asyncio.Task[None]] = set()
         self.slots = asyncio.Semaphore(settings.import_concurrency)
+        self.running: set[str] = set()
 
     def submit(self, job_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self._run(job_id))
@@ -535,12 +536,15 @@ class ImportRunner:
 
     async def _run(self, job_id: str) -> None:
         async with self.slots:
+            self.running.add(job_id)
             try:
                 await run_import(self.db, self.settings, job_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("survey import %s could not be run", job_id)
+            finally:
+                self.running.discard(job_id)
 
     async def recover(self) -> int:
         """Queue again the jobs left queued, or running without a heartbeat (a crash)."""
@@ -565,10 +569,23 @@ class ImportRunner:
         return count
 
     async def close(self) -> None:
+        """Stop: interrupted jobs go back to `queued`, so the next start runs them again."""
+        interrupted = set(self.running)
         for task in list(self.tasks):
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if interrupted:
+            try:
+                async with self.db.write_sessions() as session:
+                    await session.execute(
+                        update(JOBS)
+                        .where(JOBS.c.id.in_(sorted(interrupted)), JOBS.c.state == "running")
+                        .values(state="queued")
+                    )
+                    await session.commit()
+            except Exception:  # the database may be gone too: the stale rule catches these
+                logger.warning("could not re-queue interrupted survey imports %s", interrupted)
 
     async def wait_idle(self) -> None:
         while self.tasks:

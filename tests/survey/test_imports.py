@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import assert_problem
 from tests.survey.conftest import (
@@ -284,3 +286,42 @@ async def test_tricky_values_round_trip(survey_client: httpx.AsyncClient) -> Non
     assert group["base_weighted_n"] == 1.5 + 0.25 + 3 + 1
     by_area = (await survey_client.get(RESULTS, params={"by": "area"})).json()["groups"]
     assert [g["group"] for g in by_area] == ["BRS-EAST"]  # trimmed
+
+
+async def test_an_interrupted_job_runs_again_after_a_restart(
+    survey_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.survey import imports
+    from services.survey.app import create_app
+    from services.survey.config import SurveySettings
+    from tests.conftest import AUTH
+
+    real_execute = imports._execute
+    started = asyncio.Event()
+
+    async def stuck(*args: Any, **kwargs: Any) -> None:
+        started.set()
+        await asyncio.Event().wait()  # until the shutdown cancels it
+
+    monkeypatch.setattr(imports, "_execute", stuck)
+    app = create_app(SurveySettings(database_url=survey_db_url))
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://survey", headers=AUTH
+        )
+        response = await client.post(
+            IMPORTS, files={"file": ("f.csv", to_csv(generate(4, {"2022-Q1": 7})), "text/csv")}
+        )
+        await asyncio.wait_for(started.wait(), 10)
+        assert (await client.get(response.headers["location"])).json()["state"] == "running"
+        await client.aclose()
+    # Shut down mid-import: the job is queued again, and the next start finishes it.
+    monkeypatch.setattr(imports, "_execute", real_execute)
+    app = create_app(SurveySettings(database_url=survey_db_url))
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://survey", headers=AUTH
+        )
+        job = await wait_for_job(client, response.headers["location"])
+        assert (job["state"], job["inserted"]) == ("done", 7)
+        await client.aclose()
