@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.activity import police_uk, registries
+from services.activity import housekeeping, police_uk, registries
 from services.activity.config import ActivitySettings
 from services.activity.router import router
 from shared.app import create_service_app
@@ -31,4 +31,6 @@ def create_app(settings: ActivitySettings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,
+        on_startup=[housekeeping.start],
+        on_shutdown=[housekeeping.stop],
     )

@@ -87,14 +87,12 @@ def search_text_of(payload: ActivityBase) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_DETAIL_PARTS = frozenset({"audience", "school", "outcome", "debrief"})
+
+
 def details_of(payload: ActivityBase) -> dict[str, Any]:
-    """The nested parts kept together in the `details` column."""
-    out: dict[str, Any] = {}
-    for part in ("audience", "school", "outcome", "debrief"):
-        value = getattr(payload, part)
-        if value is not None:
-            out[part] = value.model_dump(mode="json", exclude_none=True)
-    return out
+    """The nested parts kept together in the `details` column (one serializer pass)."""
+    return payload.model_dump(mode="json", include=set(_DETAIL_PARTS), exclude_none=True)
 
 
 def with_action_ids(actions: list[ActionIn]) -> list[ActionIn]:

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
@@ -132,3 +133,55 @@ async def test_keys_are_scoped_to_the_caller(
     )
     assert one.status_code == other.status_code == 201
     assert one.json()["id"] != other.json()["id"]
+
+
+async def test_expired_keys_are_forgotten_and_live_ones_kept(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.activity.housekeeping import purge_once
+    from services.activity.models import IdempotencyRecord
+    from shared.db import utcnow
+
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    for key in ("old-key", "new-key"):
+        response = await activity_client.post(
+            "/api/v1/activities", json=activity_payload(), headers={"Idempotency-Key": key}
+        )
+        assert response.status_code == 201
+    async with db.write_sessions() as session:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "old-key")  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+        await session.commit()
+    assert await purge_once(db) == 1
+    replay = await activity_client.post(
+        "/api/v1/activities", json=activity_payload(), headers={"Idempotency-Key": "new-key"}
+    )
+    assert replay.status_code == 422  # still remembered: a different body is refused
+
+
+async def test_create_needs_the_write_scope(
+    activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.auth import Principal, StaticKeyStore, hash_secret
+
+    store: StaticKeyStore = activity_client.app.state.key_store  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        store,
+        "_by_digest",
+        {
+            **store._by_digest,
+            hash_secret("reader-key"): Principal("reader", frozenset({"activity:read"})),
+        },
+    )
+    response = await activity_client.post(
+        "/api/v1/activities", json=activity_payload(), headers={"X-API-Key": "reader-key"}
+    )
+    assert_problem(response, 403)
+    assert await _count(activity_client) == 0
