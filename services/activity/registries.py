@@ -100,7 +100,10 @@ class AreaIn(AreaFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            # In order: an integrator can post them one after the other into an empty store.
             "examples": [
+                {"code": "ASC", "name": "Example Constabulary", "kind": "force"},
+                {"code": "BRS", "name": "Bristol", "kind": "district", "parent": "ASC"},
                 {
                     "code": "BRS-EAST-04",
                     "name": "Easton and Lawrence Hill",
@@ -124,7 +127,7 @@ class AreaIn(AreaFields):
                             "action_date": "2022-08-15",
                         }
                     ],
-                }
+                },
             ]
         },
     )

@@ -202,7 +202,7 @@ BATCH_EXAMPLE = {
             "channel": "face_to_face",
             "classification": "interaction",
             "topics": ["asb"],
-            "area": "BS-EAST-03",
+            "area": "BRS-EAST-04",
             "source": "mobile",
         },
     ]

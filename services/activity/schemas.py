@@ -201,7 +201,7 @@ class ActivityCreate(ActivityBase):
                     "classification": "engagement",
                     "purpose": "consult",
                     "topics": ["asb", "drugs"],
-                    "area": "BS-EAST-03",
+                    "area": "BRS-EAST-04",
                     "location": {
                         "latitude": 51.4633,
                         "longitude": -2.5621,

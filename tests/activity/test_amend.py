@@ -192,15 +192,6 @@ async def test_review_approves_or_flags_with_a_comment(
     assert changes == ["created", "reviewed", "amended", "reviewed"]
 
 
-async def test_review_example_is_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
-    from services.activity.schemas import ReviewIn
-
-    example = ReviewIn.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
-    created = await _create(activity_client)
-    response = await activity_client.post(f"{created.headers['location']}/review", json=example)
-    assert response.status_code == 200, response.text
-
-
 @pytest.mark.parametrize("scopes", [{"activity:read", "activity:write"}])
 async def test_review_needs_the_review_scope(
     activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, scopes: set[str]

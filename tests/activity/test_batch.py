@@ -6,7 +6,6 @@ import uuid
 
 import httpx
 
-from services.activity.router import BATCH_EXAMPLE
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload, batch_item
 
@@ -112,12 +111,6 @@ async def test_batch_envelope_errors(activity_client: httpx.AsyncClient) -> None
         headers={"content-type": "application/json"},
     )
     assert_problem(malformed, 422)
-
-
-async def test_batch_example_is_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
-    response = await activity_client.post("/api/v1/activities/batch", json=BATCH_EXAMPLE)
-    assert response.status_code == 200, response.text
-    assert [i["outcome"] for i in response.json()["items"]] == ["created", "created"]
 
 
 async def test_unknown_plan_in_a_batch_is_invalid(activity_client: httpx.AsyncClient) -> None:

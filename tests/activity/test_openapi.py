@@ -3,7 +3,13 @@ test of its resource: activities, batch, review, registries, police.uk imports).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import httpx
+import pytest
+
+from tests.conftest import AUTH
 
 
 async def test_every_post_has_a_request_example(activity_client: httpx.AsyncClient) -> None:
@@ -31,3 +37,71 @@ async def test_every_post_has_a_request_example(activity_client: httpx.AsyncClie
     for path in patches:
         body = schema["paths"][path]["patch"]["requestBody"]["content"]
         assert "application/merge-patch+json" in body, path
+
+
+@pytest.fixture
+async def bare_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The service on an empty store (no seeded areas): examples must stand on their own."""
+    from services.activity.app import create_app
+    from services.activity.config import ActivitySettings
+
+    app = create_app(ActivitySettings(database_url=activity_db_url))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://activity", headers=AUTH
+        ) as client,
+    ):
+        yield client
+
+
+def _examples(model: type) -> list[dict[str, Any]]:
+    return model.model_config["json_schema_extra"]["examples"]  # type: ignore[no-any-return]
+
+
+async def test_every_example_is_accepted_as_written_into_an_empty_store(
+    bare_client: httpx.AsyncClient,
+) -> None:
+    from services.activity.police_uk import IMPORT_EXAMPLE
+    from services.activity.registries import AreaIn, GroupIn, HoursIn, PlanIn
+    from services.activity.router import BATCH_EXAMPLE
+    from services.activity.schemas import ActivityCreate, ReviewIn
+
+    client = bare_client
+    for example in _examples(AreaIn):
+        response = await client.post("/api/v1/areas", json=example)
+        assert response.status_code == 201, response.text
+    for path, model in (
+        ("/api/v1/community-groups", GroupIn),
+        ("/api/v1/plans", PlanIn),
+        ("/api/v1/volunteer-hours", HoursIn),
+    ):
+        for example in _examples(model):
+            response = await client.post(path, json=example)
+            assert response.status_code == 201, (path, response.text)
+    (activity,) = _examples(ActivityCreate)
+    created = await client.post("/api/v1/activities", json=activity)
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == activity["id"]
+    batch = await client.post("/api/v1/activities/batch", json=BATCH_EXAMPLE)
+    assert batch.status_code == 200, batch.text
+    assert [i["outcome"] for i in batch.json()["items"]] == ["replayed", "created"]
+    (review,) = _examples(ReviewIn)
+    reviewed = await client.post(f"/api/v1/activities/{activity['id']}/review", json=review)
+    assert reviewed.status_code == 200, reviewed.text
+    imported = await client.post(
+        "/api/v1/police-uk/avon-and-somerset/neighbourhoods",
+        params={"district": "BRS"},
+        json=IMPORT_EXAMPLE,
+    )
+    # The area example already links BC193: the import updates that area.
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"created": [], "updated": ["BRS-EAST-04"]}
+    schema = (await client.get("/openapi.json")).json()["paths"]
+    for suffix in ("people", "priorities"):
+        body = schema["/api/v1/police-uk/{force}/{neighbourhood}/" + suffix]["post"]
+        example = body["requestBody"]["content"]["application/json"]["example"]
+        response = await client.post(
+            f"/api/v1/police-uk/avon-and-somerset/BC193/{suffix}", json=example
+        )
+        assert response.status_code == 200, response.text

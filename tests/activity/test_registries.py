@@ -6,15 +6,10 @@ import uuid
 
 import httpx
 
-from services.activity.registries import AreaIn, GroupIn, HoursIn, PlanIn
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
 
 MERGE = {"content-type": "application/merge-patch+json"}
-
-
-def _example(model: type) -> dict[str, object]:
-    return model.model_config["json_schema_extra"]["examples"][0]  # type: ignore[no-any-return]
 
 
 async def test_area_hierarchy_and_district_derivation(activity_client: httpx.AsyncClient) -> None:
@@ -107,21 +102,6 @@ async def test_beat_profile_completeness_and_update(activity_client: httpx.Async
         "/api/v1/areas/BRS-02", json={"parent": "NSM"}, headers=MERGE
     )
     assert moved.json()["district"] == "NSM"
-
-
-async def test_register_examples_are_accepted_as_written(
-    activity_client: httpx.AsyncClient,
-) -> None:
-    area = await activity_client.post("/api/v1/areas", json=_example(AreaIn))
-    assert area.status_code == 201, area.text
-    assert area.json()["completeness"]["score"] == 1.0
-    group = await activity_client.post("/api/v1/community-groups", json=_example(GroupIn))
-    assert group.status_code == 201, group.text
-    plan = await activity_client.post("/api/v1/plans", json=_example(PlanIn))
-    assert plan.status_code == 201, plan.text
-    hours = await activity_client.post("/api/v1/volunteer-hours", json=_example(HoursIn))
-    assert hours.status_code == 201, hours.text
-    assert hours.json()["district"] == "BRS"
 
 
 async def test_community_groups(activity_client: httpx.AsyncClient) -> None:
