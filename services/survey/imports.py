@@ -96,19 +96,33 @@ def _batches(
         text_lines: list[str] = []
         errors: list[RowError] = []
         read = rejected = 0
+        if lines:
+            fast = validator.fast_line
+            append = text_lines.append
+            for row_number, cells in itertools.islice(rows, size):
+                read += 1
+                line = fast(row_number, cells)
+                if line is not None:
+                    append(line)
+                    continue
+                if cells and cells[0] == CSV_ERROR:
+                    errors.append((row_number, "(row)", cells[1]))
+                    rejected += 1
+                    continue
+                line, row_errors = validator.slow_line(row_number, cells)
+                if line is None:
+                    rejected += 1
+                    errors.extend(row_errors)
+                else:
+                    append(line)
+            if read == 0:
+                return None
+            return Batch([], errors, read, rejected, "".join(text_lines).encode())
         for row_number, cells in itertools.islice(rows, size):
             read += 1
             if cells and cells[0] == CSV_ERROR:
                 errors.append((row_number, "(row)", cells[1]))
                 rejected += 1
-                continue
-            if lines:
-                line, row_errors = validator.validate_line(row_number, cells)
-                if line is None:
-                    rejected += 1
-                    errors.extend(row_errors)
-                else:
-                    text_lines.append(line)
                 continue
             record, row_errors = validator.validate(row_number, cells)
             if record is None:
@@ -118,8 +132,7 @@ def _batches(
                 records.append(record)
         if read == 0:
             return None
-        data = "".join(text_lines).encode() if lines else b""
-        return Batch(records, errors, read, rejected, data)
+        return Batch(records, errors, read, rejected)
 
     return next_batch
 
@@ -497,9 +510,6 @@ async def _execute(
                 inserted, updated = await run.merge()
             finally:
                 await run.drop_stage()
-        if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
-            async with conn.begin():
-                await conn.execute(text("ANALYZE survey_response"))
         accepted = run.rows_read - run.rejected
         async with conn.begin():
             await conn.execute(
@@ -517,6 +527,11 @@ async def _execute(
                     heartbeat_at=utcnow(),
                 )
             )
+        if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
+            # Fresh planner statistics right away (autovacuum would come later); the rows are
+            # committed and the job is done already.
+            async with conn.begin():
+                await conn.execute(text("ANALYZE survey_response"))
 
 
 class ImportRunner:

@@ -74,6 +74,7 @@ class HeaderPlan:
         return set(self.present_base)
 
 
+_COPY_SPECIAL = re.compile("[\\\\\t\n\r\ufffd]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -163,12 +164,20 @@ class RowValidator:
         self._line_suffix = "".join(f"\t{_copy_text(v)}" for v in suffix) + "\n"
         self._fast_line = self._compile_fast(lines=True)
 
+    @property
+    def fast_line(self) -> Any:
+        """The specialised line maker: a line, or None (then call `validate_line`)."""
+        return self._fast_line
+
     def validate_line(
         self, row_number: int, cells: Sequence[str]
     ) -> tuple[str | None, list[RowError]]:
         line = self._fast_line(row_number, cells)
         if line is not None:
             return line, []
+        return self.slow_line(row_number, cells)
+
+    def slow_line(self, row_number: int, cells: Sequence[str]) -> tuple[str | None, list[RowError]]:
         record, errors = self._validate(row_number, cells)
         if record is None:
             return None, errors
@@ -183,10 +192,7 @@ class RowValidator:
         add = source.append
         add(f"    if len(cells) != {self.width}: return None")
         if lines:  # values needing COPY escapes take the full path (so does bad UTF-8)
-            add("    joined = ''.join(cells)")
-            add("    if BAD in joined: return None")
-            add("    if '\\\\' in joined or '\\t' in joined or '\\n' in joined or '\\r' in joined:")
-            add("        return None")
+            add("    if SPECIAL(''.join(cells)) is not None: return None")
         add(f"    rid = cells[{self.i_id}].strip()")
         add(f"    if not rid or len(rid) > {LIMITS['respondent_id']}: return None")
         if self.i_wave is not None and self.i_date is not None:
@@ -283,6 +289,7 @@ class RowValidator:
             "DATES": self.good_dates,
             "WEIGHT": WEIGHT_RE.fullmatch,
             "BAD": "\ufffd",
+            "SPECIAL": _COPY_SPECIAL.search,
         }
         for k, choice in enumerate(self.choices):
             namespace[f"C{k}"] = choice[3]
