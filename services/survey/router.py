@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 
 from services.survey import analysis, errors, service
 from services.survey.config import SurveySettings
+from services.survey.definitions import QuestionDef, SurveyDef
 from services.survey.imports import ImportRunner
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.schemas import (
@@ -271,7 +272,9 @@ async def submit_responses(
 # --- analysis ------------------------------------------------------------------------------------
 
 
-async def _survey_question(session: SessionDep, code: str, question: str) -> tuple:  # type: ignore[type-arg]
+async def _survey_question(
+    session: SessionDep, code: str, question: str
+) -> tuple[SurveyDef, QuestionDef]:
     survey = await service.require_survey(session, code)
     spec = survey.question(question)
     if spec is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import errors, repository
@@ -537,8 +537,6 @@ async def search_comments(
             RESPONSES.c.survey_id == survey.id, column.is_not(None)
         )
         if q:
-            from sqlalchemy import func
-
             stmt = stmt.where(func.lower(column).contains(q.lower(), autoescape=True))
         if wave:
             stmt = stmt.where(RESPONSES.c.wave == wave)
