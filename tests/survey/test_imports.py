@@ -325,3 +325,11 @@ async def test_an_interrupted_job_runs_again_after_a_restart(
         job = await wait_for_job(client, response.headers["location"])
         assert (job["state"], job["inserted"]) == ("done", 7)
         await client.aclose()
+
+
+async def test_semicolons_and_a_header_without_rows(survey_client: httpx.AsyncClient) -> None:
+    empty = await import_file(survey_client, b"respondent_id,wave,area,age_band,sex,informed\r\n")
+    assert (empty["rows_read"], empty["accepted"], empty["rejected"]) == (0, 0, 0)
+    text = "respondent_id;wave;area;age_band;sex;informed\nS1;2022-Q3;A;16-34;male;very_well\n"
+    job = await import_file(survey_client, text.encode())
+    assert (job["rows_read"], job["inserted"]) == (1, 1)
