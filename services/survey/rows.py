@@ -193,6 +193,7 @@ class RowValidator:
         add(f"    if len(cells) != {self.width}: return None")
         if lines:  # values needing COPY escapes take the full path (so does bad UTF-8)
             add("    if SPECIAL(''.join(cells)) is not None: return None")
+        add("    " + ", ".join(f"c{i}" for i in range(self.width)) + ", = cells")
         add(f"    rid = cells[{self.i_id}].strip()")
         add(f"    if not rid or len(rid) > {LIMITS['respondent_id']}: return None")
         if self.i_wave is not None and self.i_date is not None:
@@ -233,7 +234,6 @@ class RowValidator:
             else:
                 add(f"    if len({var}) > {LIMITS[name]} or BAD in {var}: return None")
                 add(f"    {var} = {var} or None")
-        add("    wc = ''")
         if self.i_weight is not None:
             add(f"    wc = cells[{self.i_weight}].strip()")
             add("    if wc:")
@@ -247,6 +247,7 @@ class RowValidator:
             add("    else:")
             add("        weight = 1.0")
         else:
+            add("    wc = ''")
             add("    weight = 1.0")
         answers = []
         for n, (kind, k) in enumerate(self.layout):
@@ -270,7 +271,8 @@ class RowValidator:
                     add(f"    if len({var}) > {TEXT_LIMIT} or BAD in {var}: return None")
                     add(f"    {var} = {var} or None")
         if lines:
-            parts = ["rid", "wave", "(str(day) if day is not None else N)"]
+            day = "N" if self.i_date is None else "(str(day) if day is not None else N)"
+            parts = ["rid", "wave", day]
             parts += [f"({var} or N)" for var in names]
             parts.append("(wc or '1')")
             for n, (kind, _) in enumerate(self.layout):
@@ -280,6 +282,8 @@ class RowValidator:
         else:
             values = ", ".join(["row_number", "rid", "wave", "day", *names, "weight", *answers])
             add(f"    return ({values},)")
+        # Cells as locals (one unpack instead of an index per use).
+        source[2:] = [re.sub(r"cells\[(\d+)\]", r"c\1", line) for line in source[2:]]
         namespace: dict[str, Any] = {
             "N": "\\N",
             "S": [str(i) for i in range(100)],
