@@ -7,14 +7,15 @@ import io
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import repository
-from services.activity.models import Activity, VolunteerHours
+from services.activity.models import VolunteerHours
 from shared.contracts.activity import (
     VOLUNTEER_DIMENSIONS,
     AggregateDimension,
@@ -35,6 +36,14 @@ from shared.db import Database
 from shared.problems import invalid
 
 ACTIVITY = repository.ACTIVITY
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC instant a local (Europe/London) day starts at."""
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
 HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
 
 
@@ -84,7 +93,8 @@ class Filters:
             )
         )
 
-    def conditions(self, dialect: str) -> list[Any]:
+    def conditions(self, dialect: str, *, counting: bool = False) -> list[Any]:
+        """SQL conditions; `counting` keeps to the columns of the counting index."""
         c = ACTIVITY.c
         out: list[Any] = []
         for column, value in (
@@ -101,10 +111,16 @@ class Filters:
                 out.append(column == (value.value if hasattr(value, "value") else value))
         if self.topic is not None:
             out.append(repository.topic_condition(self.topic))
+        # Local days as local dates (what the counting index holds) and as the UTC instants
+        # they start and end at (what the newest-first order of lists and exports scans).
         if self.from_ is not None:
             out.append(c.local_date >= self.from_)
+            if not counting:
+                out.append(c.starts_at >= local_midnight(self.from_))
         if self.to is not None:
             out.append(c.local_date <= self.to)
+            if not counting:
+                out.append(c.starts_at < local_midnight(self.to + timedelta(days=1)))
         if self.q is not None:
             out.append(repository.search_condition(dialect, repository.search_words(self.q)))
         return out
@@ -153,7 +169,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def export_cells(a: Activity) -> list[Any]:
+def export_cells(a: Any) -> list[Any]:
     text_cells = [
         a.title,
         a.venue,
@@ -206,7 +222,7 @@ async def export_csv(db: Database, filters: Filters) -> AsyncIterator[bytes]:
     after: tuple[datetime, uuid.UUID] | None = None
     while True:
         async with db.read_sessions() as session:
-            rows = await repository.list_activities(
+            rows = await repository.list_activity_rows(
                 session, conditions=conditions, after=after, limit=EXPORT_BATCH
             )
         if not rows:
@@ -284,7 +300,7 @@ async def aggregate(
             func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("y"),
         )
         .select_from(ACTIVITY)
-        .where(ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect))
+        .where(ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True))
     )
     if group_columns:
         stmt = stmt.group_by(*[c.element for c in group_columns])

@@ -300,6 +300,23 @@ async def list_activities(
     return list((await session.execute(stmt)).scalars())
 
 
+async def list_activity_rows(
+    session: AsyncSession,
+    *,
+    conditions: list[Any],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """Like `list_activities`, as plain rows (no ORM objects): for streaming exports."""
+    stmt = (
+        select(ACTIVITY)
+        .where(ACTIVITY.c.deleted_at.is_(None), *conditions, *keyset_after(after))
+        .order_by(ACTIVITY.c.starts_at.desc(), ACTIVITY.c.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).all())
+
+
 def topic_condition(topic: Topic) -> Any:
     return ACTIVITY.c.topic_mask.op("&")(TOPIC_BITS[topic]) != 0
 
