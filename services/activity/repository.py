@@ -331,9 +331,11 @@ def search_words(q: str) -> list[str]:
 def search_condition(dialect: str, words: list[str]) -> Any:
     """Every word must match (stemmed): PostgreSQL full-text search or SQLite FTS5."""
     if dialect == "postgresql":
+        # OFFSET 0 keeps the matches a set of their own (GIN bitmap scan first): otherwise the
+        # planner may walk the newest activities one by one, looking each up.
         return text(
             "activity_activity.id IN (SELECT activity_id FROM fts_activity "
-            "WHERE document @@ plainto_tsquery('english', :fts_query))"
+            "WHERE document @@ plainto_tsquery('english', :fts_query) OFFSET 0)"
         ).bindparams(fts_query=" ".join(words))
     quoted = " ".join('"' + w.replace('"', "") + '"' for w in words)
     return text(
