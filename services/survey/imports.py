@@ -1,16 +1,24 @@
 """Import jobs: stream a CSV/XLSX file into the responses with flat memory.
 
 A job runs as a task in the service process; its state lives in `survey_import`, so it can be
-polled from any instance and survives a restart (a queued or stalled job is picked up again at
-start-up; imports are idempotent, so running one again is safe).
+polled from any instance and survives a restart (a queued, interrupted or stalled job is picked
+up again at start-up; imports are idempotent, so running one again is safe).
 
 Rows are parsed and validated in a worker thread, a batch at a time, while the previous batch
-is written: bad rows go to `survey_import_error` with row number, column and reason; good rows
-go to a temporary staging table (PostgreSQL: binary COPY via asyncpg; SQLite: batched
-executemany). At the end the staging table is merged into `survey_response` in SQL:
-`INSERT ... ON CONFLICT (survey_id, respondent_id) DO UPDATE ... WHERE <something changed>`,
-which counts inserted, updated and unchanged rows. A respondent repeated within one file is
-rejected at its later rows.
+is written; bad rows go to `survey_import_error` with row number, column and reason, and good
+rows of the same file are kept. Two ways to write the good rows:
+
+- first load of a survey on PostgreSQL: one `COPY survey_response FROM STDIN` (text format,
+  produced by the parsing thread) in one transaction, so a million rows load at close to COPY
+  speed. A respondent repeated within the file breaks the unique key: the load is rolled back
+  and the staged path below runs instead;
+- otherwise: good rows go to a temporary staging table (PostgreSQL: binary COPY via asyncpg;
+  SQLite: batched executemany), then are merged in SQL with
+  `INSERT ... ON CONFLICT (survey_id, respondent_id) DO UPDATE ... WHERE <something changed>`,
+  which counts inserted, updated and unchanged rows. A respondent repeated within one file is
+  rejected at its later rows.
+
+Columns a file does not carry (ethnicity, weight, a question) keep their stored values.
 """
 
 from __future__ import annotations
