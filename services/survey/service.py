@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 import anyio
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import errors, repository
@@ -438,7 +439,15 @@ async def _upsert_small(
         else:
             unchanged += 1
     if inserts:
-        await session.execute(insert(RESPONSES), inserts)
+        try:
+            await session.execute(insert(RESPONSES), inserts)
+        except IntegrityError as exc:  # a concurrent import or submission stored one first
+            raise ProblemError(
+                409,
+                "Another import or submission is storing the same respondents; send again.",
+                type_=PROBLEM_BASE + "concurrent-write",
+                headers={"Retry-After": "1"},
+            ) from exc
     await session.flush()
     return ResponsesResult(
         received=len(rows), inserted=len(inserts), updated=updated, unchanged=unchanged
