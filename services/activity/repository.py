@@ -391,10 +391,10 @@ async def overdue_actions(
     open_only: bool,
     area: str | None,
     district: str | None,
-    after: tuple[date, uuid.UUID] | None,
+    after: tuple[date | None, uuid.UUID] | None,
     limit: int,
 ) -> list[tuple[ActivityAction, Activity]]:
-    due_key = func.coalesce(ActivityAction.due_on, date(9999, 12, 31))  # type: ignore[arg-type]
+    due = ActivityAction.due_on
     stmt = (
         select(ActivityAction, Activity)
         .join(Activity, Activity.id == ActivityAction.activity_id)  # type: ignore[arg-type]
@@ -403,7 +403,7 @@ async def overdue_actions(
     if overdue_only:
         stmt = stmt.where(
             ActivityAction.done_on.is_(None),  # type: ignore[union-attr]
-            ActivityAction.due_on < today,  # type: ignore[operator]
+            due < today,  # type: ignore[operator]
         )
     elif open_only:
         stmt = stmt.where(ActivityAction.done_on.is_(None))  # type: ignore[union-attr]
@@ -412,9 +412,17 @@ async def overdue_actions(
     if district is not None:
         stmt = stmt.where(Activity.district_code == district)  # type: ignore[arg-type]
     if after is not None:
-        due, last_id = after
-        stmt = stmt.where(
-            or_(due_key > due, and_(due_key == due, ActivityAction.id > last_id))  # type: ignore[arg-type]
-        )
-    stmt = stmt.order_by(due_key, ActivityAction.id).limit(limit)  # type: ignore[arg-type]
+        # Keyset on (due_on NULLS LAST, id).
+        last_due, last_id = after
+        if last_due is None:
+            stmt = stmt.where(due.is_(None), ActivityAction.id > last_id)  # type: ignore[union-attr, arg-type]
+        else:
+            stmt = stmt.where(
+                or_(
+                    due > last_due,  # type: ignore[operator]
+                    and_(due == last_due, ActivityAction.id > last_id),  # type: ignore[arg-type]
+                    due.is_(None),  # type: ignore[union-attr]
+                )
+            )
+    stmt = stmt.order_by(due.asc().nulls_last(), ActivityAction.id).limit(limit)  # type: ignore[union-attr, arg-type]
     return [(a, b) for a, b in (await session.execute(stmt)).all()]

@@ -473,7 +473,7 @@ async def list_actions(
     if cursor is not None:
         due, last_id = decode_cursor(cursor, size=2)
         try:
-            after = (date.fromisoformat(due), uuid.UUID(last_id))
+            after = (date.fromisoformat(due) if due else None, uuid.UUID(last_id))
         except (TypeError, ValueError) as exc:
             raise invalid("query.cursor", "not a cursor this service issued") from exc
     today = service.today_local()
@@ -490,7 +490,7 @@ async def list_actions(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
-        next_cursor = encode_cursor([(last.due_on or date(9999, 12, 31)).isoformat(), str(last.id)])
+        next_cursor = encode_cursor([last.due_on.isoformat() if last.due_on else "", str(last.id)])
     items = [
         ActionListItem(
             **service.action_read(action).model_dump(),
