@@ -158,7 +158,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-EXPORT_BATCH = 1000
+EXPORT_BATCH = 5000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

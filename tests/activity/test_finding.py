@@ -6,6 +6,7 @@ import csv
 import io
 
 import httpx
+import pytest
 
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
@@ -152,11 +153,15 @@ async def test_csv_export_is_filtered_and_spreadsheet_safe(
     assert rows[0]["topics"] == "asb"
 
 
-async def test_csv_export_streams_more_than_one_batch(activity_client: httpx.AsyncClient) -> None:
+async def test_csv_export_streams_more_than_one_batch(
+    activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from services.activity import analytics
     from tests.support.factories import batch_item
 
-    items = [batch_item() for _ in range(analytics.EXPORT_BATCH + 7)]
+    monkeypatch.setattr(analytics, "EXPORT_BATCH", 40)
+    items = [batch_item(starts_at="2022-09-20T10:00:00Z", ends_at=None) for _ in range(40)]
+    items += [batch_item() for _ in range(47)]
     for start in range(0, len(items), 500):
         response = await activity_client.post(
             "/api/v1/activities/batch", json={"items": items[start : start + 500]}
