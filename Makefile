@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-stamp
 
-.PHONY: run test lint format bench-activity bench-survey clean
+.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway clean
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ format: $(STAMP)
 bench-activity: $(STAMP)
 	@$(BIN)/python -m bench.activity_post
 
+bench-aggregate: $(STAMP)
+	@$(BIN)/python -m bench.activity_aggregate --drop
+
 bench-survey: $(STAMP)
 	@$(BIN)/python -m bench.survey_import
+
+bench-gateway: $(STAMP)
+	@$(BIN)/python -m bench.gateway_proxy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -16,7 +16,7 @@ second import of the same file (the staged merge path: every row unchanged) is t
 Usage:
     .venv/bin/python -m bench.survey_import [--url postgresql://postgres@127.0.0.1:5432/postgres]
         [--rows 1000000] [--small 100000] [--requests 40]
-The URL (also `SURVEY_BENCH_POSTGRES_URL`) is a maintenance database; the benchmark creates
+The URL (also `HUB_BENCH_POSTGRES_URL`) is a maintenance database; the benchmark creates
 and drops its own scratch databases. It asserts nothing; it prints the figures.
 """
 
@@ -293,7 +293,7 @@ async def main() -> None:
     parser.add_argument(
         "--url",
         default=os.environ.get(
-            "SURVEY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+            "HUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
