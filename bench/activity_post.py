@@ -263,6 +263,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_port_block(size: int, avoid: int) -> int:
+    """A base port with `size` consecutive free ports (`hub up` uses gateway port + 1..3)."""
+    for _ in range(200):
+        base = free_port()
+        ports = range(base, base + size)
+        if avoid not in ports and base + size <= 65535 and all(map(_is_free, ports)):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 async def wait_ready(url: str, within: float = 120.0) -> None:
     deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
@@ -352,9 +371,9 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
     await upgrade("activity", minimal_url)
     await seed_minimal(minimal_url)
 
-    gateway_port = free_port()
-    activity_port = gateway_port + 1
     minimal_port = free_port()
+    gateway_port = free_port_block(4, avoid=minimal_port)
+    activity_port = gateway_port + 1
     env = dict(
         os.environ,
         HUB_PORT=str(gateway_port),
