@@ -87,6 +87,18 @@ async def test_request_id_is_echoed_and_reaches_the_service(
     assert json.loads(service_lines[0])["request_id"] == request_id
 
 
+async def test_service_logs_are_clean_json_lines(suite: Suite) -> None:
+    records = [
+        json.loads(line.split("| ", 1)[1])
+        for line in suite.log().splitlines()
+        if "| {" in line  # the supervisor's own plain lines are not service records
+    ]
+    assert {record["service"] for record in records} >= {"gateway", "activity", "survey", "kpi"}
+    for record in records:
+        assert {"ts", "level", "service", "logger", "msg"} <= set(record), record
+        assert "color_message" not in record, record  # uvicorn's terminal copy of msg
+
+
 async def test_merged_openapi_and_docs(gateway: httpx.AsyncClient) -> None:
     doc = (await gateway.get("/openapi.json")).json()
     for path in ("/api/v1/activities", "/api/v1/surveys", "/api/v1/kpis"):
