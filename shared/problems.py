@@ -134,12 +134,19 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     for err in exc.errors():
         kind = str(err.get("type", "value_error"))
         message = str(err.get("msg", "invalid value"))
+        loc: Sequence[Any] = err.get("loc", ())
         if kind == "extra_forbidden":
             message = "unknown field (not part of this resource)"
         elif kind == "json_invalid":
+            # FastAPI puts the character offset of the decode error in `loc` (`body`, 10):
+            # the failing field is the body itself; the offset belongs in the message.
             ctx = err.get("ctx") or {}
-            message = f"malformed JSON: {ctx.get('error', message)}"
-        out.append(FieldError(field=_loc_to_field(err.get("loc", ())), message=message, type=kind))
+            reason = ctx.get("error", message)
+            position = next((part for part in loc[1:] if isinstance(part, int)), None)
+            where = f" at character {position}" if position is not None else ""
+            message = f"malformed JSON{where}: {reason}"
+            loc = loc[:1] or ("body",)
+        out.append(FieldError(field=_loc_to_field(loc), message=message, type=kind))
     return out
 
 

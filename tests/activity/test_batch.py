@@ -110,7 +110,9 @@ async def test_batch_envelope_errors(activity_client: httpx.AsyncClient) -> None
         content=b'{"items": [',
         headers={"content-type": "application/json"},
     )
-    assert_problem(malformed, 422)
+    problem = assert_problem(malformed, 422, "body")
+    assert [e["field"] for e in problem["errors"]] == ["body"]
+    assert "character 11" in problem["errors"][0]["message"]
 
 
 async def test_unknown_plan_in_a_batch_is_invalid(activity_client: httpx.AsyncClient) -> None:

@@ -117,7 +117,11 @@ async def test_bad_input_names_the_field_and_stores_nothing(
     malformed = await activity_client.post(
         "/api/v1/activities", content=b'{"title": ', headers={"content-type": "application/json"}
     )
-    assert_problem(malformed, 422)
+    problem = assert_problem(malformed, 422, "body")
+    # The body is what failed; where it broke is told in the message, not in the field.
+    assert [e["field"] for e in problem["errors"]] == ["body"]
+    assert problem["errors"][0]["type"] == "json_invalid"
+    assert "character 10" in problem["errors"][0]["message"]
     wrong_type = await activity_client.post(
         "/api/v1/activities", content=b"title=x", headers={"content-type": "text/plain"}
     )
