@@ -26,9 +26,9 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.activity import errors, registries
+from services.activity import errors, registries, repository
 from services.activity.bodies import read_json
-from services.activity.models import Activity, Area
+from services.activity.models import Area
 from services.activity.service import LONDON
 from shared.auth import Principal, require_scope
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
@@ -102,7 +102,10 @@ class PoliceEvent(BaseModel):
     """The shape of data.police.uk `/{force}/{neighbourhood}/events` items."""
 
     contact_details: dict[str, str]
-    description: str | None
+    description: str | None = Field(
+        description="Always null: an activity's `notes` are internal and never published, and "
+        "the log keeps no separate public description."
+    )
     title: str
     address: str | None
     type: str
@@ -334,20 +337,22 @@ async def events(
     force: Force, neighbourhood: NeighbourhoodId, session: SessionDep, _: Reader
 ) -> list[PoliceEvent]:
     area = await _area_of(session, force, neighbourhood)
+    # Only what is public is read: titles, venues, types and times (never the internal notes).
+    c = repository.ACTIVITY.c
     rows = (
         await session.execute(
-            select(Activity)
+            select(c.title, c.venue, c.activity_type, c.starts_at, c.ends_at)
             .where(
-                Activity.area_code == area.code,  # type: ignore[arg-type]
-                Activity.status == "planned",  # type: ignore[arg-type]
-                Activity.deleted_at.is_(None),  # type: ignore[union-attr]
-                Activity.starts_at >= datetime.now(UTC),  # type: ignore[arg-type]
-                Activity.activity_type.in_(sorted(t.value for t in PUBLIC_EVENT_TYPES)),  # type: ignore[attr-defined]
+                c.area_code == area.code,
+                c.status == "planned",
+                c.deleted_at.is_(None),
+                c.starts_at >= datetime.now(UTC),
+                c.activity_type.in_(sorted(t.value for t in PUBLIC_EVENT_TYPES)),
             )
-            .order_by(Activity.starts_at, Activity.id)  # type: ignore[arg-type]
+            .order_by(c.starts_at, c.id)
             .limit(500)
         )
-    ).scalars()
+    ).all()
 
     def local(moment: datetime | None) -> str | None:
         if moment is None:
@@ -357,7 +362,7 @@ async def events(
     return [
         PoliceEvent(
             contact_details=area.contact_details or {},
-            description=a.notes,
+            description=None,
             title=a.title,
             address=a.venue,
             type=a.activity_type.replace("_", " "),

@@ -138,7 +138,7 @@ async def test_events_export_upcoming_planned_public_events(
         starts_at=soon.isoformat(),
         ends_at=(soon + timedelta(hours=2)).isoformat(),
         location={"venue": "Central library"},
-        notes="Drop in and talk to your team.",
+        notes="Internal: the informant from Elm Road will attend.",
     )
     await post(
         title="Patrol", activity_type="patrol_interaction", starts_at=soon.isoformat(), ends_at=None
@@ -155,7 +155,7 @@ async def test_events_export_upcoming_planned_public_events(
     assert response.json() == [
         {
             "contact_details": {"email": "t@example.police.uk"},
-            "description": "Drop in and talk to your team.",
+            "description": None,
             "title": "Beat surgery at the library",
             "address": "Central library",
             "type": "beat surgery",
@@ -163,6 +163,8 @@ async def test_events_export_upcoming_planned_public_events(
             "end_date": (local + timedelta(hours=2)).isoformat(timespec="seconds"),
         }
     ]
+    # Internal notes are never published.
+    assert "informant" not in response.text
 
 
 async def test_import_examples_are_accepted_as_written(activity_client: httpx.AsyncClient) -> None:
