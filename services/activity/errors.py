@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
@@ -21,6 +22,18 @@ def client_id_conflict(activity_id: uuid.UUID) -> ProblemError:
         f"An activity with id {activity_id} already exists with a different body. "
         "Use a new id for a new activity, or PATCH the existing one.",
         type_=PROBLEM_BASE + "id-conflict",
+    )
+
+
+def activity_deleted(activity_id: uuid.UUID, deleted_at: datetime) -> ProblemError:
+    """A create naming the id of an activity that was deleted since: it is gone for good."""
+    when = deleted_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return ProblemError(
+        410,
+        f"The activity with id {activity_id} was deleted at {when}; it is not stored again. "
+        "Use a new id to log a new activity.",
+        type_=PROBLEM_BASE + "activity-deleted",
+        extra={"deleted_at": when},
     )
 
 

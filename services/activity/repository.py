@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     and_,
@@ -193,18 +193,27 @@ async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str
         await session.execute(table.insert(), list(rows))
 
 
-async def request_hashes(
+class StoredCreate(NamedTuple):
+    """What tells a resend of a create apart: its body hash, version, and whether it is gone."""
+
+    request_hash: str
+    version: int
+    deleted_at: datetime | None
+
+
+async def stored_creates(
     session: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, tuple[str, int]]:
+) -> dict[uuid.UUID, StoredCreate]:
+    """For the ids among `ids` already taken (deleted activities included)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     rows = await session.execute(
-        select(ACTIVITY.c.id, ACTIVITY.c.request_hash, ACTIVITY.c.version).where(
-            ACTIVITY.c.id.in_(wanted)
-        )
+        select(
+            ACTIVITY.c.id, ACTIVITY.c.request_hash, ACTIVITY.c.version, ACTIVITY.c.deleted_at
+        ).where(ACTIVITY.c.id.in_(wanted))
     )
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return {row[0]: StoredCreate(row[1], row[2], row[3]) for row in rows}
 
 
 async def replace_actions(

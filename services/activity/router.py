@@ -162,7 +162,7 @@ async def get_taxonomy(_: Reader) -> dict[str, Any]:
     status_code=201,
     response_model=ActivityRead,
     summary="Log an engagement activity",
-    responses=problem_responses(409),
+    responses=problem_responses(409, 410),
     openapi_extra=SECURITY,
 )
 async def create_activity(
@@ -214,8 +214,9 @@ BATCH_EXAMPLE = {
     response_model=BatchResult,
     summary="Log up to 500 activities at once (a phone reconnecting)",
     description="Each item is validated and stored on its own: `created`, `replayed` (already "
-    "stored with the same body), `conflict` (the id is taken by a different body) or `invalid` "
-    "(with the problem). Every item needs a client-generated `id`, so resending a batch stores "
+    "stored with the same body), `conflict` (the id is taken by a different body), `gone` (the "
+    "id is of an activity deleted since: 410, nothing stored) or `invalid` (with the problem). "
+    "Every item needs a client-generated `id`, so resending a batch stores "
     "nothing twice. More than 500 items is a 422 naming `body.items`.",
     openapi_extra={
         "requestBody": {"content": {JSON: {"examples": {"batch": {"value": BATCH_EXAMPLE}}}}}

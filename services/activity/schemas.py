@@ -305,7 +305,10 @@ class BatchIn(StrictModel):
 class BatchItemResult(BaseModel):
     index: int
     id: uuid.UUID | None
-    outcome: str = Field(description="`created`, `replayed`, `conflict` or `invalid`.")
+    outcome: str = Field(
+        description="`created`, `replayed`, `conflict`, `gone` (the id is of an activity deleted "
+        "since; nothing stored) or `invalid`."
+    )
     status: int = Field(description="The status a single POST would have answered.")
     etag: str | None = None
     problem: dict[str, Any] | None = None
@@ -315,6 +318,7 @@ class BatchResult(BaseModel):
     created: int
     replayed: int
     conflict: int
+    gone: int
     invalid: int
     items: list[BatchItemResult]
 

@@ -368,6 +368,9 @@ async def _insert_or_replay(
         if existing is None:
             await resolve_refs(session, payload)  # names the field that failed
             raise errors.client_id_conflict(activity_id)
+        if existing.deleted_at is not None:
+            # Never a "replay" of something GET answers 404 for; the id is not reused either.
+            raise errors.activity_deleted(activity_id, existing.deleted_at)
         if existing.request_hash != body_hash:
             raise errors.client_id_conflict(activity_id)
         read = to_read(existing, (await repository.actions_of(session, [activity_id]))[activity_id])
@@ -389,6 +392,7 @@ def _problem_dict(problem: ProblemError) -> dict[str, Any]:
         detail=problem.detail,
         type_=problem.type,
         errors=problem.errors,
+        extra=problem.extra,
     )
 
 
@@ -470,7 +474,7 @@ async def create_batch(
         )
 
     inserted = await repository.insert_activities(session, rows)
-    stored = await repository.request_hashes(session, set(pending) - inserted)
+    stored = await repository.stored_creates(session, set(pending) - inserted)
     action_rows_all: list[dict[str, Any]] = []
     for activity_id, (index, payload, body_hash) in pending.items():
         if activity_id in inserted:
@@ -496,17 +500,29 @@ async def create_batch(
     final = [r for r in results if r is not None]
     counts = {
         k: sum(1 for r in final if r.outcome == k)
-        for k in ("created", "replayed", "conflict", "invalid")
+        for k in ("created", "replayed", "conflict", "gone", "invalid")
     }
     return BatchResult(**counts, items=final)
 
 
 def _existing_outcome(
-    index: int, activity_id: uuid.UUID, body_hash: str, stored: tuple[str, int] | None
+    index: int, activity_id: uuid.UUID, body_hash: str, stored: repository.StoredCreate | None
 ) -> BatchItemResult:
-    if stored is not None and stored[0] == body_hash:
+    if stored is not None and stored.deleted_at is not None:
         return BatchItemResult(
-            index=index, id=activity_id, outcome="replayed", status=201, etag=f'"{stored[1]}"'
+            index=index,
+            id=activity_id,
+            outcome="gone",
+            status=410,
+            problem=_problem_dict(errors.activity_deleted(activity_id, stored.deleted_at)),
+        )
+    if stored is not None and stored.request_hash == body_hash:
+        return BatchItemResult(
+            index=index,
+            id=activity_id,
+            outcome="replayed",
+            status=201,
+            etag=f'"{stored.version}"',
         )
     return BatchItemResult(
         index=index,

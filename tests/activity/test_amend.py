@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import httpx
 import pytest
 
@@ -157,10 +160,55 @@ async def test_delete_is_soft_needs_if_match_and_a_reason(
     history = (await activity_client.get(f"{url}/history")).json()
     assert history[-1]["change"] == "deleted"
     assert history[-1]["comment"] == "Logged twice"
-    # A resend of the original create does not bring it back as a new row.
-    resend = await activity_client.post("/api/v1/activities", json=activity_payload())
-    assert resend.status_code == 201
-    assert resend.json()["id"] != created.json()["id"]
+
+
+async def test_resending_a_deleted_activity_is_410_gone_and_stores_nothing(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    payload = activity_payload(id=str(uuid.uuid4()))
+    created = await activity_client.post("/api/v1/activities", json=payload)
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    gone = await activity_client.delete(
+        url, params={"reason": "Logged twice"}, headers={"If-Match": '"1"'}
+    )
+    assert gone.status_code == 204
+    deleted_at = (await activity_client.get(f"{url}/history")).json()[-1]["changed_at"]
+
+    # The phone resends the original create (same id, same body), with and without a key.
+    for headers in ({}, {"Idempotency-Key": "resend-after-delete"}):
+        resend = await activity_client.post("/api/v1/activities", json=payload, headers=headers)
+        problem = assert_problem(resend, 410)
+        assert payload["id"] in problem["detail"]
+        assert "deleted" in problem["detail"]
+        assert datetime.fromisoformat(problem["deleted_at"]) == datetime.fromisoformat(deleted_at)
+        assert "idempotent-replayed" not in resend.headers
+    different = await activity_client.post("/api/v1/activities", json={**payload, "title": "Other"})
+    assert_problem(different, 410)
+    # Nothing was stored: still 404, not listed, no new history, and the key is unused.
+    assert_problem(await activity_client.get(url), 404)
+    assert (await activity_client.get("/api/v1/activities")).json()["items"] == []
+    changes = [h["change"] for h in (await activity_client.get(f"{url}/history")).json()]
+    assert changes == ["created", "deleted"]
+    fresh = await activity_client.post(
+        "/api/v1/activities",
+        json=activity_payload(),
+        headers={"Idempotency-Key": "resend-after-delete"},
+    )
+    assert fresh.status_code == 201
+    assert "idempotent-replayed" not in fresh.headers
+
+    # A batch resend says the same for that item, and stores the others.
+    other = activity_payload(id=str(uuid.uuid4()))
+    batch = await activity_client.post("/api/v1/activities/batch", json={"items": [payload, other]})
+    assert batch.status_code == 200, batch.text
+    body = batch.json()
+    assert [(i["outcome"], i["status"]) for i in body["items"]] == [("gone", 410), ("created", 201)]
+    assert (body["created"], body["replayed"], body["gone"]) == (1, 0, 1)
+    item_problem = body["items"][0]["problem"]
+    assert item_problem["status"] == 410
+    assert item_problem["deleted_at"] == problem["deleted_at"]
+    assert_problem(await activity_client.get(url), 404)
 
 
 async def test_review_approves_or_flags_with_a_comment(
