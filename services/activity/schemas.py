@@ -43,6 +43,11 @@ AreaCode = Annotated[
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
+# Validation context for re-reading a stored activity (the base a merge patch applies to):
+# rules added after a row was written do not stop it being read; the patched result must pass.
+AS_STORED = "as_stored"
+
+
 class StrictModel(BaseModel):
     """Unknown fields are refused, not ignored: a typo must not silently lose data."""
 
@@ -163,6 +168,22 @@ class ActivityBase(StrictModel):
         starts_at = info.data.get("starts_at")
         if value is not None and starts_at is not None and value < starts_at:
             raise ValueError("ends_at must not be before starts_at")
+        return value
+
+    @field_validator("school")
+    @classmethod
+    def _school_only_for_school_engagements(
+        cls, value: School | None, info: ValidationInfo
+    ) -> School | None:
+        if info.context and info.context.get(AS_STORED):
+            return value  # reading back a row written before this rule: what is, is
+        activity_type = info.data.get("activity_type")
+        if value is not None and activity_type not in (None, ActivityType.school_engagement):
+            raise ValueError(
+                "school details belong to school engagements only (activity_type "
+                f"{ActivityType.school_engagement.value!r}, not {activity_type.value!r}); "
+                "remove them or change the activity type"
+            )
         return value
 
     @field_validator("actions")

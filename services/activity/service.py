@@ -18,6 +18,7 @@ from services.activity import errors, repository
 from services.activity.bodies import merge_patch
 from services.activity.models import Activity, ActivityAction, ActivityHistory
 from services.activity.schemas import (
+    AS_STORED,
     ActionIn,
     ActionRead,
     ActivityBase,
@@ -238,7 +239,8 @@ _EDITABLE = frozenset(ActivityUpdate.model_fields)
 def editable_of(read: ActivityRead) -> dict[str, Any]:
     """The activity as the body of a full update: what a merge patch applies to."""
     return ActivityUpdate.model_validate(
-        read.model_dump(mode="json", include=set(_EDITABLE), exclude_none=True)
+        read.model_dump(mode="json", include=set(_EDITABLE), exclude_none=True),
+        context={AS_STORED: True},
     ).model_dump(mode="json", exclude_none=True)
 
 

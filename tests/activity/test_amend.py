@@ -105,6 +105,61 @@ async def test_patch_validates_like_create_and_stores_nothing(
     assert after.json() == created.json()
 
 
+async def test_a_patch_cannot_leave_school_details_on_another_type(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    school = {"name": "Easton primary", "urn": "123456", "key_stages": ["ks2"]}
+    created = await _create(activity_client, activity_type="school_engagement", school=school)
+    url = created.headers["location"]
+    headers = {**MERGE, "If-Match": '"1"'}
+    # Changing the type alone would leave school details on a beat surgery.
+    retyped = await activity_client.patch(
+        url, json={"activity_type": "beat_surgery"}, headers=headers
+    )
+    assert_problem(retyped, 422, "body.school")
+    plain = await _create(activity_client)
+    added = await activity_client.patch(
+        plain.headers["location"], json={"school": school}, headers=headers
+    )
+    assert_problem(added, 422, "body.school")
+    assert (await activity_client.get(url)).json() == created.json()
+    # Both together (type changed, school removed) is fine.
+    both = await activity_client.patch(
+        url, json={"activity_type": "beat_surgery", "school": None}, headers=headers
+    )
+    assert both.status_code == 200, both.text
+    assert (both.json()["activity_type"], both.json()["school"]) == ("beat_surgery", None)
+
+
+async def test_a_row_stored_before_the_school_rule_reads_and_must_be_fixed_to_amend(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    from sqlalchemy import update
+
+    from services.activity.models import Activity
+
+    created = await _create(activity_client)
+    activity_id = uuid.UUID(created.json()["id"])
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    async with db.write_sessions() as session:
+        await session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id)  # type: ignore[arg-type]
+            .values(details={"school": {"name": "Legacy school", "key_stages": []}})
+        )
+        await session.commit()
+    url = created.headers["location"]
+    assert (await activity_client.get(url)).json()["school"]["name"] == "Legacy school"
+    headers = {**MERGE, "If-Match": '"1"'}
+    title_only = await activity_client.patch(url, json={"title": "Renamed"}, headers=headers)
+    assert_problem(title_only, 422, "body.school")
+    fixed = await activity_client.patch(
+        url, json={"title": "Renamed", "school": None}, headers=headers
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["school"] is None
+
+
 async def test_a_patch_that_changes_nothing_keeps_the_version(
     activity_client: httpx.AsyncClient,
 ) -> None:

@@ -104,6 +104,7 @@ async def test_bad_input_names_the_field_and_stores_nothing(
         ),
         (activity_payload(actions=[{"issue": "Litter", "colour": "red"}]), "body.actions.0.colour"),
         (activity_payload(school={"name": "A school", "urn": "12"}), "body.school.urn"),
+        (activity_payload(school={"name": "A school", "urn": "123456"}), "body.school"),
         (activity_payload(audience={"attendees": -1}), "body.audience.attendees"),
         (activity_payload(location={"latitude": 91, "longitude": 0}), "body.location.latitude"),
         (activity_payload(colour="blue"), "body.colour"),
@@ -128,6 +129,32 @@ async def test_bad_input_names_the_field_and_stores_nothing(
     assert_problem(wrong_type, 415)
     page = (await activity_client.get("/api/v1/activities")).json()
     assert page["items"] == []
+
+
+async def test_school_details_only_on_school_engagements(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    school = {"name": "Easton primary", "urn": "123456", "key_stages": ["ks2"]}
+    ok = await activity_client.post(
+        "/api/v1/activities",
+        json=activity_payload(activity_type="school_engagement", school=school),
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["school"] == school
+    refused = await activity_client.post(
+        "/api/v1/activities", json=activity_payload(activity_type="beat_surgery", school=school)
+    )
+    problem = assert_problem(refused, 422, "body.school")
+    assert "school_engagement" in problem["errors"][0]["message"]
+    batch = await activity_client.post(
+        "/api/v1/activities/batch",
+        json={"items": [activity_payload(id=str(uuid.uuid4()), school=school)]},
+    )
+    item = batch.json()["items"][0]
+    assert item["outcome"] == "invalid"
+    assert item["problem"]["errors"][0]["field"] == "body.items.0.school"
+    page = (await activity_client.get("/api/v1/activities")).json()
+    assert [i["id"] for i in page["items"]] == [ok.json()["id"]]
 
 
 async def test_oversized_body_is_a_413_problem(activity_client: httpx.AsyncClient) -> None:
