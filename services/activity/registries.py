@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.activity import errors
+from services.activity import errors, repository
 from services.activity.bodies import MERGE_PATCH_BODY, merge_patch, read_json_object
 from services.activity.models import Activity, Area, CommunityGroup, Plan, VolunteerHours
 from services.activity.schemas import AreaCode, Count, LongText, ShortText, StrictModel
@@ -297,11 +297,18 @@ async def update_area(session: AsyncSession, area: Area, fields: AreaFields) -> 
     if fields.kind is AreaKind.district:
         district = area.code
     await _police_uk_clash(session, fields, area.code)
+    moved_district = district is not None and district != area.district_code
+    moved_force = force != area.force_code
     for key, value in area_values(fields, district, force).items():
         setattr(area, key, value)
     area.version += 1
     area.updated_at = utcnow()
     await session.flush()
+    # Codes derived from the area's place follow it, in the same transaction.
+    if moved_district and district is not None:
+        await repository.set_district_of_area(session, area.code, district)
+    if moved_force:
+        await repository.set_force_under_area(session, area.code, force)
     return area
 
 

@@ -32,6 +32,7 @@ from services.activity.models import (
     Area,
     IdempotencyRecord,
     Plan,
+    VolunteerHours,
 )
 from shared.contracts.taxonomy import TOPIC_BITS, Topic
 from shared.db import insert_ignoring_conflicts
@@ -42,6 +43,7 @@ ACTION = ActivityAction.__table__  # type: ignore[attr-defined]
 HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
 PLAN = Plan.__table__  # type: ignore[attr-defined]
+HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
 
 
 class LockTimeout(Exception):
@@ -129,6 +131,30 @@ async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set
         return set()
     rows = await session.execute(select(PLAN.c.id).where(PLAN.c.id.in_(wanted)))
     return {row[0] for row in rows}
+
+
+async def set_district_of_area(session: AsyncSession, area_code: str, district: str) -> None:
+    """An area moved to another district: what is logged against it follows (set-based)."""
+    await session.execute(
+        update(ACTIVITY)
+        .where(ACTIVITY.c.area_code == area_code, ACTIVITY.c.district_code != district)
+        .values(district_code=district)
+    )
+    await session.execute(
+        update(HOURS)
+        .where(
+            HOURS.c.area_code == area_code,
+            or_(HOURS.c.district_code.is_(None), HOURS.c.district_code != district),
+        )
+        .values(district_code=district)
+    )
+
+
+async def set_force_under_area(session: AsyncSession, parent_code: str, force: str | None) -> None:
+    """A district moved to another force: the areas under it follow (set-based)."""
+    await session.execute(
+        update(AREA).where(AREA.c.parent_code == parent_code).values(force_code=force)
+    )
 
 
 # --- activities: writes --------------------------------------------------------------------

@@ -104,6 +104,59 @@ async def test_beat_profile_completeness_and_update(activity_client: httpx.Async
     assert moved.json()["district"] == "NSM"
 
 
+async def test_moving_an_area_moves_what_is_derived_from_its_place(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    client = activity_client
+    moving = await client.post(
+        "/api/v1/activities", json=activity_payload(area="BRS-01", audience={"attendees": 7})
+    )
+    staying = await client.post(
+        "/api/v1/activities", json=activity_payload(area="BRS-02", audience={"attendees": 3})
+    )
+    hours = await client.post(
+        "/api/v1/volunteer-hours",
+        json={"role": "cadet", "month": "2022-09", "area": "BRS-01", "hours": 12},
+    )
+    assert hours.json()["district"] == "BRS"
+
+    moved = await client.patch("/api/v1/areas/BRS-01", json={"parent": "NSM"}, headers=MERGE)
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["district"], moved.json()["force"]) == ("NSM", "TESTFORCE")
+
+    moving_id, staying_id = moving.json()["id"], staying.json()["id"]
+    assert (await client.get(f"/api/v1/activities/{moving_id}")).json()["district"] == "NSM"
+    nsm = await client.get("/api/v1/activities", params={"district": "NSM"})
+    assert [i["id"] for i in nsm.json()["items"]] == [moving_id]
+    brs = await client.get("/api/v1/activities", params={"district": "BRS"})
+    assert [i["id"] for i in brs.json()["items"]] == [staying_id]
+    aggregate = await client.get("/api/v1/activities/aggregate", params={"group_by": "district"})
+    by_district = {
+        r["district"]: (r["activities"], r["attendees"], r["volunteer_hours"])
+        for r in aggregate.json()["rows"]
+    }
+    assert by_district == {"BRS": (1, 3, 0.0), "NSM": (1, 7, 12.0)}
+    assert (await client.get(hours.headers["location"])).json()["district"] == "NSM"
+    listed_hours = await client.get("/api/v1/volunteer-hours", params={"district": "NSM"})
+    assert [h["id"] for h in listed_hours.json()["items"]] == [hours.json()["id"]]
+
+    # A district moved to another force takes its neighbourhoods with it.
+    other = await client.post(
+        "/api/v1/areas", json={"code": "OTHERFORCE", "name": "Other force", "kind": "force"}
+    )
+    assert other.status_code == 201, other.text
+    district = await client.patch("/api/v1/areas/NSM", json={"parent": "OTHERFORCE"}, headers=MERGE)
+    assert district.status_code == 200, district.text
+    under = await client.get("/api/v1/areas", params={"parent": "NSM"})
+    assert {(a["code"], a["district"], a["force"]) for a in under.json()["items"]} == {
+        ("BRS-01", "NSM", "OTHERFORCE"),
+        ("NSM-01", "NSM", "OTHERFORCE"),
+        ("NSM-02", "NSM", "OTHERFORCE"),
+    }
+    untouched = (await client.get("/api/v1/areas/BRS-02")).json()
+    assert (untouched["district"], untouched["force"]) == ("BRS", "TESTFORCE")
+
+
 async def test_community_groups(activity_client: httpx.AsyncClient) -> None:
     body = {
         "name": "Youth panel north",
