@@ -189,18 +189,17 @@ async def import_neighbourhoods(
         raise invalid("query.district", f"no district {district!r}", "unknown_area")
     result = ImportResult(created=[], updated=[])
     now = utcnow()
+    # Two queries for the whole import, whatever its size: the areas already linked to these
+    # data.police.uk ids, and which of the codes new ones would take are already taken.
+    linked = await repository.areas_by_police_uk_id(session, force, [i.id for i in items])
+    taken = await repository.existing_area_codes(
+        session, [_code_for(district, i.id) for i in items if i.id not in linked]
+    )
     for item in items:
-        area = (
-            await session.execute(
-                select(Area).where(
-                    Area.police_uk_force == force,  # type: ignore[arg-type]
-                    Area.police_uk_id == item.id,  # type: ignore[arg-type]
-                )
-            )
-        ).scalar_one_or_none()
+        area = linked.get(item.id)
         if area is None:
             code = _code_for(district, item.id)
-            if await session.get(Area, code) is not None:
+            if code in taken:
                 raise invalid(
                     "body", f"area {code} exists without this data.police.uk id", "conflict"
                 )
@@ -221,6 +220,8 @@ async def import_neighbourhoods(
                 priorities=[],
             )
             session.add(area)
+            linked[item.id] = area
+            taken.add(code)
             result.created.append(code)
         else:
             area.version += 1

@@ -14,12 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors, repository
 from services.activity.bodies import MERGE_PATCH_BODY, merge_patch, read_json_object
-from services.activity.models import Activity, Area, CommunityGroup, Plan, VolunteerHours
+from services.activity.models import Area, CommunityGroup, Plan, VolunteerHours
 from services.activity.schemas import AreaCode, Count, LongText, ShortText, StrictModel
 from shared.auth import Principal, require_scope
 from shared.contracts.taxonomy import AreaKind, GroupType, PlanKind, VolunteerRole
@@ -605,19 +605,17 @@ class PlanRead(PlanFields):
     updated_at: datetime
 
 
-async def plan_read(session: AsyncSession, plan: Plan) -> PlanRead:
-    counts = dict(
-        (
-            await session.execute(
-                select(Activity.status, func.count())
-                .where(
-                    Activity.plan_id == plan.id,  # type: ignore[arg-type]
-                    Activity.deleted_at.is_(None),  # type: ignore[union-attr]
-                )
-                .group_by(Activity.status)
-            )
-        ).all()
-    )
+async def plan_reads(session: AsyncSession, plans: list[Plan]) -> list[PlanRead]:
+    """Plans with their activity counts: one grouped query for the lot, not one per plan."""
+    counts = await repository.plan_activity_counts(session, [p.id for p in plans])
+    return [plan_read(p, counts[p.id]) for p in plans]
+
+
+async def plan_read_one(session: AsyncSession, plan: Plan) -> PlanRead:
+    return (await plan_reads(session, [plan]))[0]
+
+
+def plan_read(plan: Plan, counts: dict[str, int]) -> PlanRead:
     return PlanRead(
         id=plan.id,
         kind=PlanKind(plan.kind),
@@ -686,7 +684,7 @@ async def list_plans(
         stmt = stmt.where(Plan.area_code == area)  # type: ignore[arg-type]
     page = await _id_page(session, stmt, Plan, cursor, limit, lambda p: p)
     return CursorPage(
-        items=[await plan_read(session, p) for p in page.items],
+        items=await plan_reads(session, page.items),
         limit=limit,
         next_cursor=page.next_cursor,
     )
@@ -717,7 +715,7 @@ async def post_plan(
     session.add(plan)
     await session.flush()
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
-    return await plan_read(session, plan)
+    return await plan_read_one(session, plan)
 
 
 @router.get(
@@ -727,7 +725,7 @@ async def get_plan(plan_id: uuid.UUID, session: SessionDep, _: Reader) -> PlanRe
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise errors.not_found("plan", plan_id)
-    return await plan_read(session, plan)
+    return await plan_read_one(session, plan)
 
 
 @router.patch(
@@ -745,9 +743,7 @@ async def patch_plan(
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise errors.not_found("plan", plan_id)
-    current = (await plan_read(session, plan)).model_dump(
-        mode="json", include=set(PlanFields.model_fields)
-    )
+    current = plan_read(plan, {}).model_dump(mode="json", include=set(PlanFields.model_fields))
     fields = parse(PlanFields, merge_patch(current, patch))
     if fields.parent_id == plan.id:
         raise invalid("body.parent_id", "a plan cannot be its own parent")
@@ -755,7 +751,7 @@ async def patch_plan(
     plan.version += 1
     plan.updated_at = utcnow()
     await session.flush()
-    return await plan_read(session, plan)
+    return await plan_read_one(session, plan)
 
 
 # --- volunteer hours -----------------------------------------------------------------------

@@ -133,6 +133,30 @@ async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set
     return {row[0] for row in rows}
 
 
+async def areas_by_police_uk_id(
+    session: AsyncSession, force: str, ids: Iterable[str]
+) -> dict[str, Area]:
+    """data.police.uk id -> the area linked to it, for the ids of `force` among `ids`."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Area).where(
+            Area.police_uk_force == force,  # type: ignore[arg-type]
+            Area.police_uk_id.in_(wanted),  # type: ignore[union-attr]
+        )
+    )
+    return {area.police_uk_id: area for area in rows.scalars() if area.police_uk_id is not None}
+
+
+async def existing_area_codes(session: AsyncSession, codes: Iterable[str]) -> set[str]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return set()
+    rows = await session.execute(select(AREA.c.code).where(AREA.c.code.in_(wanted)))
+    return {row[0] for row in rows}
+
+
 async def set_district_of_area(session: AsyncSession, area_code: str, district: str) -> None:
     """An area moved to another district: what is logged against it follows (set-based)."""
     await session.execute(
@@ -155,6 +179,23 @@ async def set_force_under_area(session: AsyncSession, parent_code: str, force: s
     await session.execute(
         update(AREA).where(AREA.c.parent_code == parent_code).values(force_code=force)
     )
+
+
+async def plan_activity_counts(
+    session: AsyncSession, plan_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """plan id -> {status: live activities}, for many plans in one grouped query."""
+    out: dict[uuid.UUID, dict[str, int]] = {plan_id: {} for plan_id in plan_ids}
+    if not plan_ids:
+        return out
+    rows = await session.execute(
+        select(ACTIVITY.c.plan_id, ACTIVITY.c.status, func.count())
+        .where(ACTIVITY.c.plan_id.in_(sorted(set(plan_ids))), ACTIVITY.c.deleted_at.is_(None))
+        .group_by(ACTIVITY.c.plan_id, ACTIVITY.c.status)
+    )
+    for plan_id, status, count in rows:
+        out[plan_id][status] = int(count)
+    return out
 
 
 # --- activities: writes --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import httpx
 from services.activity.police_uk import IMPORT_EXAMPLE
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
+from tests.support.queries import counting_selects
 
 FORCE = "avon-and-somerset"
 BASE = f"/api/v1/police-uk/{FORCE}"
@@ -52,6 +53,30 @@ async def test_import_neighbourhoods_then_update_them(activity_client: httpx.Asy
         "/api/v1/activities", json=activity_payload(area="BRS-BC193")
     )
     assert logged.json()["district"] == "BRS"
+
+
+async def test_import_reads_existing_areas_in_a_fixed_number_of_queries(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    async def imported(ids: list[str]) -> tuple[dict[str, list[str]], int]:
+        with counting_selects(activity_client) as selects:
+            response = await _import(activity_client, [{"id": i, "name": f"N {i}"} for i in ids])
+        assert response.status_code == 200, response.text
+        return response.json(), len(selects)
+
+    _, two = await imported(["E1", "E2"])
+    mixed, nine = await imported(["E1", "E2", *(f"F{n}" for n in range(7))])
+    assert nine == two
+    assert mixed == {"created": [f"BRS-F{n}" for n in range(7)], "updated": ["BRS-E1", "BRS-E2"]}
+    # The same id twice in one import: created once, then updated.
+    twice, _ = await imported(["G1", "G1"])
+    assert twice == {"created": ["BRS-G1"], "updated": ["BRS-G1"]}
+    # A new id whose code is taken by an area not linked to data.police.uk is refused whole.
+    plain = {"code": "BRS-H1", "name": "Plain", "kind": "neighbourhood", "parent": "BRS"}
+    assert (await activity_client.post("/api/v1/areas", json=plain)).status_code == 201
+    clash = await _import(activity_client, [{"id": "H2", "name": "H2"}, {"id": "H1", "name": "H1"}])
+    assert_problem(clash, 422, "body")
+    assert_problem(await activity_client.get("/api/v1/areas/BRS-H2"), 404)
 
 
 async def test_import_people_and_priorities_in_both_date_spellings(

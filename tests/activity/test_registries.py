@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
 from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
+from tests.support.queries import counting_selects
 
 MERGE = {"content-type": "application/merge-patch+json"}
 
@@ -155,6 +157,46 @@ async def test_moving_an_area_moves_what_is_derived_from_its_place(
     }
     untouched = (await client.get("/api/v1/areas/BRS-02")).json()
     assert (untouched["district"], untouched["force"]) == ("BRS", "TESTFORCE")
+
+
+async def test_listing_plans_counts_their_activities_in_one_query(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    async def plans_listed() -> tuple[list[dict[str, Any]], int]:
+        with counting_selects(activity_client) as selects:
+            page = await activity_client.get("/api/v1/plans", params={"limit": 100})
+        assert page.status_code == 200, page.text
+        return page.json()["items"], len(selects)
+
+    async def add_plan(n: int) -> str:
+        created = await activity_client.post(
+            "/api/v1/plans",
+            json={
+                "kind": "strategy",
+                "title": f"Strategy {n}",
+                "starts_on": "2022-04-01",
+                "ends_on": "2025-03-31",
+            },
+        )
+        assert created.status_code == 201, created.text
+        plan_id = str(created.json()["id"])
+        for status in ("planned", "completed")[: 1 + n % 2]:
+            logged = await activity_client.post(
+                "/api/v1/activities", json=activity_payload(plan_id=plan_id, status=status)
+            )
+            assert logged.status_code == 201
+        return plan_id
+
+    await add_plan(0)
+    _, with_one = await plans_listed()
+    for n in range(1, 7):
+        await add_plan(n)
+    items, with_seven = await plans_listed()
+    assert with_seven == with_one
+    assert len(items) == 7
+    assert sorted(
+        (p["title"], p["activities"]["planned"], p["activities"]["completed"]) for p in items
+    ) == [(f"Strategy {n}", 1, n % 2) for n in range(7)]
 
 
 async def test_community_groups(activity_client: httpx.AsyncClient) -> None:
