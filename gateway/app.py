@@ -6,6 +6,7 @@ No domain logic lives here.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,7 +56,11 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        large_body_paths=("/api/v1/surveys/", "/api/v1/kpis/measurements"),
+        # Survey file uploads may be large; every other survey body is JSON (2 MiB).
+        large_body_paths=(
+            re.compile(r"/api/v1/surveys/[^/]+/imports"),
+            "/api/v1/kpis/measurements",
+        ),
         large_body_bytes=settings.upload_max_bytes,
         accepted_media_types=None,
     )

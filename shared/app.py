@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,7 +29,7 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     openapi_tags: list[dict[str, Any]] | None = None,
-    large_body_paths: Iterable[str] = (),
+    large_body_paths: Iterable[str | re.Pattern[str]] = (),
     large_body_bytes: int = 0,
     on_startup: Sequence[StartupHook] = (),
     on_shutdown: Sequence[StartupHook] = (),

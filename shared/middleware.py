@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable
 
@@ -56,7 +57,7 @@ class RequestContextMiddleware:
         app: ASGIApp,
         *,
         max_body_bytes: int,
-        large_body_paths: Iterable[str] = (),
+        large_body_paths: Iterable[str | re.Pattern[str]] = (),
         large_body_bytes: int = 0,
         accepted_media_types: Iterable[str] | None = (
             "application/json",
@@ -66,7 +67,10 @@ class RequestContextMiddleware:
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.large_body_paths = tuple(large_body_paths)
+        # Where `large_body_bytes` applies: path prefixes (str) or whole paths (a pattern).
+        paths = tuple(large_body_paths)
+        self.large_body_prefixes = tuple(p for p in paths if isinstance(p, str))
+        self.large_body_patterns = tuple(p for p in paths if not isinstance(p, str))
         self.large_body_bytes = large_body_bytes
         # None: pass any media type through (the gateway leaves that to the services).
         self.accepted = tuple(accepted_media_types) if accepted_media_types is not None else None
@@ -144,7 +148,10 @@ class RequestContextMiddleware:
             reset_request_id(token)
 
     def _limit_for(self, path: str) -> int:
-        if self.large_body_bytes and path.startswith(self.large_body_paths):
+        if self.large_body_bytes and (
+            path.startswith(self.large_body_prefixes)
+            or any(p.fullmatch(path) for p in self.large_body_patterns)
+        ):
             return self.large_body_bytes
         return self.max_body_bytes
 

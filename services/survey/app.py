@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from services.survey.router import router
 from shared.app import create_service_app
 
 logger = logging.getLogger("hub.survey")
+IMPORTS_PATH = re.compile(r"/api/v1/surveys/[^/]+/imports")
 
 
 async def _start_imports(app: FastAPI) -> None:
@@ -43,7 +45,8 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
                 "description": "Survey definitions, imports, responses and their analysis.",
             }
         ],
-        large_body_paths=("/api/v1/surveys/",),
+        # Only the multipart file upload may be large; JSON bodies keep the 2 MiB limit.
+        large_body_paths=(IMPORTS_PATH,),
         large_body_bytes=settings.upload_max_bytes,
         on_startup=[_start_imports],
         on_shutdown=[_stop_imports],
