@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import httpx
+from alembic import command
+from sqlalchemy import Connection, text
 
 from services.survey.schemas import SurveyCreate, WordingCreate
+from shared.db import create_engine
+from shared.migrations import alembic_config, upgrade
 from tests.conftest import assert_problem
+from tests.support.databases import DatabaseFactory
 from tests.survey.conftest import exact, import_file, to_csv
+
+DESIGN_INFORMED = (
+    "How well informed do you feel about what the police are doing to tackle crime and ASB?"
+)
+SEEDED_INFORMED = (
+    "How well informed do you feel about what the police are doing to tackle crime and "
+    "anti-social behaviour in your local area?"
+)
+BEFORE_CORRECTION = "ca3254081e0b"
 
 
 async def test_opcc_survey_is_seeded(survey_client: httpx.AsyncClient) -> None:
@@ -24,6 +38,7 @@ async def test_opcc_survey_is_seeded(survey_client: httpx.AsyncClient) -> None:
         "dont_know",
     ]
     assert [o["code"] for o in informed["options"] if o["excluded_from_base"]] == ["dont_know"]
+    assert informed["text"] == DESIGN_INFORMED  # the words DESIGN.md quotes
     assert informed["version"] == 1
     assert informed["wordings"] == [
         {"version": 1, "text": informed["text"], "effective_from": None}
@@ -138,3 +153,84 @@ async def test_new_wording_breaks_the_series(survey_client: httpx.AsyncClient) -
     trend = (await survey_client.get("/api/v1/surveys/opcc/questions/informed/trend")).json()
     assert trend["first_wave"] == "2022-Q3"
     assert trend["series_starts_at_break"] is True
+
+
+async def _informed_texts(url: str) -> tuple[str, list[tuple[int, str]]]:
+    """The `informed` question's text, and its wordings (version, text)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            question = (
+                await conn.execute(
+                    text(
+                        "SELECT q.id, q.text FROM survey_question q JOIN survey_survey s "
+                        "ON s.id = q.survey_id WHERE s.code = 'opcc' AND q.code = 'informed'"
+                    )
+                )
+            ).one()
+            wordings = (
+                await conn.execute(
+                    text(
+                        "SELECT version, text FROM survey_question_wording "
+                        "WHERE question_id = :q ORDER BY version"
+                    ),
+                    {"q": question[0]},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return question[1], [(v, t) for v, t in wordings]
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    cfg = alembic_config("survey", url)
+    engine = create_engine(url, foreign_keys=False)
+    try:
+        async with engine.begin() as conn:
+
+            def run(sync_conn: Connection) -> None:
+                cfg.attributes["connection"] = sync_conn
+                command.downgrade(cfg, revision)
+
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_seeded_wording_is_corrected_in_place_and_back(
+    databases: DatabaseFactory,
+) -> None:
+    url = await databases.empty("survey_wording")
+    await upgrade("survey", url, BEFORE_CORRECTION)
+    assert await _informed_texts(url) == (SEEDED_INFORMED, [(1, SEEDED_INFORMED)])
+    await upgrade("survey", url)
+    # A correction of the seed, not a new wording: still version 1, no break in the series.
+    assert await _informed_texts(url) == (DESIGN_INFORMED, [(1, DESIGN_INFORMED)])
+    await _downgrade(url, BEFORE_CORRECTION)
+    assert await _informed_texts(url) == (SEEDED_INFORMED, [(1, SEEDED_INFORMED)])
+    # A wording recorded since the seed is kept: only the seeded words are corrected.
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            qid = (
+                await conn.execute(text("SELECT id FROM survey_question WHERE code = 'informed'"))
+            ).scalar_one()
+            await conn.execute(
+                text("UPDATE survey_question SET text = 'Newer words?', version = 2 WHERE id = :q"),
+                {"q": qid},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO survey_question_wording (question_id, version, text, "
+                    "effective_from, created_at) VALUES (:q, 2, 'Newer words?', '2023-Q1', "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"q": qid},
+            )
+    finally:
+        await engine.dispose()
+    await upgrade("survey", url)
+    assert await _informed_texts(url) == (
+        "Newer words?",
+        [(1, DESIGN_INFORMED), (2, "Newer words?")],
+    )
