@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import repository
@@ -270,61 +270,116 @@ def _dimension_columns(period: AggregatePeriod) -> dict[AggregateDimension, Any]
     }
 
 
+def _topic_bits() -> Any:
+    """(topic, bit) for every topic, as a derived table written the same on both backends."""
+    rows: list[Any] = [
+        select(
+            literal_column(f"'{topic.value}'").label("topic"),
+            literal_column(str(bit)).label("bit"),
+        )
+        for topic, bit in TOPIC_BITS.items()
+    ]
+    return union_all(*rows).subquery("topic_bits")
+
+
+def _sums(n: Any, attendees: Any, young_people: Any) -> list[Any]:
+    return [
+        func.coalesce(func.sum(n), 0).label("n"),
+        func.coalesce(func.sum(attendees), 0).label("a"),
+        func.coalesce(func.sum(young_people), 0).label("y"),
+    ]
+
+
+def _by_topic_statement(
+    plain: list[AggregateDimension], group_columns: list[Any], where: list[Any]
+) -> Any:
+    """Grouped by topic, all in SQL, over one scan of the counting index.
+
+    First by the other groupings and the topic mask (a few hundred combinations), then that
+    small set joined to (topic, bit): an activity counts once under each topic whose bit its
+    mask has, and under a null topic when it has none (the outer join finds no bit). A second
+    branch sums the masks once each: the totals, where an activity counts once.
+    """
+    c = ACTIVITY.c
+    by_mask = (
+        select(
+            *group_columns,
+            c.topic_mask.label("topic_mask"),
+            func.count().label("n"),
+            func.sum(c.attendees).label("a"),
+            func.sum(c.young_people).label("y"),
+        )
+        .select_from(ACTIVITY)
+        .where(*where)
+        .group_by(*[col.element for col in group_columns], c.topic_mask)
+        .cte("by_mask")
+    )
+    bits = _topic_bits()
+    dims = [by_mask.c[d.value] for d in plain]
+    grouped = (
+        select(
+            literal_column("0").label("is_total"),
+            *dims,
+            bits.c.topic.label("topic"),
+            *_sums(by_mask.c.n, by_mask.c.a, by_mask.c.y),
+        )
+        .select_from(by_mask.outerjoin(bits, by_mask.c.topic_mask.op("&")(bits.c.bit) != 0))
+        .group_by(*dims, bits.c.topic)
+    )
+    totals: Any = select(
+        literal_column("1"),
+        *[null() for _ in dims],
+        null(),
+        *_sums(by_mask.c.n, by_mask.c.a, by_mask.c.y),
+    ).select_from(by_mask)
+    return union_all(grouped, totals)
+
+
 async def aggregate(
     session: AsyncSession,
     group_by: list[AggregateDimension],
     period: AggregatePeriod,
     filters: Filters,
 ) -> AggregateResponse:
-    """One pass of SQL over the covering index, whatever the grouping.
-
-    Grouped by topic, SQL groups by the topic bit mask as well (a few hundred distinct
-    combinations) and each group is spread here over the topics whose bits it has (a mask of 0
-    is "no topic"), so an activity counts once under each of its topics.
-    """
+    """One pass of SQL over the covering index, whatever the grouping (topics included)."""
     dialect = repository.dialect_of(session)
     if filters.status is None:
         # Counting rule: what happened counts; planned and cancelled only when asked for.
         filters.status = ActivityStatus.completed
     columns = _dimension_columns(period)
-    plain = [d for d in group_by if d is not AggregateDimension.topic]
+    plain: list[AggregateDimension] = [d for d in group_by if d is not AggregateDimension.topic]
     by_topic = AggregateDimension.topic in group_by
     group_columns = [columns[d].label(d.value) for d in plain]
+    where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if by_topic:
-        group_columns.append(ACTIVITY.c.topic_mask.label("topic_mask"))
-    stmt = (
-        select(
-            *group_columns,
-            func.count().label("n"),
-            func.coalesce(func.sum(ACTIVITY.c.attendees), 0).label("a"),
-            func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("y"),
+        stmt = _by_topic_statement(plain, group_columns, where)
+    else:
+        stmt = (
+            select(
+                *group_columns,
+                func.count().label("n"),
+                func.coalesce(func.sum(ACTIVITY.c.attendees), 0).label("a"),
+                func.coalesce(func.sum(ACTIVITY.c.young_people), 0).label("y"),
+            )
+            .select_from(ACTIVITY)
+            .where(*where)
         )
-        .select_from(ACTIVITY)
-        .where(ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True))
-    )
-    if group_columns:
-        stmt = stmt.group_by(*[c.element for c in group_columns])
-    sums: dict[tuple[Any, ...], list[int]] = {}
+        if group_columns:
+            stmt = stmt.group_by(*[col.element for col in group_columns])
+    grouped: dict[tuple[Any, ...], AggregateRow] = {}
     totals = AggregateRow(activities=0, attendees=0, young_people=0)
     for row in (await session.execute(stmt)).mappings():
         n, attendees, young = int(row["n"]), int(row["a"]), int(row["y"])
-        totals.activities += n
-        totals.attendees += attendees
-        totals.young_people += young
-        values: dict[AggregateDimension, Any] = {d: row[d.value] for d in plain}
-        topics: list[str | None] = [None]
-        if by_topic:
-            mask = int(row["topic_mask"])
-            topics = [t.value for t, bit in TOPIC_BITS.items() if mask & bit] or [None]
-        for topic in topics:
-            if by_topic:
-                values[AggregateDimension.topic] = topic
-            key = tuple(values[d] for d in group_by)
-            total = sums.setdefault(key, [0, 0, 0])
-            total[0] += n
-            total[1] += attendees
-            total[2] += young
-    grouped = {key: _row(group_by, key, period, *total) for key, total in sums.items()}
+        if by_topic and row["is_total"]:
+            # Grouped by topic, an activity is in several rows: totals come from SQL apart.
+            totals = AggregateRow(activities=n, attendees=attendees, young_people=young)
+            continue
+        if not by_topic:
+            totals.activities += n
+            totals.attendees += attendees
+            totals.young_people += young
+        key = tuple(row[d.value] for d in group_by)
+        grouped[key] = _row(group_by, key, period, n, attendees, young)
     if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
         await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
     rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]
