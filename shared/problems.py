@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.requestid import current_request_id
@@ -195,6 +196,27 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def is_database_locked(exc: BaseException) -> bool:
+    """SQLite gave up waiting for another writer (after its busy timeout)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig).lower()
+
+
+async def _handle_operational(request: Request, exc: Exception) -> JSONResponse:
+    if not is_database_locked(exc):
+        raise exc  # any other database failure is a 500, handled as every unexpected error
+    # A writer of another process held the SQLite file past the busy timeout: a transient
+    # condition (the transaction was rolled back, nothing stored), so say when to come back.
+    logger.warning("database is locked on %s %s", request.method, request.url.path)
+    return problem_response(
+        503,
+        title="Service Unavailable",
+        type_=PROBLEM_BASE + "database-busy",
+        detail="The database is busy with another writer; nothing was stored. Retry shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Logged with the stack for operators; the caller only sees the request id.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -209,6 +231,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(OperationalError, _handle_operational)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

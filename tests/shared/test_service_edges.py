@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import APIRouter, Depends
+from sqlalchemy import text
 
+import shared.db
 from shared.app import create_service_app
 from shared.auth import hash_secret, require_scope
+from shared.db import SessionDep
 from shared.settings import ServiceSettings
 from tests.conftest import AUTH, assert_problem
 
@@ -26,6 +30,12 @@ async def boom() -> dict[str, str]:
 @router.post("/echo", dependencies=[Depends(require_scope("kpi:write"))])
 async def echo(payload: dict[str, int]) -> dict[str, int]:
     return payload
+
+
+@router.post("/write")
+async def write(session: SessionDep) -> dict[str, int]:
+    # A POST runs in a write transaction: on SQLite it starts with BEGIN IMMEDIATE.
+    return {"value": (await session.execute(text("SELECT 1"))).scalar_one()}
 
 
 async def _client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
@@ -117,3 +127,26 @@ async def test_readiness_fails_fast_when_the_database_is_down() -> None:
         body = assert_problem(ready, 503)
         assert body["checks"] == {"database": "failed"}
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_locked_sqlite_database_is_a_503_with_retry_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process holds the write lock past the busy timeout (made tiny here).
+    monkeypatch.setattr(shared.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "locked.db"
+    async for client in _client(f"sqlite+aiosqlite:///{path}"):
+        assert (await client.post("/api/v1/write", json={})).json() == {"value": 1}
+        holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            locked = await client.post("/api/v1/write", json={})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        body = assert_problem(locked, 503)
+        assert locked.headers["retry-after"] == "1"
+        assert body["type"].endswith("/database-busy")
+        assert body["request_id"] == locked.headers["x-request-id"]
+        # Once the other writer is done, the same request goes through.
+        assert (await client.post("/api/v1/write", json={})).json() == {"value": 1}
