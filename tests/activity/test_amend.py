@@ -295,6 +295,35 @@ async def test_review_approves_or_flags_with_a_comment(
     assert changes == ["created", "reviewed", "amended", "reviewed"]
 
 
+async def test_review_with_a_stale_if_match_is_412_and_changes_nothing(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    created = await _create(activity_client)
+    url = created.headers["location"]
+    amended = await activity_client.patch(
+        url,
+        json={"title": "Amended after the supervisor read it"},
+        headers={**MERGE, "If-Match": '"1"'},
+    )
+    assert amended.headers["etag"] == '"2"'
+    # The supervisor approves what they read at version 1: refused, the current ETag given.
+    stale = await activity_client.post(
+        f"{url}/review", json={"decision": "approve"}, headers={"If-Match": '"1"'}
+    )
+    assert_problem(stale, 412)
+    assert stale.headers["etag"] == '"2"'
+    after = await activity_client.get(url)
+    assert after.json()["review_state"] == "received"
+    assert after.headers["etag"] == '"2"'
+    changes = [h["change"] for h in (await activity_client.get(f"{url}/history")).json()]
+    assert changes == ["created", "amended"]
+    current = await activity_client.post(
+        f"{url}/review", json={"decision": "approve"}, headers={"If-Match": '"2"'}
+    )
+    assert current.status_code == 200, current.text
+    assert current.json()["review_state"] == "approved"
+
+
 @pytest.mark.parametrize("scopes", [{"activity:read", "activity:write"}])
 async def test_review_needs_the_review_scope(
     activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, scopes: set[str]

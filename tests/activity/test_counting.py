@@ -18,6 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 DIRECTORATES = ["neighbourhood_partnerships", "fraud_cyber_protect", "citizens_in_policing"]
 TYPES = ["pact_meeting", "beat_surgery", "school_engagement"]
 TOPICS = ["asb", "drugs", "fraud"]
+CLASSIFICATIONS = ["engagement", "interaction", "communication"]
 
 
 def _items(rng: random.Random, n: int) -> list[dict[str, Any]]:
@@ -73,6 +74,7 @@ def _expected(
             "area": [item["area"]],
             "directorate": [item["directorate"]],
             "activity_type": [item["activity_type"]],
+            "classification": [item["classification"]],
             "topic": sorted(set(item["topics"])) or [None],
         }
         keys: list[tuple[Any, ...]] = [()]
@@ -188,6 +190,40 @@ async def test_aggregate_filters_and_volunteer_hours(activity_client: httpx.Asyn
         await activity_client.get("/api/v1/activities/aggregate", params={"period": "week"}),
         422,
         "query.period",
+    )
+
+
+async def test_aggregate_by_and_filtered_by_classification(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    rng = random.Random(19)
+    items = _items(rng, 150)
+    for item in items:
+        item["classification"] = rng.choice(CLASSIFICATIONS)
+    await _load(activity_client, items)
+    for group_by in (["classification"], ["classification", "period"], ["topic", "classification"]):
+        response = await activity_client.get(
+            "/api/v1/activities/aggregate", params={"group_by": group_by, "period": "quarter"}
+        )
+        assert response.status_code == 200, response.text
+        assert _actual(response.json(), group_by) == _expected(items, group_by, "quarter")
+    for classification in CLASSIFICATIONS:
+        filtered = await activity_client.get(
+            "/api/v1/activities/aggregate",
+            params={"group_by": "district", "classification": classification},
+        )
+        body = filtered.json()
+        subset = [i for i in items if i["classification"] == classification]
+        assert _actual(body, ["district"]) == _expected(subset, ["district"], "month")
+        assert body["filters"]["classification"] == classification
+        # Volunteer hours are not kept by classification: not given under that filter.
+        assert body["totals"]["volunteer_hours"] is None
+    assert_problem(
+        await activity_client.get(
+            "/api/v1/activities/aggregate", params={"classification": "chat"}
+        ),
+        422,
+        "query.classification",
     )
 
 

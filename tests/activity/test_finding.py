@@ -153,6 +153,50 @@ async def test_csv_export_is_filtered_and_spreadsheet_safe(
     assert rows[0]["topics"] == "asb"
 
 
+async def test_csv_export_follows_search_and_local_day_filters(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    async def post(title: str, starts_at: str, **overrides: object) -> str:
+        body = await _post(
+            activity_client, title=title, starts_at=starts_at, ends_at=None, **overrides
+        )
+        return str(body["id"])
+
+    # Local (Europe/London) days: 00:30 BST on 1 October is 23:30 UTC on 30 September.
+    first_october = await post("Knife crime assembly", "2022-10-01T00:30:00+01:00")
+    last_september = await post("Knife crime talk", "2022-09-30T22:30:00+01:00")
+    later = await post("Knife crime workshop", "2022-10-20T10:00:00+01:00")
+    await post("Speeding surgery", "2022-10-05T10:00:00+01:00", notes="Nothing about blades")
+    await post(
+        "Youth club visit",
+        "2022-10-06T10:00:00+01:00",
+        outcome={"community_feedback": "Parents fear knife crime"},
+    )
+
+    async def exported(**params: str) -> list[dict[str, str]]:
+        response = await activity_client.get("/api/v1/activities/export.csv", params=params)
+        assert response.status_code == 200, response.text
+        return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+    october = await exported(**{"q": "knife", "from": "2022-10-01", "to": "2022-10-19"})
+    assert [r["title"] for r in october] == ["Youth club visit", "Knife crime assembly"]
+    assert october[1]["id"] == first_october
+    assert october[1]["local_date"] == "2022-10-01"
+    september = await exported(q="knife", to="2022-09-30")
+    assert [r["id"] for r in september] == [last_september]
+    from_only = await exported(q="knife crime", **{"from": "2022-10-02"})
+    assert {r["title"] for r in from_only} == {"Knife crime workshop", "Youth club visit"}
+    assert later in {r["id"] for r in from_only}
+    assert await exported(q="knife", **{"from": "2022-10-21"}) == []
+    assert_problem(
+        await activity_client.get(
+            "/api/v1/activities/export.csv", params={"from": "2022-10-02", "to": "2022-10-01"}
+        ),
+        422,
+        "query.to",
+    )
+
+
 async def test_csv_export_streams_more_than_one_batch(
     activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

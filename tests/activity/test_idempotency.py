@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -107,6 +108,65 @@ async def test_thirty_concurrent_posts_with_one_client_id_store_one(
     assert {r.status_code for r in responses} == {201}
     assert {r.json()["id"] for r in responses} == {payload["id"]}
     assert await _count(activity_client) == 1
+
+
+async def test_a_twin_of_a_request_still_in_flight(
+    activity_db_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request is held open inside its transaction, after claiming the key."""
+    from services.activity import repository
+    from services.activity.app import create_app
+    from services.activity.config import ActivitySettings
+    from tests.conftest import _client_for
+    from tests.support.factories import seed_areas
+
+    entered, release = asyncio.Event(), asyncio.Event()
+    insert = repository.insert_activity_in_area
+
+    async def held_insert(session: Any, values: dict[str, Any]) -> str | None:
+        entered.set()
+        await release.wait()
+        return await insert(session, values)
+
+    app = create_app(
+        ActivitySettings(database_url=activity_db_url, idempotency_lock_timeout_ms=200)
+    )
+    async for client in _client_for(app, "http://activity"):
+        await seed_areas(client)
+        monkeypatch.setattr(repository, "insert_activity_in_area", held_insert)
+        payload = activity_payload()
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        first = asyncio.create_task(
+            client.post("/api/v1/activities", json=payload, headers=headers)
+        )
+        await asyncio.wait_for(entered.wait(), timeout=10)
+        twin = asyncio.create_task(client.post("/api/v1/activities", json=payload, headers=headers))
+        if backend == "postgresql":
+            # The twin waits on the claimed key for the lock timeout, then is told to retry.
+            in_flight = await asyncio.wait_for(twin, timeout=10)
+            body = assert_problem(in_flight, 409)
+            assert in_flight.headers["retry-after"] == "1"
+            assert body["type"].endswith("/idempotency-in-flight")
+        else:
+            # SQLite admits one writer: the twin queues behind the first (never a 409 here)...
+            done, _ = await asyncio.wait({twin}, timeout=0.5)
+            assert not done
+        release.set()
+        stored = await asyncio.wait_for(first, timeout=10)
+        assert stored.status_code == 201, stored.text
+        assert "idempotent-replayed" not in stored.headers
+        if backend != "postgresql":
+            # ...and, once it is done, is answered with its stored response.
+            replayed = await asyncio.wait_for(twin, timeout=10)
+            assert replayed.status_code == 201
+            assert replayed.headers["idempotent-replayed"] == "true"
+            assert replayed.json() == stored.json()
+        # A retry after the first finished replays it; one activity was stored.
+        retry = await client.post("/api/v1/activities", json=payload, headers=headers)
+        assert retry.status_code == 201
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.json()["id"] == stored.json()["id"]
+        assert await _count(client) == 1
 
 
 async def test_keys_are_scoped_to_the_caller(
