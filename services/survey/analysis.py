@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +42,7 @@ from shared.contracts.survey import (
     wave_of_index,
     wave_range,
 )
-from shared.problems import PROBLEM_BASE, ProblemError
+from shared.problems import PROBLEM_BASE, ProblemError, field_error
 from shared.statistics import (
     ALPHA,
     design_effect,
@@ -166,6 +167,13 @@ async def raking(
     by_wave: dict[str, list[tuple[CellKey, int]]] = defaultdict(list)
     for wave, age, sex, area, count in rows:
         by_wave[wave].append(((wave, age, sex, area), int(count)))
+    # Iterative fitting is pure Python: run it in a worker thread, off the event loop.
+    return await anyio.to_thread.run_sync(_rake_waves, dict(by_wave), margins)
+
+
+def _rake_waves(
+    by_wave: dict[str, list[tuple[CellKey, int]]], margins: dict[str, dict[str, float]]
+) -> Raking:
     factors: dict[CellKey, float] = {}
     per_wave: list[WaveWeighting] = []
     for wave in sorted(by_wave):
@@ -314,8 +322,10 @@ def summarise(question: QuestionDef, cells: dict[int, Sums]) -> Summary:
             AnswerResult(
                 answer=option.code,
                 label=option.label,
-                n=sums.n,
-                weighted_n=sums.sw,
+                count=sums.n,
+                weighted_count=sums.sw,
+                n=base.n,
+                weighted_n=base.sw,
                 effective_n=n_eff,
                 share=share,
                 ci_low=ci[0] if ci else None,
@@ -363,6 +373,30 @@ async def _prepare(
         )
 
 
+def _refuse_pooling_across_wordings(question: QuestionDef, first: str, last: str) -> None:
+    """A breakdown sums its waves: waves asked with different wordings are not one series."""
+    breaks = question.wording_breaks(first, last)
+    if not breaks:
+        return
+    at = breaks[-1]
+    before = wave_of_index(wave_index(at) - 1)
+    detail = (
+        f"The wording of {question.code} changed in {at} (a break in the series), so {first} "
+        f"to {last} would pool two wordings. Ask from {at} on, or up to {before}."
+    )
+    raise ProblemError(
+        422,
+        detail,
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "series-break",
+        errors=[
+            field_error("query.from", f"must be {at} or later: the wording changed in {at}"),
+            field_error("query.to", f"must be {before} or earlier to end before the change"),
+        ],
+        extra={"break_wave": at},
+    )
+
+
 async def results(
     session: AsyncSession,
     survey: SurveyDef,
@@ -379,11 +413,15 @@ async def results(
     table = await aggregate(session, survey, question, by=by, scope=scope, weighting=weighting)
     covered = span(table, scope)
     groups: list[ResultGroup] = []
+    version = question.version
     if covered is not None:
         waves_from, waves_to = covered
         if by != "wave" and first is None:
             waves_from = waves_to  # a breakdown defaults to one wave: the last one
+        if by != "wave":
+            _refuse_pooling_across_wordings(question, waves_from, waves_to)
         covered = (waves_from, waves_to)
+        version = question.wording_version_of(waves_to)
         waves = wave_range(waves_from, waves_to)
         merged = collapse(table, waves)
         names = waves if by == "wave" else sorted(merged)
@@ -391,7 +429,8 @@ async def results(
     return QuestionResults(
         survey=survey.code,
         question=question.code,
-        question_text=question.text,
+        question_text=question.wording_text(version),
+        wording_version=version,
         by=by,
         weighting=weighting,
         from_wave=covered[0] if covered else None,
@@ -513,23 +552,48 @@ async def changes(
     )
 
 
-async def _wave_shares(
+@dataclass
+class Series:
+    """Shares per wave of one wording's run of waves (suppressed and empty waves left out)."""
+
+    first: str | None
+    last: str | None
+    starts_at_break: bool
+    latest_suppressed: bool
+    points: list[tuple[str, dict[str, float | None]]]
+
+
+def _current_wording_start(question: QuestionDef, first: str, last: str) -> tuple[str, bool]:
+    """The first wave from `first` asked with the wording of `last`, and whether the series
+    starts at a change of wording (earlier waves asked other words: another series)."""
+    version = question.wording_version_of(last)
+    start = next(w for w in wave_range(first, last) if question.wording_version_of(w) == version)
+    before = question.wording_version_of(wave_of_index(wave_index(start) - 1))
+    return start, start != first or (version > 1 and before != version)
+
+
+async def _wave_series(
     session: AsyncSession,
     survey: SurveyDef,
     question: QuestionDef,
     scope: Scope,
     weighting: Weighting,
-) -> tuple[tuple[str, str] | None, list[tuple[str, dict[str, float | None]]]]:
-    """The covered waves, and the shares of each wave that is not suppressed."""
+) -> Series:
+    """The waves of the wording asked in the last wave covered, with their shares."""
     table = await aggregate(session, survey, question, by="wave", scope=scope, weighting=weighting)
     covered = span(table, scope)
-    out = []
-    if covered is not None:
-        for wave in wave_range(*covered):
-            summary = summarise(question, table.get(wave, {}).get(wave, {}))
-            if not summary.suppressed:
-                out.append((wave, summary.shares))
-    return covered, out
+    if covered is None:
+        return Series(None, None, False, False, [])
+    start, starts_at_break = _current_wording_start(question, *covered)
+    points = []
+    latest_suppressed = False
+    for wave in wave_range(start, covered[1]):
+        summary = summarise(question, table.get(wave, {}).get(wave, {}))
+        if summary.suppressed:
+            latest_suppressed = wave == covered[1]
+        else:
+            points.append((wave, summary.shares))
+    return Series(start, covered[1], starts_at_break, latest_suppressed, points)
 
 
 async def trend(
@@ -543,63 +607,63 @@ async def trend(
     weighting: Weighting,
 ) -> QuestionTrend:
     await _prepare(session, survey, question, weighting)
-    covered, series = await _wave_shares(
-        session, survey, question, Scope(first, last, filters), weighting
-    )
-    series_break = False
-    if covered is not None:
-        # Only the waves of the wording asked in the last wave: earlier wordings are another series.
-        version = question.wording_version_of(covered[1])
-        start = next(w for w in wave_range(*covered) if question.wording_version_of(w) == version)
-        before = question.wording_version_of(wave_of_index(wave_index(start) - 1))
-        series_break = start != covered[0] or (version > 1 and before != version)
-        series = [(w, shares) for w, shares in series if w >= start]
-        covered = (start, covered[1])
+    # Only the waves of the wording asked in the last wave: earlier wordings are another series.
+    series = await _wave_series(session, survey, question, Scope(first, last, filters), weighting)
     answers: list[AnswerTrend] = []
     for option in question.options:
         if option.excluded_from_base:
             continue
-        points = [(w, s[option.code]) for w, s in series if s.get(option.code) is not None]
-        answers.append(_answer_trend(option.code, option.label, points))
+        points = [(w, s[option.code]) for w, s in series.points if s.get(option.code) is not None]
+        answers.append(
+            _answer_trend(
+                option.code,
+                option.label,
+                points,
+                latest_wave=series.last,
+                latest_suppressed=series.latest_suppressed,
+            )
+        )
     return QuestionTrend(
         survey=survey.code,
         question=question.code,
         weighting=weighting,
-        first_wave=covered[0] if covered else None,
-        last_wave=covered[1] if covered else None,
-        series_starts_at_break=series_break,
+        first_wave=series.first,
+        last_wave=series.last,
+        series_starts_at_break=series.starts_at_break,
         answers=answers,
     )
 
 
-def _answer_trend(code: str, label: str, points: list[tuple[str, float | None]]) -> AnswerTrend:
+def _answer_trend(
+    code: str,
+    label: str,
+    points: list[tuple[str, float | None]],
+    *,
+    latest_wave: str | None,
+    latest_suppressed: bool,
+) -> AnswerTrend:
     values = [float(s) for _, s in points if s is not None]
     waves = [w for w, _ in points]
-    latest = values[-1] if values else None
-    earlier = values[:-1]
-    record_high = bool(earlier) and latest is not None and all(latest > v for v in earlier)
-    record_low = bool(earlier) and latest is not None and all(latest < v for v in earlier)
-    last_higher = next(
-        (
-            waves[i]
-            for i in range(len(earlier) - 1, -1, -1)
-            if latest is not None and earlier[i] > latest
-        ),
-        None,
-    )
-    last_lower = next(
-        (
-            waves[i]
-            for i in range(len(earlier) - 1, -1, -1)
-            if latest is not None and earlier[i] < latest
-        ),
-        None,
-    )
     mk = mann_kendall(values) if len(values) >= MIN_TREND_WAVES else None
     slope: float | None = None
     if len(values) >= MIN_TREND_WAVES:
         x = [wave_index(w) / 4.0 for w in waves]
         slope = theil_sen(x, [v * 100.0 for v in values])[0]
+    # Records describe the latest wave asked for; a suppressed or empty one has no share, and
+    # an older wave must not stand in for it.
+    latest: float | None = None
+    record_high = record_low = None
+    last_higher = last_lower = None
+    if not latest_suppressed and values:
+        latest, earlier = values[-1], values[:-1]
+        record_high = bool(earlier) and all(latest > v for v in earlier)
+        record_low = bool(earlier) and all(latest < v for v in earlier)
+        last_higher = next(
+            (waves[i] for i in reversed(range(len(earlier))) if earlier[i] > latest), None
+        )
+        last_lower = next(
+            (waves[i] for i in reversed(range(len(earlier))) if earlier[i] < latest), None
+        )
     return AnswerTrend(
         answer=code,
         label=label,
@@ -610,7 +674,8 @@ def _answer_trend(code: str, label: str, points: list[tuple[str, float | None]])
         p=mk.p if mk else None,
         trend=mk.trend if mk else None,
         slope_pp_per_year=slope,
-        latest_wave=waves[-1] if waves else None,
+        latest_wave=latest_wave,
+        latest_suppressed=latest_suppressed,
         latest_share=latest,
         record_high=record_high,
         record_low=record_low,
@@ -630,20 +695,20 @@ async def correlations(
     weighting: Weighting,
 ) -> QuestionCorrelations:
     await _prepare(session, survey, question, weighting)
-    covered, series = await _wave_shares(
-        session, survey, question, Scope(first, last, filters), weighting
-    )
+    # Like the trend: only the waves of the wording asked in the last wave.
+    series = await _wave_series(session, survey, question, Scope(first, last, filters), weighting)
     codes = [o.code for o in question.options if not o.excluded_from_base]
     pairs: list[AnswerCorrelation] = []
     for i, a in enumerate(codes):
         for b in codes[i + 1 :]:
-            xs = [s[a] for _, s in series if s.get(a) is not None and s.get(b) is not None]
-            ys = [s[b] for _, s in series if s.get(a) is not None and s.get(b) is not None]
+            both = [
+                (float(xa), float(xb))
+                for _, s in series.points
+                if (xa := s.get(a)) is not None and (xb := s.get(b)) is not None
+            ]
             r = p = None
             try:
-                result = pearson(
-                    [float(v) for v in xs if v is not None], [float(v) for v in ys if v is not None]
-                )
+                result = pearson([x for x, _ in both], [y for _, y in both])
                 r, p = result.r, result.p
             except ValueError:  # fewer than 3 waves, or a constant series
                 pass
@@ -651,7 +716,7 @@ async def correlations(
                 AnswerCorrelation(
                     answer_a=a,
                     answer_b=b,
-                    waves=len(xs),
+                    waves=len(both),
                     r=r,
                     p=p,
                     significant=(p < ALPHA) if p is not None else None,
@@ -661,8 +726,9 @@ async def correlations(
         survey=survey.code,
         question=question.code,
         weighting=weighting,
-        from_wave=covered[0] if covered else None,
-        to_wave=covered[1] if covered else None,
+        from_wave=series.first,
+        to_wave=series.last,
+        series_starts_at_break=series.starts_at_break,
         pairs=pairs,
     )
 

@@ -70,6 +70,23 @@ class QuestionDef:
                 current = wording.version
         return current
 
+    def wording_text(self, version: int) -> str:
+        """The words of wording `version` (the current text when no such version is stored)."""
+        for wording in self.wordings:
+            if wording.version == version:
+                return wording.text
+        return self.text
+
+    def wording_breaks(self, first: str, last: str) -> list[str]:
+        """Waves after `first` up to `last` that start a new wording (a break in the series)."""
+        return sorted(
+            w.effective_from
+            for w in self.wordings
+            if w.effective_from is not None
+            and first < w.effective_from <= last
+            and self.wording_version_of(w.effective_from) == w.version
+        )
+
 
 @dataclass
 class SurveyDef:

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 
 from services.survey.definitions import QuestionDef, load_definition
 from services.survey.models import PopulationMargin, Response
+from services.survey.rows import london_today
 from shared.contracts.survey import wave_index, wave_of_date, wave_of_index, wave_range
 from shared.db import Database
 
@@ -195,7 +196,7 @@ async def load_demo(db: Database, size: int) -> bool:
         slots = {q.code: q for q in survey.questions}
         rng = random.Random(2014)
         now = datetime.now(UTC)
-        last = latest_complete_wave(now.date())
+        last = latest_complete_wave(london_today())
         batch: list[dict[str, Any]] = []
         for wave in wave_range(FIRST_WAVE, last):
             for i in range(PER_WAVE * max(1, size)):

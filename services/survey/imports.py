@@ -28,7 +28,7 @@ import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from services.survey.rows import (
     RowError,
     RowValidator,
     iter_rows,
+    london_today,
     plan_header,
     read_header,
 )
@@ -493,7 +494,7 @@ async def _execute(
     if survey is None:
         raise ImportFailed("The survey was deleted.")
     plan = plan_header(survey, header)
-    validator = RowValidator(plan, today=datetime.now(UTC).date())
+    validator = RowValidator(plan, today=london_today())
 
     def batches(*, lines: bool = False) -> Any:
         rows = iter_rows(path, file_format)

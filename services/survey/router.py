@@ -214,9 +214,12 @@ async def add_wording(
     response_model=ImportJobRead,
     summary="Import responses from a CSV or XLSX file (runs in the background)",
     description="Multipart upload with the file in the `file` part. Answers 202 with the job "
-    "and its `Location`; poll it until `state` is `done` or `failed`. Refused at once when the "
-    "file is not CSV/XLSX (415), too large (413), has no header or lacks required columns "
-    "(422, every missing column named), or the survey is unknown (404).",
+    "and its `Location`; poll it until `state` is `done` or `failed`. The format is judged "
+    "from the file's bytes, not from the declared media type or name (browsers send a `.csv` "
+    "as `application/vnd.ms-excel` or `application/octet-stream`): an XLSX workbook, or text "
+    "that decodes as UTF-8. Refused at once when the file is neither (415), too large (413), "
+    "has no header or lacks required columns (422, every missing column named), or the survey "
+    "is unknown (404).",
     responses=problem_responses(404, 413, 415),
     openapi_extra=IMPORT_OPENAPI,
 )
@@ -235,7 +238,6 @@ async def create_import(
         code,
         source=file.file,
         filename=file.filename or "",
-        content_type=file.content_type,
         principal=principal,
     )
     runner: ImportRunner = request.app.state.import_runner
@@ -287,9 +289,17 @@ async def _survey_question(
     response_model=QuestionResults,
     summary="Shares with 95% intervals per wave, demographic or area",
     description="`by=wave` covers every wave from `from` to `to` (default: all waves with "
-    "data), empty waves included; any other `by` sums the waves from `from` to `to` (default: "
-    "the latest wave). Bases under 50 are suppressed, under 100 flagged `low_base`.",
-    responses=problem_responses(404, 409),
+    "data), empty waves included; each group names the `wording_version` asked and flags "
+    "`series_break` where the wording changed. Any other `by` sums the waves from `from` to "
+    "`to` (default: the wave `to`, or the latest wave with data, alone): all of them must have "
+    "been asked with one wording, because pooling two wordings would mix two series. A range "
+    "that crosses a change of wording is refused with 422 (problem type `series-break`, "
+    "naming `from` and `to`, with the `break_wave`): ask from the break on, or up to the wave "
+    "before it. `question_text` is the wording asked in `to_wave`. Per answer, `n`, "
+    "`weighted_n` and `effective_n` describe the group's base (responses with an answer "
+    "counted in the base) and `count` / `weighted_count` the answer itself. Bases under 50 are "
+    "suppressed, under 100 flagged `low_base`.",
+    responses=problem_responses(404, 409, 422),
 )
 async def question_results(
     code: SurveyCode,
@@ -354,6 +364,12 @@ async def question_changes(
     "/surveys/{code}/questions/{question}/trend",
     response_model=QuestionTrend,
     summary="Mann-Kendall trend, Theil-Sen slope and record highs/lows per answer",
+    description="The series runs from `from` to `to` (default: all waves with data) over the "
+    "waves asked with the wording of the last wave; a change of wording starts a new series "
+    "(`series_starts_at_break`). Suppressed (base under 50) and empty waves are left out of the "
+    "tests. `latest_wave` is always the last wave of the range: when it is suppressed or "
+    "empty, `latest_suppressed` is true and its share, record flags and last higher/lower "
+    "waves are null.",
     responses=problem_responses(404, 409),
 )
 async def question_trend(
@@ -386,6 +402,11 @@ async def question_trend(
     "/surveys/{code}/correlations",
     response_model=QuestionCorrelations,
     summary="Pearson correlation between the answer shares of a question across waves",
+    description="Shares per wave from `from` to `to` (default: all waves with data), over the "
+    "waves asked with the wording of the last wave only: a change of wording starts a new "
+    "series, so `from_wave` is where the series correlated starts and "
+    "`series_starts_at_break` says whether earlier waves were left out for another wording. "
+    "Suppressed (base under 50) and empty waves are left out.",
     responses=problem_responses(404, 409),
 )
 async def question_correlations(

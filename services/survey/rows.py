@@ -15,12 +15,12 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from services.survey.definitions import QuestionDef, SurveyDef
-from shared.contracts.survey import wave_of_date
+from shared.contracts.survey import london_date, wave_of_date
 
 REQUIRED = ("respondent_id", "area", "age_band", "sex")
 OPTIONAL = ("ethnicity", "weight")
@@ -34,12 +34,20 @@ MAX_WEIGHT = 1_000_000.0
 FIRST_YEAR = 1990
 _CACHE_LIMIT = 20_000
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 RowError = tuple[int, str, str]  # (row number, column, reason)
 # Plain decimal numbers (an exponent of at most two digits): what every backend parses alike.
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEIGHT_RE = re.compile(r"[+-]?(\d{1,10}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def london_today() -> date:
+    """Today in Europe/London, where waves are reckoned: a wave or interview date is in the
+    future only after local midnight, not UTC's (an hour apart in summer)."""
+    return london_date(utc_now())
 
 
 class HeaderProblem(Exception):
@@ -195,7 +203,7 @@ class RowValidator:
             add("    if SPECIAL(''.join(cells)) is not None: return None")
         add("    " + ", ".join(f"c{i}" for i in range(self.width)) + ", = cells")
         add(f"    rid = cells[{self.i_id}].strip()")
-        add(f"    if not rid or len(rid) > {LIMITS['respondent_id']}: return None")
+        add(f"    if not rid or len(rid) > {LIMITS['respondent_id']} or BAD in rid: return None")
         if self.i_wave is not None and self.i_date is not None:
             add(f"    wc = cells[{self.i_wave}]")
             add(f"    dc = cells[{self.i_date}]")
@@ -356,6 +364,9 @@ class RowValidator:
             errors.append((row_number, "respondent_id", "is empty"))
         elif len(respondent) > LIMITS["respondent_id"]:
             errors.append((row_number, "respondent_id", "is longer than 100 characters"))
+        elif "\ufffd" in respondent:
+            # Undecodable bytes all read as U+FFFD: two different ids could become one.
+            errors.append((row_number, "respondent_id", "is not valid UTF-8 text"))
 
         wave: str | None = None
         interview: date | None = None
@@ -475,34 +486,43 @@ class RowValidator:
 # --- file formats -------------------------------------------------------------------------
 
 
-def sniff_format(path: Path, filename: str, content_type: str | None) -> str | None:
-    """`csv`, `xlsx` or None (neither)."""
+SNIFF_BYTES = 4096
+# Leading bytes of formats that are neither CSV nor XLSX, yet may pass as text in a short
+# sample (a PDF's first line is ASCII; RTF and legacy spreadsheets have their own headers).
+_NOT_CSV_SIGNATURES = (
+    b"%PDF-",  # PDF
+    b"{\\rtf",  # RTF
+    b"\xd0\xcf\x11\xe0",  # OLE2 compound file: legacy .xls / .doc
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",  # JPEG
+    b"\x1f\x8b",  # gzip
+)
+
+
+def sniff_format(path: Path) -> str | None:
+    """`csv`, `xlsx` or None (neither), from the file's own bytes.
+
+    The declared media type and the file name are not trusted: browsers send a `.csv` as
+    `application/vnd.ms-excel` where Excel is installed, or as `application/octet-stream`.
+    An XLSX workbook is a zip archive holding `xl/workbook.xml`; anything else must be text
+    that decodes as UTF-8 (a BOM is allowed), without NUL bytes.
+    """
     with path.open("rb") as fh:
-        head = fh.read(4096)
-    name = filename.lower()
+        head = fh.read(SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
         if not zipfile.is_zipfile(path):
             return None
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
         return "xlsx" if "xl/workbook.xml" in names else None
-    if name.endswith((".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".zip", ".json")):
-        return None
-    if content_type and content_type.split(";")[0].strip().lower() in (
-        XLSX_MEDIA_TYPE,
-        "application/pdf",
-        "application/zip",
-        "application/vnd.ms-excel",
-        "image/png",
-        "image/jpeg",
-    ):
-        return None
-    if b"\x00" in head:
+    if head.startswith(_NOT_CSV_SIGNATURES) or b"\x00" in head:
         return None
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+        # Only a character cut at the end of the sample is forgiven.
+        if len(head) < SNIFF_BYTES or exc.reason != "unexpected end of data":
             return None
     return "csv"
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from services.survey.models import CHOICE_SLOTS, TEXT_SLOTS
 from services.survey.rows import BASE_COLUMNS
@@ -19,6 +26,14 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Wording = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 RESERVED_SURVEY_CODES = frozenset({"imports"})
+
+
+def _wave_any_case(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# As in import files: `2022-q3` is read as `2022-Q3`.
+AnyCaseWave = Annotated[Wave, BeforeValidator(_wave_any_case)]
 RESERVED_QUESTION_CODES = frozenset({*BASE_COLUMNS, "weight"})
 
 
@@ -243,7 +258,9 @@ class ResponseIn(StrictModel):
     respondent_id: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
     ]
-    wave: Wave | None = None
+    wave: AnyCaseWave | None = Field(
+        default=None, description="`YYYY-Qn` (any case, as in import files)."
+    )
     interview_date: date | None = None
     area: Category | None = None
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,6 +31,7 @@ from services.survey.rows import (
     HeaderPlan,
     HeaderProblem,
     RowValidator,
+    london_today,
     plan_header,
     read_header,
     sniff_format,
@@ -240,7 +240,6 @@ async def create_import(
     *,
     source: BinaryIO,
     filename: str,
-    content_type: str | None,
     principal: Principal,
 ) -> ImportJob:
     survey = await require_survey(session, code)
@@ -251,7 +250,7 @@ async def create_import(
         size = await anyio.to_thread.run_sync(
             _copy_limited, source, incoming, settings.upload_max_bytes
         )
-        file_format = await anyio.to_thread.run_sync(sniff_format, incoming, filename, content_type)
+        file_format = await anyio.to_thread.run_sync(sniff_format, incoming)
         if file_format is None:
             raise ProblemError(
                 415,
@@ -358,7 +357,7 @@ async def submit_responses(
         raise invalid("body.responses", f"send at most {max_items} responses; import a file")
     header = [*BASE_COLUMNS, "weight", *(q.code for q in survey.questions)]
     plan: HeaderPlan = plan_header(survey, header)
-    validator = RowValidator(plan, today=datetime.now(UTC).date())
+    validator = RowValidator(plan, today=london_today())
     question_codes = {q.code for q in survey.questions}
     problems: list[FieldError] = []
     records: list[tuple[Any, ...]] = []

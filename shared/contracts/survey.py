@@ -8,9 +8,10 @@ percentage points.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -21,6 +22,7 @@ Wave = Annotated[str, StringConstraints(pattern=WAVE_PATTERN)]
 
 SUPPRESS_BELOW = 50
 LOW_BASE_BELOW = 100
+LONDON = ZoneInfo("Europe/London")
 
 
 def wave_index(wave: str) -> int:
@@ -32,6 +34,13 @@ def wave_index(wave: str) -> int:
 
 def wave_of_index(index: int) -> str:
     return f"{index // 4:04d}-Q{index % 4 + 1}"
+
+
+def london_date(instant: datetime) -> date:
+    """The Europe/London calendar date of an instant: periods are reckoned in local time."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime; give an aware instant")
+    return instant.astimezone(LONDON).date()
 
 
 def wave_of_date(day: date) -> str:
@@ -54,10 +63,20 @@ class Weighting(StrEnum):
 class AnswerResult(BaseModel):
     answer: str
     label: str
-    n: int = Field(description="Unweighted responses giving this answer.")
-    weighted_n: float = Field(description="Sum of the weights of those responses.")
-    effective_n: float = Field(description="Effective base (sum w)^2 / sum w^2 used for the CI.")
-    share: float | None = Field(description="Weighted share of the base; null when suppressed.")
+    count: int = Field(description="Unweighted responses giving this answer.")
+    weighted_count: float = Field(description="Sum of the weights of those responses.")
+    n: int = Field(
+        description="Unweighted base: responses with an answer counted in the base (every "
+        "answer of the group shares it). Suppression and `low_base` are judged on it."
+    )
+    weighted_n: float = Field(description="Sum of the weights over the base.")
+    effective_n: float = Field(
+        description="Effective base (sum w)^2 / sum w^2 over the base, used for the CI."
+    )
+    share: float | None = Field(
+        description="weighted_count / weighted_n; null when suppressed (base under "
+        f"{SUPPRESS_BELOW})."
+    )
     ci_low: float | None = Field(description="Wilson 95% interval on the effective base.")
     ci_high: float | None
     suppressed: bool = Field(description=f"The base has fewer than {SUPPRESS_BELOW} responses.")
@@ -84,7 +103,11 @@ class ResultGroup(BaseModel):
 class QuestionResults(BaseModel):
     survey: str
     question: str
-    question_text: str
+    question_text: str = Field(
+        description="The wording asked in `to_wave` (by wave: each group's `wording_version` "
+        "tells which wording that wave asked)."
+    )
+    wording_version: int = Field(description="Version of `question_text`.")
     by: str
     weighting: Weighting
     from_wave: str | None = Field(description="First wave included.")
@@ -140,13 +163,27 @@ class AnswerTrend(BaseModel):
     p: float | None
     trend: str | None = Field(description="`increasing`, `decreasing` or `no trend` (p < 0.05).")
     slope_pp_per_year: float | None = Field(description="Theil-Sen slope, points per year.")
-    latest_wave: str | None
+    latest_wave: str | None = Field(
+        description="The last wave of the series asked for (`last_wave`), even when it is "
+        "suppressed or has no responses."
+    )
+    latest_suppressed: bool = Field(
+        description=f"The latest wave has a base under {SUPPRESS_BELOW} (or none): its share "
+        "is not shown and the record flags and last higher/lower waves are null, never taken "
+        "from an older wave.",
+    )
     latest_share: float | None
-    record_high: bool = Field(description="The latest wave is above every earlier wave.")
-    record_low: bool = Field(description="The latest wave is below every earlier wave.")
+    record_high: bool | None = Field(
+        description="The latest wave is above every earlier wave of the series (null when the "
+        "latest wave is suppressed)."
+    )
+    record_low: bool | None = Field(
+        description="The latest wave is below every earlier wave of the series (null when the "
+        "latest wave is suppressed)."
+    )
     last_higher_wave: str | None = Field(
         description="The most recent earlier wave with a higher share (null: highest since the "
-        "first wave)."
+        "first wave, or the latest wave is suppressed)."
     )
     last_lower_wave: str | None
 
@@ -176,6 +213,13 @@ class QuestionCorrelations(BaseModel):
     survey: str
     question: str
     weighting: Weighting
-    from_wave: str | None
+    from_wave: str | None = Field(
+        description="First wave of the series correlated: waves asked with the wording of "
+        "`to_wave` only (a change of wording starts a new series)."
+    )
     to_wave: str | None
+    series_starts_at_break: bool = Field(
+        description="The series starts at a change of wording; earlier waves are another series "
+        "and are left out."
+    )
     pairs: list[AnswerCorrelation]

@@ -268,3 +268,41 @@ def numpy_rake(labels: list[Any], targets: list[dict[str, float]], cap: float = 
         if np.abs(w - before).max() < 1e-11:
             break
     return w
+
+
+# Population margins used by the raking tests (age band x sex, area).
+MARGINS: dict[str, Any] = {
+    "age_band_sex": [
+        {"age_band": "16-34", "sex": "female", "population": 160},
+        {"age_band": "16-34", "sex": "male", "population": 165},
+        {"age_band": "35-64", "sex": "female", "population": 250},
+        {"age_band": "35-64", "sex": "male", "population": 245},
+        {"age_band": "65+", "sex": "female", "population": 100},
+        {"age_band": "65+", "sex": "male", "population": 80},
+    ],
+    "area": [
+        {"area": "BRS-EAST", "population": 500},
+        {"area": "BRS-WEST", "population": 300},
+        {"area": "SOM-NORTH", "population": 200},
+    ],
+}
+AGE_SEX = {f"{c['age_band']}|{c['sex']}": c["population"] for c in MARGINS["age_band_sex"]}
+AREA = {a["area"]: a["population"] for a in MARGINS["area"]}
+
+
+def raked(records: Sequence[dict[str, Any]]) -> Any:
+    """Independent raking weights of one wave's respondents to MARGINS."""
+    return numpy_rake(
+        [[f"{r['age_band']}|{r['sex']}" for r in records], [r["area"] for r in records]],
+        [AGE_SEX, AREA],
+    )
+
+
+def raked_weights(records: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Respondent id -> raking weight, each wave raked on its own (as the service does)."""
+    out: dict[str, float] = {}
+    for wave in sorted({r["wave"] for r in records}):
+        members = [r for r in records if r["wave"] == wave]
+        for r, w in zip(members, raked(members), strict=True):
+            out[r["respondent_id"]] = float(w)
+    return out

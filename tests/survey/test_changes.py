@@ -8,9 +8,18 @@ import httpx
 import pytest
 from statsmodels.stats import proportion as smp
 
-from tests.survey.conftest import BASE_ANSWERS, generate, import_file, reference, to_csv
+from tests.survey.conftest import (
+    BASE_ANSWERS,
+    MARGINS,
+    generate,
+    import_file,
+    raked_weights,
+    reference,
+    to_csv,
+)
 
 CHANGES = "/api/v1/surveys/opcc/questions/informed/changes"
+POPULATION = "/api/v1/surveys/opcc/population"
 WAVES = [
     "2020-Q3",
     "2020-Q4",
@@ -25,10 +34,10 @@ WAVES = [
 
 
 def _expected(
-    records: list[dict[str, Any]], period: list[str], baseline: list[str]
+    records: list[dict[str, Any]], period: list[str], baseline: list[str], weight: Any = None
 ) -> dict[str, Any]:
-    now = reference([r for r in records if r["wave"] in period])
-    before = reference([r for r in records if r["wave"] in baseline])
+    now = reference([r for r in records if r["wave"] in period], weight=weight)
+    before = reference([r for r in records if r["wave"] in baseline], weight=weight)
     out = {}
     for answer in BASE_ANSWERS:
         p1, p2 = now.share(answer), before.share(answer)
@@ -80,7 +89,7 @@ async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> No
 
 
 async def test_change_to_a_given_wave_and_unweighted(survey_client: httpx.AsyncClient) -> None:
-    records = generate(12, dict.fromkeys(WAVES, 150))
+    records = generate(12, dict.fromkeys(WAVES, 300))
     await import_file(survey_client, to_csv(records))
     body = (
         await survey_client.get(
@@ -90,15 +99,44 @@ async def test_change_to_a_given_wave_and_unweighted(survey_client: httpx.AsyncC
     previous = body["comparisons"][0]
     assert (previous["period"], previous["baseline"]) == (["2022-Q1"], ["2021-Q4"])
     subset = [dict(r, weight=1) for r in records if r["area"] == "BRS-EAST"]
+    # Both bases clear the suppression threshold, so the test is always made and checked.
+    bases = [reference([r for r in subset if r["wave"] == w]).n for w in ("2022-Q1", "2021-Q4")]
+    assert min(bases) >= 50, bases
+    assert (previous["base_n"], previous["baseline_base_n"]) == tuple(bases)
+    assert previous["comparable"] is True
     expected = _expected(subset, ["2022-Q1"], ["2021-Q4"])
-    comparable = previous["comparable"]
-    assert comparable is (
-        reference([r for r in subset if r["wave"] == "2022-Q1"]).n >= 50
-        and reference([r for r in subset if r["wave"] == "2021-Q4"]).n >= 50
-    )
-    if comparable:
-        for answer in previous["answers"]:
-            assert answer["z"] == pytest.approx(expected[answer["answer"]][3])
+    for answer in previous["answers"]:
+        p1, p2, diff, z, p = expected[answer["answer"]]
+        assert answer["share"] == pytest.approx(p1)
+        assert answer["baseline_share"] == pytest.approx(p2)
+        assert answer["difference_pp"] == pytest.approx(diff)
+        assert answer["z"] == pytest.approx(z)
+        assert answer["p"] == pytest.approx(p, rel=1e-9, abs=1e-15)
+        assert answer["significant"] is bool(p < 0.05)
+
+
+async def test_raked_changes_match_an_independent_rake(survey_client: httpx.AsyncClient) -> None:
+    records = generate(14, dict.fromkeys(WAVES, 200))
+    await import_file(survey_client, to_csv(records))
+    assert (await survey_client.put(POPULATION, json=MARGINS)).status_code == 200
+    weights = raked_weights(records)
+    body = (await survey_client.get(CHANGES, params={"weighting": "raked"})).json()
+    assert (body["to_wave"], body["weighting"]) == ("2022-Q3", "raked")
+    for comparison in body["comparisons"]:
+        assert comparison["comparable"] is True
+        expected = _expected(
+            records,
+            comparison["period"],
+            comparison["baseline"],
+            weight=lambda r: weights[r["respondent_id"]],
+        )
+        for answer in comparison["answers"]:
+            p1, p2, diff, z, p = expected[answer["answer"]]
+            assert answer["share"] == pytest.approx(p1, rel=1e-6, abs=1e-12)
+            assert answer["baseline_share"] == pytest.approx(p2, rel=1e-6, abs=1e-12)
+            assert answer["difference_pp"] == pytest.approx(diff, rel=1e-5, abs=1e-9)
+            assert answer["z"] == pytest.approx(z, rel=1e-5, abs=1e-9)
+            assert answer["p"] == pytest.approx(p, rel=1e-5, abs=1e-12)
 
 
 async def test_suppressed_or_missing_periods_are_not_tested(

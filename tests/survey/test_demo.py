@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from services.survey import rows as survey_rows
 from services.survey.demo import latest_complete_wave, load_demo
+from shared.contracts.survey import london_date
 from shared.db import Database
 from tests.support.databases import DatabaseFactory
 
@@ -32,7 +34,7 @@ async def demo_client(survey_db_url: str, survey_client: httpx.AsyncClient) -> h
 
 async def test_demo_has_the_reports_patterns(demo_client: httpx.AsyncClient) -> None:
     informed = (await demo_client.get(RESULTS.format(q="informed"))).json()
-    last = latest_complete_wave(datetime.now(UTC).date())
+    last = latest_complete_wave(london_date(datetime.now(UTC)))
     assert (informed["from_wave"], informed["to_wave"]) == ("2014-Q1", last)
     assert all(400 <= g["base_n"] <= 500 for g in informed["groups"])
     start, q3 = _shares(informed, "2014-Q1"), _shares(informed, "2022-Q3")
@@ -92,3 +94,17 @@ async def test_demo_is_deterministic(databases: DatabaseFactory) -> None:
         finally:
             await db.dispose()
     assert loaded[0] == loaded[1]
+
+
+async def test_the_latest_complete_wave_is_reckoned_in_london(
+    survey_db_url: str, survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 23:30 UTC on 30 September is 1 October in London: 2022-Q3 is complete there.
+    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
+    db = Database(survey_db_url)
+    try:
+        assert await load_demo(db, 1) is True
+    finally:
+        await db.dispose()
+    informed = (await survey_client.get(RESULTS.format(q="informed"))).json()
+    assert (informed["from_wave"], informed["to_wave"]) == ("2014-Q1", "2022-Q3")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from services.survey import rows as survey_rows
 from tests.conftest import assert_problem
 from tests.survey.conftest import (
     HEADER,
@@ -63,7 +66,7 @@ async def test_csv_with_bom_and_labels_in_any_case(survey_client: httpx.AsyncCli
     assert job["columns"][0] == "respondent_id"  # the BOM is not part of the first name
     assert (job["rows_read"], job["accepted"], job["inserted"], job["rejected"]) == (4, 4, 4, 0)
     group = (await survey_client.get(RESULTS, params={"weighting": "none"})).json()["groups"][0]
-    counts = {a["answer"]: a["n"] for a in group["answers"]}
+    counts = {a["answer"]: a["count"] for a in group["answers"]}
     assert counts == {"very_well": 0, "fairly_well": 1, "not_very_well": 1, "not_at_all": 1}
 
 
@@ -169,7 +172,7 @@ async def test_absent_optional_columns_keep_stored_values(survey_client: httpx.A
     group = (await survey_client.get(RESULTS)).json()["groups"][0]
     assert group["base_weighted_n"] == 2.0  # the weight was not in the file: kept
     have_say = (await survey_client.get("/api/v1/surveys/opcc/questions/have_say/results")).json()
-    assert {a["answer"]: a["n"] for a in have_say["groups"][0]["answers"]}["no"] == 1
+    assert {a["answer"]: a["count"] for a in have_say["groups"][0]["answers"]}["no"] == 1
 
 
 async def test_interview_date_must_agree_with_wave(survey_client: httpx.AsyncClient) -> None:
@@ -333,3 +336,122 @@ async def test_semicolons_and_a_header_without_rows(survey_client: httpx.AsyncCl
     text = "respondent_id;wave;area;age_band;sex;informed\nS1;2022-Q3;A;16-34;male;very_well\n"
     job = await import_file(survey_client, text.encode())
     assert (job["rows_read"], job["inserted"]) == (1, 1)
+
+
+@pytest.mark.parametrize("declared", ["application/vnd.ms-excel", "application/octet-stream"])
+async def test_a_csv_is_known_by_its_bytes_not_its_declared_type(
+    survey_client: httpx.AsyncClient, declared: str
+) -> None:
+    # What a Windows browser with Excel installed sends for a .csv, or a generic client.
+    data = csv_bytes([_row("V1"), _row("V2", informed="not_at_all")], bom=True)
+    job = await import_file(survey_client, data, filename="wave.csv", content_type=declared)
+    assert (job["format"], job["accepted"], job["rejected"]) == ("csv", 2, 0)
+    workbook = xlsx_bytes([_row("V3")])
+    job = await import_file(survey_client, workbook, filename="upload", content_type=declared)
+    assert (job["format"], job["accepted"]) == ("xlsx", 1)
+
+
+async def test_other_content_is_refused_whatever_it_is_called(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    def post(data: bytes, name: str, kind: str) -> Any:
+        return survey_client.post(IMPORTS, files={"file": (name, data, kind)})
+
+    # A PDF whose first lines are plain ASCII, sent as a CSV.
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    assert_problem(await post(pdf, "wave.csv", "text/csv"), 415, "file")
+    binary = bytes(range(256)) * 16
+    assert_problem(await post(binary, "wave.csv", "application/vnd.ms-excel"), 415, "file")
+    legacy_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    assert_problem(await post(legacy_xls, "wave.xls", "application/vnd.ms-excel"), 415, "file")
+    latin1 = "respondent_id,wave,area,age_band,sex,informed\nC1,2022-Q3,Bédminster,16-34,male,"
+    assert_problem(
+        await post(latin1.encode("latin-1"), "wave.csv", "application/octet-stream"), 415, "file"
+    )
+    assert (await survey_client.get(RESULTS)).json()["groups"] == []
+
+
+async def test_respondent_ids_that_are_not_utf8_are_rejected(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    # Undecodable bytes would all read as U+FFFD: R\xff1 and R\xfe1 would become one respondent.
+    good = to_csv(generate(6, {"2022-Q2": 80}))
+    assert len(good) > 4096  # the bad rows come after the sample the format is judged on
+    bad = b"".join(
+        b",".join([rid, b"2022-Q3", b"BRS-EAST", b"35-64", b"female", b"", b"1", b"very_well"])
+        + b",,,,\r\n"
+        for rid in (b"R\xff1", b"R\xfe1")
+    )
+    job = await import_file(survey_client, good + bad, content_type="application/octet-stream")
+    assert (job["rows_read"], job["accepted"], job["rejected"]) == (82, 80, 2)
+    assert [(e["row"], e["column"], e["reason"]) for e in job["errors"]] == [
+        (82, "respondent_id", "is not valid UTF-8 text"),
+        (83, "respondent_id", "is not valid UTF-8 text"),
+    ]
+    q3 = (await survey_client.get(RESULTS, params={"to": "2022-Q3", "from": "2022-Q3"})).json()
+    assert q3["groups"][0]["base_n"] == 0
+
+
+async def test_a_corrupt_workbook_body_ends_the_job_as_failed(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    # A workbook whose header reads but whose sheet breaks off half-way: found only while
+    # importing. (Saved as Excel does, with the sheet's dimension up front, so opening the
+    # workbook does not read the whole sheet.)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for i in range(400):
+        sheet.append(_row(f"X{i}", comments="x" * 500))
+    saved = io.BytesIO()
+    book.save(saved)
+    source = zipfile.ZipFile(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                content = content[: len(content) // 2] + b"<row r=<<broken"
+            target.writestr(item.filename, content)
+    response = await survey_client.post(
+        IMPORTS, files={"file": ("wave.xlsx", out.getvalue(), "application/octet-stream")}
+    )
+    assert response.status_code == 202, response.text
+    job = await wait_for_job(survey_client, response.headers["location"])
+    assert job["state"] == "failed", job
+    assert job["failure"]
+    assert job["finished_at"] is not None
+    assert job["accepted"] == 0  # the sheet broke off within the first batch
+    assert (await survey_client.get(RESULTS)).json()["groups"] == []
+
+
+async def test_a_lowercase_wave_is_read_as_the_quarter(survey_client: httpx.AsyncClient) -> None:
+    job = await import_file(survey_client, csv_bytes([_row("L1", wave="2022-q3")]))
+    assert (job["accepted"], job["rejected"]) == (1, 0)
+    body = (await survey_client.get(RESULTS, params={"weighting": "none"})).json()
+    assert [g["group"] for g in body["groups"]] == ["2022-Q3"]
+    # In a query a wave is written exactly: a lowercase one is refused, naming the parameter.
+    assert_problem(await survey_client.get(RESULTS, params={"from": "2022-q3"}), 422, "query.from")
+
+
+async def test_today_is_the_london_date(
+    survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 23:30 UTC on 30 June is already 1 July in London (BST): Q3 has begun there.
+    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 6, 30, 23, 30, tzinfo=UTC))
+    header = ["respondent_id", "wave", "interview_date", "area", "age_band", "sex", "informed"]
+    data = csv_bytes(
+        [
+            ["J1", "", "2022-07-01", "BRS-EAST", "35-64", "male", "very_well"],
+            ["J2", "2022-Q3", "", "BRS-EAST", "35-64", "male", "very_well"],
+            ["J3", "", "2022-07-02", "BRS-EAST", "35-64", "male", "very_well"],
+        ],
+        header,
+    )
+    job = await import_file(survey_client, data)
+    assert job["accepted"] == 2
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [(4, "interview_date")]
+    assert "future" in job["errors"][0]["reason"]

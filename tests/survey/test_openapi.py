@@ -63,3 +63,17 @@ async def test_wording_and_population_examples_as_written(survey_client: httpx.A
     margins = PopulationMargins.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
     response = await survey_client.put("/api/v1/surveys/opcc/population", json=margins)
     assert response.status_code == 200, response.text
+
+
+async def test_result_counts_and_breaks_are_described(survey_client: httpx.AsyncClient) -> None:
+    document = (await survey_client.get("/openapi.json")).json()
+    answer = document["components"]["schemas"]["AnswerResult"]["properties"]
+    assert "base" in answer["n"]["description"]
+    assert "base" in answer["weighted_n"]["description"]
+    assert "this answer" in answer["count"]["description"]
+    assert "those responses" in answer["weighted_count"]["description"]
+    results = document["paths"]["/api/v1/surveys/{code}/questions/{question}/results"]["get"]
+    assert "series-break" in results["description"]
+    assert "422" in results["responses"]
+    trend = document["components"]["schemas"]["AnswerTrend"]["properties"]
+    assert "latest_suppressed" in trend

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import numpy as np
 import pytest
@@ -11,33 +9,16 @@ from statsmodels.stats import proportion as smp
 
 from services.survey.schemas import PopulationMargins
 from tests.conftest import assert_problem
-from tests.survey.conftest import BASE_ANSWERS, generate, import_file, numpy_rake, to_csv
+from tests.survey.conftest import (
+    BASE_ANSWERS,
+    MARGINS,
+    generate,
+    import_file,
+    raked,
+    to_csv,
+)
 
 POPULATION = "/api/v1/surveys/opcc/population"
-MARGINS: dict[str, Any] = {
-    "age_band_sex": [
-        {"age_band": "16-34", "sex": "female", "population": 160},
-        {"age_band": "16-34", "sex": "male", "population": 165},
-        {"age_band": "35-64", "sex": "female", "population": 250},
-        {"age_band": "35-64", "sex": "male", "population": 245},
-        {"age_band": "65+", "sex": "female", "population": 100},
-        {"age_band": "65+", "sex": "male", "population": 80},
-    ],
-    "area": [
-        {"area": "BRS-EAST", "population": 500},
-        {"area": "BRS-WEST", "population": 300},
-        {"area": "SOM-NORTH", "population": 200},
-    ],
-}
-AGE_SEX = {f"{c['age_band']}|{c['sex']}": c["population"] for c in MARGINS["age_band_sex"]}
-AREA = {a["area"]: a["population"] for a in MARGINS["area"]}
-
-
-def _raked(records: list[dict[str, Any]]) -> Any:
-    return numpy_rake(
-        [[f"{r['age_band']}|{r['sex']}" for r in records], [r["area"] for r in records]],
-        [AGE_SEX, AREA],
-    )
 
 
 async def test_margins_round_trip_and_refusals(survey_client: httpx.AsyncClient) -> None:
@@ -70,7 +51,7 @@ async def test_raked_results_match_an_independent_rake(survey_client: httpx.Asyn
     ).json()
     for group in body["groups"]:
         wave = [r for r in records if r["wave"] == group["group"]]
-        w = _raked(wave)
+        w = raked(wave)
         in_base = np.array([bool(r["informed"]) and r["informed"] != "dont_know" for r in wave])
         sw, sw2 = w[in_base].sum(), (w[in_base] ** 2).sum()
         neff = sw**2 / sw2
@@ -113,7 +94,7 @@ async def test_representativeness_mix_and_design_effect(survey_client: httpx.Asy
     assert dims["age_band"]["16-34"]["representation"] < 0.8
     for wave_weights in body["weighting"]:
         wave = [r for r in records if r["wave"] == wave_weights["wave"]]
-        w = _raked(wave)
+        w = raked(wave)
         assert wave_weights["respondents"] == len(wave)
         assert wave_weights["design_effect"] == pytest.approx(
             len(w) * (w**2).sum() / w.sum() ** 2, rel=1e-6
@@ -134,7 +115,7 @@ async def test_raking_caps_weights_at_five_times_the_mean(survey_client: httpx.A
     weighting = body["weighting"][0]
     assert weighting["max_weight"] == pytest.approx(5.0)
     assert weighting["capped_cells"] > 0
-    w = _raked(records)
+    w = raked(records)
     assert weighting["design_effect"] == pytest.approx(
         len(w) * (w**2).sum() / w.sum() ** 2, rel=1e-6
     )

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import Request
+from sqlalchemy import Insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.survey import rows as survey_rows
 from services.survey.schemas import ResponsesSubmit
+from shared.db import Database, request_session
 from tests.conftest import assert_problem
 
 RESPONSES = "/api/v1/surveys/opcc/responses"
@@ -93,3 +102,97 @@ async def test_too_many_responses_for_json(survey_app_factory: Any) -> None:
     client = await survey_app_factory(responses_max_items=2)
     body = {"responses": [_item(f"M{i}") for i in range(3)]}
     assert_problem(await client.post(RESPONSES, json=body), 422, "body.responses")
+
+
+async def test_a_lowercase_wave_is_read_as_in_files(survey_client: httpx.AsyncClient) -> None:
+    response = await survey_client.post(
+        RESPONSES, json={"responses": [_item("LC1", wave="2022-q3")]}
+    )
+    assert response.status_code == 200, response.text
+    groups = (await survey_client.get(RESULTS)).json()["groups"]
+    assert [(g["group"], g["base_n"]) for g in groups] == [("2022-Q3", 1)]
+    bad = await survey_client.post(RESPONSES, json={"responses": [_item("LC2", wave="2022-q5")]})
+    assert_problem(bad, 422, "body.responses.0.wave")
+
+
+async def test_today_is_the_london_date(
+    survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 23:30 UTC on 30 September is already 1 October in London: Q4 has begun there.
+    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
+    body = {
+        "responses": [
+            _item("T1", wave=None, interview_date="2022-10-01"),
+            _item("T2", wave="2022-Q4"),
+        ]
+    }
+    response = await survey_client.post(RESPONSES, json=body)
+    assert response.status_code == 200, response.text
+    tomorrow = {"responses": [_item("T3", wave=None, interview_date="2022-10-02")]}
+    assert_problem(
+        await survey_client.post(RESPONSES, json=tomorrow), 422, "body.responses.0.interview_date"
+    )
+
+
+async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
+    survey_client: httpx.AsyncClient, backend: str
+) -> None:
+    if backend == "sqlite":
+        # SQLite writers take turns from their first statement on: no race to lose. Two
+        # concurrent submissions of one respondent store it once, and neither is refused.
+        body = {"responses": [_item("RACE1")]}
+        first, second = await asyncio.gather(
+            survey_client.post(RESPONSES, json=body), survey_client.post(RESPONSES, json=body)
+        )
+        outcomes = sorted((first.json()["inserted"], second.json()["inserted"]))
+        assert (first.status_code, second.status_code, outcomes) == (200, 200, [0, 1])
+        return
+    app = survey_client.app  # type: ignore[attr-defined]
+    db: Database = app.state.db
+    raced: list[str] = []
+
+    async def racing_session(request: Request) -> AsyncIterator[AsyncSession]:
+        # The request's session, as `request_session` opens it; another writer stores the same
+        # respondent (and commits) after the request looked for it and before it inserts.
+        async with db.write_session() as session:
+            execute = session.execute
+
+            async def interleaved(statement: Any, *args: Any, **kwargs: Any) -> Any:
+                table = getattr(statement, "table", None)
+                if (
+                    isinstance(statement, Insert)
+                    and getattr(table, "name", "") == "survey_response"
+                ):
+                    async with db.write_sessions() as other:
+                        await other.execute(
+                            text(
+                                "INSERT INTO survey_response (survey_id, respondent_id, wave, "
+                                "weight, source, created_at, updated_at) SELECT id, 'RACE1', "
+                                "'2022-Q3', 1, 'api', now(), now() FROM survey_survey "
+                                "WHERE code = 'opcc'"
+                            )
+                        )
+                        await other.commit()
+                    raced.append("RACE1")
+                return await execute(statement, *args, **kwargs)
+
+            session.execute = interleaved  # type: ignore[method-assign]
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    app.dependency_overrides[request_session] = racing_session
+    try:
+        response = await survey_client.post(RESPONSES, json={"responses": [_item("RACE1")]})
+    finally:
+        app.dependency_overrides.clear()
+    assert raced == ["RACE1"]
+    problem = assert_problem(response, 409)
+    assert problem["type"].endswith("/concurrent-write")
+    assert response.headers["retry-after"] == "1"
+    # Sent again, it finds the stored respondent and updates it.
+    again = await survey_client.post(RESPONSES, json={"responses": [_item("RACE1")]})
+    assert again.json() == {"received": 1, "inserted": 0, "updated": 1, "unchanged": 0}

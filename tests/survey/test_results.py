@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 from statsmodels.stats import proportion as smp
 
+from services.survey import analysis
 from tests.conftest import assert_problem
 from tests.survey.conftest import (
+    AGES,
     BASE_ANSWERS,
+    SEXES,
     exact,
     generate,
     import_file,
@@ -42,8 +46,12 @@ def _check_group(group: dict[str, Any], records: list[dict[str, Any]], weight: A
     for answer in BASE_ANSWERS:
         got = by_answer[answer]
         count, weighted = ref.answers.get(answer, (0, 0.0))
-        assert got["n"] == count
-        assert got["weighted_n"] == pytest.approx(weighted)
+        # DESIGN: `n` is the unweighted base (shared by the answers); the answer's own
+        # responses are `count` / `weighted_count`.
+        assert got["count"] == count
+        assert got["weighted_count"] == pytest.approx(weighted)
+        assert got["n"] == ref.n
+        assert got["weighted_n"] == pytest.approx(ref.sw)
         assert got["effective_n"] == pytest.approx(ref.neff)
         if ref.n < 50:
             assert got["share"] is None
@@ -152,3 +160,75 @@ async def test_results_refusals(survey_client: httpx.AsyncClient) -> None:
     assert_problem(free_text, 422)
     raked = await survey_client.get(RESULTS, params={"weighting": "raked"})
     assert_problem(raked, 409)  # no population margins yet
+
+
+async def test_a_breakdown_never_pools_two_wordings(survey_client: httpx.AsyncClient) -> None:
+    seeded = (await survey_client.get("/api/v1/surveys/opcc")).json()["questions"][0]["text"]
+    new_words = "How well informed are you about what your local police are doing?"
+    added = await survey_client.post(
+        "/api/v1/surveys/opcc/questions/informed/wordings",
+        json={"text": new_words, "effective_from": "2022-Q3"},
+    )
+    assert added.status_code == 201, added.text
+    records = []
+    for wave in ("2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"):
+        records += exact(wave, {"fairly_well": 40, "not_very_well": 60})
+    await import_file(survey_client, to_csv(records))
+
+    async def by_area(**params: str) -> httpx.Response:
+        return await survey_client.get(RESULTS, params={"by": "area", **params})
+
+    # Default: the latest wave alone, in the words it was asked with.
+    body = (await by_area()).json()
+    assert (body["from_wave"], body["to_wave"]) == ("2022-Q4", "2022-Q4")
+    assert (body["question_text"], body["wording_version"]) == (new_words, 2)
+    # Ranges within one wording are summed, and carry that wording's text.
+    body = (await by_area(**{"from": "2022-Q1", "to": "2022-Q2"})).json()
+    assert (body["question_text"], body["wording_version"]) == (seeded, 1)
+    assert sum(g["base_n"] for g in body["groups"]) == 200
+    body = (await by_area(**{"from": "2022-Q3"})).json()
+    assert (body["from_wave"], body["to_wave"], body["wording_version"]) == (
+        "2022-Q3",
+        "2022-Q4",
+        2,
+    )
+    assert sum(g["base_n"] for g in body["groups"]) == 200
+    # A range across the change is refused, naming both ends and the wave of the break.
+    for params in ({"from": "2022-Q2", "to": "2022-Q3"}, {"from": "2022-Q1"}):
+        problem = assert_problem(await by_area(**params), 422, "query.from", "query.to")
+        assert problem["type"].endswith("/series-break")
+        assert problem["break_wave"] == "2022-Q3"
+        assert "2022-Q3" in problem["detail"]
+    # By wave, a range across the change is a series with its break flagged.
+    body = (await survey_client.get(RESULTS, params={"from": "2022-Q1"})).json()
+    assert [g["series_break"] for g in body["groups"]] == [False, False, True, False]
+    assert body["question_text"] == new_words
+    body = (await survey_client.get(RESULTS, params={"to": "2022-Q2"})).json()
+    assert (body["question_text"], body["wording_version"]) == (seeded, 1)
+
+
+async def test_raking_runs_off_the_event_loop(
+    survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_loop: list[bool] = []
+    real_rake = analysis.rake
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return real_rake(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "rake", watched)
+    await import_file(survey_client, to_csv(generate(5, {"2022-Q2": 60, "2022-Q3": 60})))
+    margins = {
+        "age_band_sex": [
+            {"age_band": age, "sex": sex, "population": 100} for age in AGES for sex in SEXES
+        ]
+    }
+    assert (await survey_client.put("/api/v1/surveys/opcc/population", json=margins)).is_success
+    response = await survey_client.get(RESULTS, params={"weighting": "raked"})
+    assert response.status_code == 200, response.text
+    assert on_loop == [False, False]  # one rake per wave, both in a worker thread
