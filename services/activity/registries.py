@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.activity import errors, repository
+from services.activity import errors, repository, service
 from services.activity.bodies import MERGE_PATCH_BODY, merge_patch, read_json_object
 from services.activity.models import Area, CommunityGroup, Plan, VolunteerHours
 from services.activity.schemas import AreaCode, Count, LongText, ShortText, StrictModel
@@ -290,7 +290,9 @@ async def create_area(session: AsyncSession, payload: AreaIn) -> Area:
     return area
 
 
-async def update_area(session: AsyncSession, area: Area, fields: AreaFields) -> Area:
+async def update_area(
+    session: AsyncSession, area: Area, fields: AreaFields, principal: Principal
+) -> Area:
     if fields.kind.value != area.kind:
         raise invalid("body.kind", "the kind of an area cannot change")
     district, force = await hierarchy_of(session, fields.kind, fields.parent)
@@ -306,7 +308,23 @@ async def update_area(session: AsyncSession, area: Area, fields: AreaFields) -> 
     await session.flush()
     # Codes derived from the area's place follow it, in the same transaction.
     if moved_district and district is not None:
-        await repository.set_district_of_area(session, area.code, district)
+        now = utcnow()
+        moved = await repository.set_district_of_area(session, area.code, district, now)
+        await repository.add_history(
+            session,
+            *(
+                service.history_entry(
+                    activity_id,
+                    version,
+                    "area_moved",
+                    principal,
+                    now,
+                    {"district": {"old": old_district, "new": district}},
+                    comment=f"area {area.code} moved to district {district}",
+                )
+                for activity_id, version, old_district in moved
+            ),
+        )
     if moved_force:
         await repository.set_force_under_area(session, area.code, force)
     return area
@@ -373,13 +391,15 @@ async def get_area_endpoint(code: str, session: SessionDep, _: Reader) -> AreaRe
     openapi_extra=MERGE_PATCH_BODY,
     responses=problem_responses(404),
 )
-async def patch_area(code: str, request: Request, session: SessionDep, _: Writer) -> AreaRead:
+async def patch_area(
+    code: str, request: Request, session: SessionDep, principal: Writer
+) -> AreaRead:
     patch = await read_json_object(request)
     area = await get_area(session, code)
     if area is None:
         raise errors.not_found("area", code)
     fields = parse(AreaFields, merge_patch(area_fields_of(area), patch))
-    return area_read(await update_area(session, area, fields))
+    return area_read(await update_area(session, area, fields, principal))
 
 
 # --- community groups ----------------------------------------------------------------------

@@ -157,13 +157,29 @@ async def existing_area_codes(session: AsyncSession, codes: Iterable[str]) -> se
     return {row[0] for row in rows}
 
 
-async def set_district_of_area(session: AsyncSession, area_code: str, district: str) -> None:
-    """An area moved to another district: what is logged against it follows (set-based)."""
-    await session.execute(
-        update(ACTIVITY)
-        .where(ACTIVITY.c.area_code == area_code, ACTIVITY.c.district_code != district)
-        .values(district_code=district)
-    )
+async def set_district_of_area(
+    session: AsyncSession, area_code: str, district: str, now: datetime
+) -> list[tuple[uuid.UUID, int, str]]:
+    """An area moved to another district: what is logged against it follows (set-based).
+
+    Each moved activity gets a new version, since its representation (and so its ETag)
+    changed. Returns (id, new version, old district) of each, for the amendment history.
+    """
+    # Locked first so a concurrent PATCH cannot slip a version in between (PostgreSQL;
+    # SQLite writers are serialised anyway).
+    moving = (
+        await session.execute(
+            select(ACTIVITY.c.id, ACTIVITY.c.version, ACTIVITY.c.district_code)
+            .where(ACTIVITY.c.area_code == area_code, ACTIVITY.c.district_code != district)
+            .with_for_update()
+        )
+    ).all()
+    if moving:
+        await session.execute(
+            update(ACTIVITY)
+            .where(ACTIVITY.c.area_code == area_code, ACTIVITY.c.district_code != district)
+            .values(district_code=district, version=ACTIVITY.c.version + 1, updated_at=now)
+        )
     await session.execute(
         update(HOURS)
         .where(
@@ -172,6 +188,7 @@ async def set_district_of_area(session: AsyncSession, area_code: str, district: 
         )
         .values(district_code=district)
     )
+    return [(row.id, row.version + 1, row.district_code) for row in moving]
 
 
 async def set_force_under_area(session: AsyncSession, parent_code: str, force: str | None) -> None:
@@ -306,8 +323,9 @@ async def update_activity(
     return bool(result.rowcount)
 
 
-async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(HISTORY.insert().values(**values))
+async def add_history(session: AsyncSession, *entries: dict[str, Any]) -> None:
+    if entries:
+        await session.execute(HISTORY.insert(), list(entries))
 
 
 # --- activities: reads ---------------------------------------------------------------------

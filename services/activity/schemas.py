@@ -296,7 +296,10 @@ class ActivityRead(BaseModel):
 
 class HistoryEntry(BaseModel):
     version: int = Field(description="The version the change produced.")
-    change: str = Field(description="`created`, `amended`, `reviewed` or `deleted`.")
+    change: str = Field(
+        description="`created`, `amended`, `reviewed`, `deleted`, or `area_moved` (its area "
+        "moved to another district, so the derived district changed)."
+    )
     changed_by: str
     changed_at: datetime
     fields: list[str] = Field(description="Which fields changed.")

@@ -604,14 +604,14 @@ async def amend_activity(
         await repository.replace_actions(session, activity_id, new_actions)
     await repository.add_history(
         session,
-        _history(activity_id, values["version"], "amended", principal, now, changes),
+        history_entry(activity_id, values["version"], "amended", principal, now, changes),
     )
     for key, value in values.items():
         setattr(activity, key, value)
     return activity, new_actions if "actions" in changes else actions
 
 
-def _history(
+def history_entry(
     activity_id: uuid.UUID,
     version: int,
     change: str,
@@ -655,7 +655,7 @@ async def delete_activity(
         raise errors.stale_etag(etag_of(activity))
     await repository.add_history(
         session,
-        _history(
+        history_entry(
             activity_id,
             version,
             "deleted",
@@ -698,7 +698,7 @@ async def review_activity(
         raise errors.stale_etag(etag_of(activity))
     await repository.add_history(
         session,
-        _history(
+        history_entry(
             activity_id,
             values["version"],
             "reviewed",

@@ -127,7 +127,16 @@ async def test_moving_an_area_moves_what_is_derived_from_its_place(
     assert (moved.json()["district"], moved.json()["force"]) == ("NSM", "TESTFORCE")
 
     moving_id, staying_id = moving.json()["id"], staying.json()["id"]
-    assert (await client.get(f"/api/v1/activities/{moving_id}")).json()["district"] == "NSM"
+    after = await client.get(f"/api/v1/activities/{moving_id}")
+    assert after.json()["district"] == "NSM"
+    # Its representation changed, so its version (ETag) did, and the history says why.
+    assert after.headers["etag"] != moving.headers["etag"]
+    history = (await client.get(f"/api/v1/activities/{moving_id}/history")).json()
+    assert history[-1]["change"] == "area_moved"
+    assert history[-1]["changes"] == {"district": {"old": "BRS", "new": "NSM"}}
+    assert history[-1]["version"] == after.json()["version"] == 2
+    unmoved = await client.get(f"/api/v1/activities/{staying_id}")
+    assert unmoved.headers["etag"] == staying.headers["etag"]
     nsm = await client.get("/api/v1/activities", params={"district": "NSM"})
     assert [i["id"] for i in nsm.json()["items"]] == [moving_id]
     brs = await client.get("/api/v1/activities", params={"district": "BRS"})
