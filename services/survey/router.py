@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import (
@@ -80,16 +81,40 @@ def _prefix(request: Request) -> str:
     return f"{request.scope.get('root_path', '')}{API}"
 
 
-def _filters(
-    area: str | None, age_band: str | None, sex: str | None, ethnicity: str | None
-) -> dict[str, str]:
-    values = {"area": area, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
-    return {k: v for k, v in values.items() if v is not None}
+@dataclass(frozen=True)
+class WaveRange:
+    first: str | None
+    last: str | None
 
 
-def _check_range(first: str | None, last: str | None) -> None:
-    if first is not None and last is not None and last < first:
+def _wave_range(from_: FromQuery = None, to: ToQuery = None) -> WaveRange:
+    if from_ is not None and to is not None and to < from_:
         raise invalid("query.to", "must not be before `from`")
+    return WaveRange(from_, to)
+
+
+@dataclass(frozen=True)
+class Respondents:
+    """Which respondents an analysis counts (demographic filters) and how they are weighted."""
+
+    filters: dict[str, str]
+    weighting: Weighting
+
+
+def _respondents(
+    area: Demographic = None,
+    age_band: Demographic = None,
+    sex: Demographic = None,
+    ethnicity: Demographic = None,
+    weighting: WeightingQuery = Weighting.supplied,
+) -> Respondents:
+    values = {"area": area, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
+    return Respondents({k: v for k, v in values.items() if v is not None}, weighting)
+
+
+# The query parameters every analysis endpoint shares, declared once.
+Waves = Annotated[WaveRange, Depends(_wave_range)]
+Who = Annotated[Respondents, Depends(_respondents)]
 
 
 # --- definitions ---------------------------------------------------------------------------------
@@ -306,26 +331,20 @@ async def question_results(
     question: QuestionCode,
     session: SessionDep,
     _: Reader,
+    waves: Waves,
+    who: Who,
     by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
-    from_: FromQuery = None,
-    to: ToQuery = None,
-    area: Demographic = None,
-    age_band: Demographic = None,
-    sex: Demographic = None,
-    ethnicity: Demographic = None,
-    weighting: WeightingQuery = Weighting.supplied,
 ) -> QuestionResults:
-    _check_range(from_, to)
     survey, spec = await _survey_question(session, code, question)
     return await analysis.results(
         session,
         survey,
         spec,
         by=by,
-        first=from_,
-        last=to,
-        filters=_filters(area, age_band, sex, ethnicity),
-        weighting=weighting,
+        first=waves.first,
+        last=waves.last,
+        filters=who.filters,
+        weighting=who.weighting,
     )
 
 
@@ -342,21 +361,12 @@ async def question_changes(
     question: QuestionCode,
     session: SessionDep,
     _: Reader,
+    who: Who,
     to: ToQuery = None,
-    area: Demographic = None,
-    age_band: Demographic = None,
-    sex: Demographic = None,
-    ethnicity: Demographic = None,
-    weighting: WeightingQuery = Weighting.supplied,
 ) -> QuestionChanges:
     survey, spec = await _survey_question(session, code, question)
     return await analysis.changes(
-        session,
-        survey,
-        spec,
-        to=to,
-        filters=_filters(area, age_band, sex, ethnicity),
-        weighting=weighting,
+        session, survey, spec, to=to, filters=who.filters, weighting=who.weighting
     )
 
 
@@ -377,24 +387,18 @@ async def question_trend(
     question: QuestionCode,
     session: SessionDep,
     _: Reader,
-    from_: FromQuery = None,
-    to: ToQuery = None,
-    area: Demographic = None,
-    age_band: Demographic = None,
-    sex: Demographic = None,
-    ethnicity: Demographic = None,
-    weighting: WeightingQuery = Weighting.supplied,
+    waves: Waves,
+    who: Who,
 ) -> QuestionTrend:
-    _check_range(from_, to)
     survey, spec = await _survey_question(session, code, question)
     return await analysis.trend(
         session,
         survey,
         spec,
-        first=from_,
-        last=to,
-        filters=_filters(area, age_band, sex, ethnicity),
-        weighting=weighting,
+        first=waves.first,
+        last=waves.last,
+        filters=who.filters,
+        weighting=who.weighting,
     )
 
 
@@ -414,24 +418,18 @@ async def question_correlations(
     session: SessionDep,
     _: Reader,
     question: Annotated[str, Query(max_length=60, pattern=r"^[a-z0-9_]+$")],
-    from_: FromQuery = None,
-    to: ToQuery = None,
-    area: Demographic = None,
-    age_band: Demographic = None,
-    sex: Demographic = None,
-    ethnicity: Demographic = None,
-    weighting: WeightingQuery = Weighting.supplied,
+    waves: Waves,
+    who: Who,
 ) -> QuestionCorrelations:
-    _check_range(from_, to)
     survey, spec = await _survey_question(session, code, question)
     return await analysis.correlations(
         session,
         survey,
         spec,
-        first=from_,
-        last=to,
-        filters=_filters(area, age_band, sex, ethnicity),
-        weighting=weighting,
+        first=waves.first,
+        last=waves.last,
+        filters=who.filters,
+        weighting=who.weighting,
     )
 
 
@@ -470,12 +468,10 @@ async def representativeness(
     code: SurveyCode,
     session: SessionDep,
     _: Reader,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    waves: Waves,
 ) -> Representativeness:
-    _check_range(from_, to)
     survey = await service.require_survey(session, code)
-    return await analysis.representativeness(session, survey, first=from_, last=to)
+    return await analysis.representativeness(session, survey, first=waves.first, last=waves.last)
 
 
 @router.get(
