@@ -9,8 +9,11 @@ Measures in one run, per backend (SQLite and PostgreSQL):
 and prints the ratios against the targets: gateway/direct >= 0.5, service/minimal >= 0.5,
 batch per-activity speed-up >= 10x.
 
-The load generator is an asyncio aiohttp client with a fixed number of connections and a fixed
-duration, against loopback only. Servers, database and load generator share the machine.
+Single posts are driven by wrk (-t1, a C load generator, as the figures in DESIGN.md), so the
+client takes little of the two cores; batches by an asyncio aiohttp client with two
+connections. The minimal endpoint talks to the driver directly (asyncpg pool, or one aiosqlite
+connection with one writer at a time), like DESIGN.md's reference figure. Loopback only;
+servers, database and load generator share the machine.
 
     .venv/bin/python -m bench.activity_post                   # both backends
     .venv/bin/python -m bench.activity_post --backend sqlite --duration 10 --concurrency 32
@@ -32,7 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,8 +45,8 @@ from typing import Any
 import aiohttp
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 
+from bench._harness import WrkResult, wrk
 from shared.db import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,87 +64,129 @@ AREAS = [
 # --- the minimal app: same raw INSERT, nothing else ------------------------------------------
 
 
+_MINIMAL_COLUMNS = [
+    "id",
+    "title",
+    "status",
+    "starts_at",
+    "ends_at",
+    "directorate",
+    "activity_type",
+    "channel",
+    "classification",
+    "purpose",
+    "topics",
+    "area_code",
+    "district_code",
+    "local_date",
+    "local_month",
+    "week_start",
+    "attendees",
+    "young_people",
+    "details",
+    "search_text",
+    "intel_submitted",
+    "logged_by",
+    "source",
+    "review_state",
+    "version",
+    "request_hash",
+    "created_at",
+    "updated_at",
+]
+
+
+def _minimal_row(body: dict[str, Any], sqlite: bool) -> dict[str, Any]:
+    starts = datetime.fromisoformat(body["starts_at"]).astimezone(UTC)
+    now = datetime.now(UTC)
+    day = starts.date()
+    return {
+        "id": uuid.uuid4().hex if sqlite else uuid.uuid4(),
+        "title": body["title"],
+        "status": body["status"],
+        "starts_at": starts.replace(tzinfo=None).isoformat(sep=" ") if sqlite else starts,
+        "ends_at": None,
+        "directorate": body["directorate"],
+        "activity_type": body["activity_type"],
+        "channel": body["channel"],
+        "classification": body["classification"],
+        "purpose": body.get("purpose"),
+        "topics": json.dumps(body.get("topics", [])),
+        "area_code": body["area"],
+        "district_code": "BRS",
+        "local_date": day.isoformat() if sqlite else day,
+        "local_month": day.year * 100 + day.month,
+        "week_start": day.isoformat() if sqlite else day,
+        "attendees": body.get("audience", {}).get("attendees"),
+        "young_people": body.get("audience", {}).get("young_people"),
+        "details": json.dumps({"audience": body.get("audience", {})}),
+        "search_text": body["title"],
+        "intel_submitted": 0,
+        "logged_by": "bench",
+        "source": body.get("source", "api"),
+        "review_state": "received",
+        "version": 1,
+        "request_hash": "x" * 64,
+        "created_at": now.replace(tzinfo=None).isoformat(sep=" ") if sqlite else now,
+        "updated_at": now.replace(tzinfo=None).isoformat(sep=" ") if sqlite else now,
+    }
+
+
 def minimal_app() -> FastAPI:
-    """FastAPI + one INSERT of the same row into the same migrated table; no validation."""
-    # Same engine set-up as the service (SQLite writers take the lock up front).
-    engine = create_engine(os.environ["MINIMAL_DATABASE_URL"], pool_size=20).execution_options(
-        hub_write=True
+    """FastAPI + one raw INSERT of the same row into the same migrated table, straight on the
+    driver (asyncpg pool / one aiosqlite connection): no ORM, no validation, no auth."""
+    url = os.environ["MINIMAL_DATABASE_URL"]
+    sqlite = url.startswith("sqlite")
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if sqlite:
+            import aiosqlite
+
+            db = await aiosqlite.connect(url.split(":///", 1)[1], isolation_level=None)
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA busy_timeout=10000")
+            await db.execute("PRAGMA foreign_keys=ON")
+            state["db"], state["lock"] = db, asyncio.Lock()
+            try:
+                yield
+            finally:
+                await db.close()
+        else:
+            import asyncpg
+
+            pool = await asyncpg.create_pool(
+                url.replace("postgresql+asyncpg://", "postgresql://"), min_size=10, max_size=20
+            )
+            state["pool"] = pool
+            try:
+                yield
+            finally:
+                await pool.close()
+
+    columns = ", ".join(_MINIMAL_COLUMNS)
+    sqlite_insert = (
+        f"INSERT INTO activity_activity ({columns}) "
+        f"VALUES ({', '.join(':' + c for c in _MINIMAL_COLUMNS)})"
     )
-    columns = [
-        "id",
-        "title",
-        "status",
-        "starts_at",
-        "ends_at",
-        "directorate",
-        "activity_type",
-        "channel",
-        "classification",
-        "purpose",
-        "topics",
-        "area_code",
-        "district_code",
-        "local_date",
-        "local_month",
-        "week_start",
-        "attendees",
-        "young_people",
-        "details",
-        "search_text",
-        "intel_submitted",
-        "logged_by",
-        "source",
-        "review_state",
-        "version",
-        "request_hash",
-        "created_at",
-        "updated_at",
-    ]
-    insert = text(
-        f"INSERT INTO activity_activity ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)})"
+    pg_insert = (
+        f"INSERT INTO activity_activity ({columns}) "
+        f"VALUES ({', '.join(f'${i}' for i in range(1, len(_MINIMAL_COLUMNS) + 1))})"
     )
-    sqlite = engine.dialect.name == "sqlite"
-    app = FastAPI()
+    app = FastAPI(lifespan=lifespan)
 
     @app.post("/api/v1/activities", status_code=201)
     async def create(request: Request) -> Response:
-        body = await request.json()
-        starts = datetime.fromisoformat(body["starts_at"]).astimezone(UTC)
-        now = datetime.now(UTC)
-        day = starts.date()
-        row: dict[str, Any] = {
-            "id": uuid.uuid4().hex if sqlite else uuid.uuid4(),
-            "title": body["title"],
-            "status": body["status"],
-            "starts_at": starts.replace(tzinfo=None) if sqlite else starts,
-            "ends_at": None,
-            "directorate": body["directorate"],
-            "activity_type": body["activity_type"],
-            "channel": body["channel"],
-            "classification": body["classification"],
-            "purpose": body.get("purpose"),
-            "topics": json.dumps(body.get("topics", [])),
-            "area_code": body["area"],
-            "district_code": "BRS",
-            "local_date": day,
-            "local_month": day.year * 100 + day.month,
-            "week_start": day,
-            "attendees": body.get("audience", {}).get("attendees"),
-            "young_people": body.get("audience", {}).get("young_people"),
-            "details": json.dumps({"audience": body.get("audience", {})}),
-            "search_text": body["title"],
-            "intel_submitted": 0,
-            "logged_by": "bench",
-            "source": body.get("source", "api"),
-            "review_state": "received",
-            "version": 1,
-            "request_hash": "x" * 64,
-            "created_at": now.replace(tzinfo=None) if sqlite else now,
-            "updated_at": now.replace(tzinfo=None) if sqlite else now,
-        }
-        async with engine.begin() as conn:
-            await conn.execute(insert, row)
+        row = _minimal_row(await request.json(), sqlite)
+        if sqlite:
+            async with state["lock"]:  # one writer at a time, as the service does
+                db = state["db"]
+                await db.execute("BEGIN IMMEDIATE")
+                await db.execute(sqlite_insert, row)
+                await db.execute("COMMIT")
+        else:
+            await state["pool"].execute(pg_insert, *(row[c] for c in _MINIMAL_COLUMNS))
         return Response(json.dumps({"id": str(row["id"])}), 201, media_type="application/json")
 
     return app
@@ -152,29 +198,35 @@ def minimal_app() -> FastAPI:
 @dataclass
 class Result:
     name: str
-    requests: int
+    rate: float  # requests per second
+    p50_ms: float
+    p99_ms: float
     errors: int
-    seconds: float
-    latencies: list[float]
     items_per_request: int = 1
 
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
+    @classmethod
+    def from_latencies(
+        cls, name: str, ok: int, errors: int, seconds: float, latencies: list[float], items: int
+    ) -> Result:
+        lat = sorted(latencies) or [0.0]
+        p50 = lat[len(lat) // 2] * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        return cls(name, ok / seconds, p50, p99, errors, items)
+
+    @classmethod
+    def from_wrk(cls, name: str, run: WrkResult) -> Result:
+        return cls(name, run.requests_per_s, run.p50_ms, run.p99_ms, run.non_2xx)
 
     @property
     def items_rate(self) -> float:
         return self.rate * self.items_per_request
 
     def line(self) -> str:
-        lat = sorted(self.latencies) or [0.0]
-        p50 = lat[len(lat) // 2] * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         unit = "req/s" if self.items_per_request == 1 else "batches/s"
         extra = f" = {self.items_rate:,.0f} activities/s" if self.items_per_request > 1 else ""
         return (
-            f"  {self.name:<34} {self.rate:>9,.0f} {unit}{extra}  p50 {p50:6.1f} ms  "
-            f"p99 {p99:6.1f} ms  errors {self.errors}"
+            f"  {self.name:<34} {self.rate:>9,.0f} {unit}{extra}  p50 {self.p50_ms:6.1f} ms  "
+            f"p99 {self.p99_ms:6.1f} ms  errors {self.errors}"
         )
 
 
@@ -251,7 +303,33 @@ async def load(
         started = time.perf_counter()
         await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Result(name, counts["ok"], counts["errors"], elapsed, latencies, items_per_request)
+    return Result.from_latencies(
+        name, counts["ok"], counts["errors"], elapsed, latencies, items_per_request
+    )
+
+
+def wrk_post(
+    name: str, url: str, key: str, workdir: Path, *, duration: float, concurrency: int
+) -> Result:
+    """Single POSTs driven by wrk (-t1, as DESIGN.md's figures): a C load generator, so the
+    client takes little of the two cores the servers share. Each request is a new activity
+    (no id, no Idempotency-Key), the same body every time."""
+    script = workdir / "post.lua"
+    body = json.dumps(activity_body())
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = [[{body}]]\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    wrk(url, seconds=1, connections=concurrency, headers={"X-API-Key": key}, script=script)
+    run = wrk(
+        url,
+        seconds=max(1, round(duration)),
+        connections=concurrency,
+        headers={"X-API-Key": key},
+        script=script,
+    )
+    return Result.from_wrk(name, run)
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -419,28 +497,28 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
                     assert response.status == 201, await response.text()
         path = "/api/v1/activities"
         common = {"duration": duration, "concurrency": concurrency}
-        results["gateway"] = await load(
+        results["gateway"] = await asyncio.to_thread(
+            wrk_post,
             "single POST via gateway",
             f"http://127.0.0.1:{gateway_port}{path}",
-            headers,
-            activity_body,
-            expect=201,
+            key,
+            workdir,
             **common,
         )
-        results["direct"] = await load(
+        results["direct"] = await asyncio.to_thread(
+            wrk_post,
             "single POST direct to service",
             f"http://127.0.0.1:{activity_port}{path}",
-            headers,
-            activity_body,
-            expect=201,
+            key,
+            workdir,
             **common,
         )
-        results["minimal"] = await load(
+        results["minimal"] = await asyncio.to_thread(
+            wrk_post,
             "single POST minimal FastAPI+INSERT",
             f"http://127.0.0.1:{minimal_port}{path}",
-            headers,
-            activity_body,
-            expect=201,
+            key,
+            workdir,
             **common,
         )
         results["batch"] = await load(

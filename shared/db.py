@@ -59,8 +59,8 @@ def normalise_url(url: str) -> str:
 def create_engine(
     url: str,
     *,
-    pool_size: int = 10,
-    max_overflow: int = 10,
+    pool_size: int = 20,
+    max_overflow: int = 0,
     echo: bool = False,
     foreign_keys: bool = True,
     pre_ping: bool = False,
@@ -121,8 +121,8 @@ class Database:
         self,
         url: str,
         *,
-        pool_size: int = 10,
-        max_overflow: int = 10,
+        pool_size: int = 20,
+        max_overflow: int = 0,
         echo: bool = False,
         pre_ping: bool = False,
     ) -> None:

@@ -41,8 +41,11 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     database_url: str = ""
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # A steady pool: overflow connections are closed as soon as they are returned, so under
+    # sustained concurrency above the pool size every request would pay a new connection
+    # (measured: -30% POST throughput on PostgreSQL). Requests beyond the pool wait for one.
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_echo: bool = False
     db_pool_pre_ping: bool = Field(
         default=False,
