@@ -306,3 +306,17 @@ def raked_weights(records: Sequence[dict[str, Any]]) -> dict[str, float]:
         for r, w in zip(members, raked(members), strict=True):
             out[r["respondent_id"]] = float(w)
     return out
+
+
+def response_item(respondent_id: str, **overrides: Any) -> dict[str, Any]:
+    """One JSON survey response, valid by default."""
+    body: dict[str, Any] = {
+        "respondent_id": respondent_id,
+        "wave": "2022-Q3",
+        "area": "BRS-EAST",
+        "age_band": "35-64",
+        "sex": "female",
+        "answers": {"informed": "Fairly well informed", "have_say": "NO"},
+    }
+    body.update(overrides)
+    return body

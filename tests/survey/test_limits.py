@@ -8,29 +8,16 @@ from typing import Any
 import httpx
 
 from tests.conftest import assert_problem
-from tests.survey.conftest import generate, to_csv
+from tests.survey.conftest import generate, response_item, to_csv
 
 RESPONSES = "/api/v1/surveys/opcc/responses"
 RESULTS = "/api/v1/surveys/opcc/questions/informed/results"
 
 
-def _item(rid: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "respondent_id": rid,
-        "wave": "2022-Q3",
-        "area": "BRS-EAST",
-        "age_band": "35-64",
-        "sex": "female",
-        "answers": {"informed": "Fairly well informed", "have_say": "NO"},
-    }
-    body.update(overrides)
-    return body
-
-
 async def test_json_bodies_keep_the_small_limit(survey_client: httpx.AsyncClient) -> None:
     # Only file imports may be large: a JSON body over 2 MiB is refused before it is read.
     padding = "x" * 4000
-    items = [_item(f"P{i}", answers={"comments": padding}) for i in range(600)]
+    items = [response_item(f"P{i}", answers={"comments": padding}) for i in range(600)]
     body = json.dumps({"responses": items}).encode()
     assert len(body) > 2 * 1024 * 1024
     headers = {"content-type": "application/json"}
@@ -55,6 +42,6 @@ async def test_the_import_path_alone_takes_large_bodies(survey_app_factory: Any)
         "/api/v1/surveys/opcc/imports", files={"file": ("wave.csv", data, "text/csv")}
     )
     assert upload.status_code == 202, upload.text
-    big = {"responses": [_item(f"B{i}") for i in range(40)]}
+    big = {"responses": [response_item(f"B{i}") for i in range(40)]}
     assert len(json.dumps(big)) > 4096
     assert_problem(await client.post(RESPONSES, json=big), 413)

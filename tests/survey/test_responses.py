@@ -17,22 +17,10 @@ from services.survey import rows as survey_rows
 from services.survey.schemas import ResponsesSubmit
 from shared.db import Database, request_session
 from tests.conftest import assert_problem
+from tests.survey.conftest import response_item
 
 RESPONSES = "/api/v1/surveys/opcc/responses"
 RESULTS = "/api/v1/surveys/opcc/questions/informed/results"
-
-
-def _item(rid: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "respondent_id": rid,
-        "wave": "2022-Q3",
-        "area": "BRS-EAST",
-        "age_band": "35-64",
-        "sex": "female",
-        "answers": {"informed": "Fairly well informed", "have_say": "NO"},
-    }
-    body.update(overrides)
-    return body
 
 
 async def _base_n(client: httpx.AsyncClient) -> int:
@@ -48,7 +36,12 @@ async def test_openapi_example_is_accepted_as_written(survey_client: httpx.Async
 
 
 async def test_submit_then_resend_then_change(survey_client: httpx.AsyncClient) -> None:
-    body = {"responses": [_item("W1"), _item("W2", interview_date="2022-07-04", wave=None)]}
+    body = {
+        "responses": [
+            response_item("W1"),
+            response_item("W2", interview_date="2022-07-04", wave=None),
+        ]
+    }
     first = await survey_client.post(RESPONSES, json=body)
     assert first.json() == {"received": 2, "inserted": 2, "updated": 0, "unchanged": 0}
     again = await survey_client.post(RESPONSES, json=body)
@@ -62,10 +55,10 @@ async def test_submit_then_resend_then_change(survey_client: httpx.AsyncClient) 
 async def test_any_invalid_response_stores_nothing(survey_client: httpx.AsyncClient) -> None:
     body = {
         "responses": [
-            _item("OK1"),
-            _item("BAD1", answers={"informed": "somewhat", "shoe_size": "9"}),
-            _item("BAD2", wave="2099-Q1"),
-            _item("OK1"),
+            response_item("OK1"),
+            response_item("BAD1", answers={"informed": "somewhat", "shoe_size": "9"}),
+            response_item("BAD2", wave="2099-Q1"),
+            response_item("OK1"),
         ]
     }
     response = await survey_client.post(RESPONSES, json=body)
@@ -81,17 +74,23 @@ async def test_any_invalid_response_stores_nothing(survey_client: httpx.AsyncCli
 
 
 async def test_schema_level_refusals(survey_client: httpx.AsyncClient) -> None:
-    no_wave = await survey_client.post(RESPONSES, json={"responses": [_item("N1", wave=None)]})
+    no_wave = await survey_client.post(
+        RESPONSES, json={"responses": [response_item("N1", wave=None)]}
+    )
     assert_problem(no_wave, 422)
-    unknown = await survey_client.post(RESPONSES, json={"responses": [_item("N2", colour="red")]})
+    unknown = await survey_client.post(
+        RESPONSES, json={"responses": [response_item("N2", colour="red")]}
+    )
     assert_problem(unknown, 422, "body.responses.0.colour")
-    weight = await survey_client.post(RESPONSES, json={"responses": [_item("N3", weight=0)]})
+    weight = await survey_client.post(
+        RESPONSES, json={"responses": [response_item("N3", weight=0)]}
+    )
     assert_problem(weight, 422, "body.responses.0.weight")
     empty = await survey_client.post(RESPONSES, json={"responses": []})
     assert_problem(empty, 422, "body.responses")
     assert_problem(
         await survey_client.post(
-            "/api/v1/surveys/nope/responses", json={"responses": [_item("X")]}
+            "/api/v1/surveys/nope/responses", json={"responses": [response_item("X")]}
         ),
         404,
     )
@@ -100,18 +99,20 @@ async def test_schema_level_refusals(survey_client: httpx.AsyncClient) -> None:
 
 async def test_too_many_responses_for_json(survey_app_factory: Any) -> None:
     client = await survey_app_factory(responses_max_items=2)
-    body = {"responses": [_item(f"M{i}") for i in range(3)]}
+    body = {"responses": [response_item(f"M{i}") for i in range(3)]}
     assert_problem(await client.post(RESPONSES, json=body), 422, "body.responses")
 
 
 async def test_a_lowercase_wave_is_read_as_in_files(survey_client: httpx.AsyncClient) -> None:
     response = await survey_client.post(
-        RESPONSES, json={"responses": [_item("LC1", wave="2022-q3")]}
+        RESPONSES, json={"responses": [response_item("LC1", wave="2022-q3")]}
     )
     assert response.status_code == 200, response.text
     groups = (await survey_client.get(RESULTS)).json()["groups"]
     assert [(g["group"], g["base_n"]) for g in groups] == [("2022-Q3", 1)]
-    bad = await survey_client.post(RESPONSES, json={"responses": [_item("LC2", wave="2022-q5")]})
+    bad = await survey_client.post(
+        RESPONSES, json={"responses": [response_item("LC2", wave="2022-q5")]}
+    )
     assert_problem(bad, 422, "body.responses.0.wave")
 
 
@@ -122,13 +123,13 @@ async def test_today_is_the_london_date(
     monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
     body = {
         "responses": [
-            _item("T1", wave=None, interview_date="2022-10-01"),
-            _item("T2", wave="2022-Q4"),
+            response_item("T1", wave=None, interview_date="2022-10-01"),
+            response_item("T2", wave="2022-Q4"),
         ]
     }
     response = await survey_client.post(RESPONSES, json=body)
     assert response.status_code == 200, response.text
-    tomorrow = {"responses": [_item("T3", wave=None, interview_date="2022-10-02")]}
+    tomorrow = {"responses": [response_item("T3", wave=None, interview_date="2022-10-02")]}
     assert_problem(
         await survey_client.post(RESPONSES, json=tomorrow), 422, "body.responses.0.interview_date"
     )
@@ -140,7 +141,7 @@ async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
     if backend == "sqlite":
         # SQLite writers take turns from their first statement on: no race to lose. Two
         # concurrent submissions of one respondent store it once, and neither is refused.
-        body = {"responses": [_item("RACE1")]}
+        body = {"responses": [response_item("RACE1")]}
         first, second = await asyncio.gather(
             survey_client.post(RESPONSES, json=body), survey_client.post(RESPONSES, json=body)
         )
@@ -186,7 +187,7 @@ async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
 
     app.dependency_overrides[request_session] = racing_session
     try:
-        response = await survey_client.post(RESPONSES, json={"responses": [_item("RACE1")]})
+        response = await survey_client.post(RESPONSES, json={"responses": [response_item("RACE1")]})
     finally:
         app.dependency_overrides.clear()
     assert raced == ["RACE1"]
@@ -194,5 +195,5 @@ async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
     assert problem["type"].endswith("/concurrent-write")
     assert response.headers["retry-after"] == "1"
     # Sent again, it finds the stored respondent and updates it.
-    again = await survey_client.post(RESPONSES, json={"responses": [_item("RACE1")]})
+    again = await survey_client.post(RESPONSES, json={"responses": [response_item("RACE1")]})
     assert again.json() == {"received": 1, "inserted": 0, "updated": 1, "unchanged": 0}
