@@ -48,7 +48,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from bench._harness import WrkResult, wrk
+from bench._harness import WrkResult, uvicorn_process, wrk
 from shared.db import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -360,12 +360,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def free_port_block(size: int, avoid: int) -> int:
+def free_port_block(size: int) -> int:
     """A base port with `size` consecutive free ports (`hub up` uses gateway port + 1..3)."""
     for _ in range(200):
         base = free_port()
         ports = range(base, base + size)
-        if avoid not in ports and base + size <= 65535 and all(map(_is_free, ports)):
+        if base + size <= 65535 and all(map(_is_free, ports)):
             return base
     raise RuntimeError("no block of free ports found")
 
@@ -452,6 +452,49 @@ async def seed_minimal(url: str) -> None:
     await engine.dispose()
 
 
+async def _measure(
+    key: str,
+    workdir: Path,
+    gateway_port: int,
+    minimal: str,
+    minimal_sqlalchemy: str,
+    duration: float,
+    concurrency: int,
+) -> dict[str, Result]:
+    activity_port = gateway_port + 1
+    results: dict[str, Result] = {}
+    headers = {"X-API-Key": key, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for area in AREAS:
+            async with session.post(
+                f"http://127.0.0.1:{activity_port}/api/v1/areas", json=area
+            ) as response:
+                assert response.status == 201, await response.text()
+    path = "/api/v1/activities"
+    singles = {
+        "gateway": ("single POST via gateway", f"http://127.0.0.1:{gateway_port}"),
+        "direct": ("single POST direct to service", f"http://127.0.0.1:{activity_port}"),
+        "minimal": ("minimal FastAPI+INSERT, driver", minimal),
+        "minimal_sqlalchemy": ("minimal FastAPI+INSERT, SQLAlchemy", minimal_sqlalchemy),
+    }
+    for name, (label, base) in singles.items():
+        results[name] = await asyncio.to_thread(
+            wrk_post, label, base + path, key, workdir, duration=duration, concurrency=concurrency
+        )
+    results["batch"] = await load(
+        "batch POST of 500, direct",
+        f"http://127.0.0.1:{activity_port}{path}/batch",
+        headers,
+        lambda: {"items": [activity_body(with_id=True) for _ in range(500)]},
+        expect=200,
+        items_per_request=500,
+        duration=duration,
+        concurrency=2,
+        warmup=0.5,
+    )
+    return results
+
+
 async def run_backend(backend: str, duration: float, concurrency: int) -> dict[str, float]:
     from shared.migrations import upgrade
 
@@ -468,13 +511,7 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
     await upgrade("activity", minimal_url)
     await seed_minimal(minimal_url)
 
-    minimal_port = free_port()
-    minimal_sa_port = free_port()
-    while minimal_sa_port == minimal_port:
-        minimal_sa_port = free_port()
-    gateway_port = free_port_block(4, avoid=minimal_port)
-    while minimal_sa_port in range(gateway_port, gateway_port + 4):
-        gateway_port = free_port_block(4, avoid=minimal_port)
+    gateway_port = free_port_block(4)
     activity_port = gateway_port + 1
     env = dict(
         os.environ,
@@ -485,93 +522,36 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
         HUB_LOG_LEVEL="WARNING",
         ACTIVITY_DATABASE_URL=service_url,
         GATEWAY_RATE_LIMIT_PER_S="0",
-        MINIMAL_DATABASE_URL=minimal_url,
         PYTHONUNBUFFERED="1",
     )
     hub = start([str(ROOT / ".venv/bin/hub"), "up"], env, workdir / "hub.log")
-    minimals = [
-        start(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.activity_post:minimal_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            {**env, "MINIMAL_CLIENT": client},
-            workdir / f"minimal-{client}.log",
-        )
-        for port, client in ((minimal_port, "driver"), (minimal_sa_port, "sqlalchemy"))
-    ]
     results: dict[str, Result] = {}
     try:
         await wait_ready(f"http://127.0.0.1:{gateway_port}/healthz")
         await wait_ready(f"http://127.0.0.1:{activity_port}/healthz")
-        await wait_ready(f"http://127.0.0.1:{minimal_port}/openapi.json")
-        await wait_ready(f"http://127.0.0.1:{minimal_sa_port}/openapi.json")
-        headers = {"X-API-Key": key, "Content-Type": "application/json"}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            for area in AREAS:
-                async with session.post(
-                    f"http://127.0.0.1:{activity_port}/api/v1/areas", json=area
-                ) as response:
-                    assert response.status == 201, await response.text()
-        path = "/api/v1/activities"
-        common = {"duration": duration, "concurrency": concurrency}
-        results["gateway"] = await asyncio.to_thread(
-            wrk_post,
-            "single POST via gateway",
-            f"http://127.0.0.1:{gateway_port}{path}",
-            key,
-            workdir,
-            **common,
-        )
-        results["direct"] = await asyncio.to_thread(
-            wrk_post,
-            "single POST direct to service",
-            f"http://127.0.0.1:{activity_port}{path}",
-            key,
-            workdir,
-            **common,
-        )
-        results["minimal"] = await asyncio.to_thread(
-            wrk_post,
-            "minimal FastAPI+INSERT, driver",
-            f"http://127.0.0.1:{minimal_port}{path}",
-            key,
-            workdir,
-            **common,
-        )
-        results["minimal_sqlalchemy"] = await asyncio.to_thread(
-            wrk_post,
-            "minimal FastAPI+INSERT, SQLAlchemy",
-            f"http://127.0.0.1:{minimal_sa_port}{path}",
-            key,
-            workdir,
-            **common,
-        )
-        results["batch"] = await load(
-            "batch POST of 500, direct",
-            f"http://127.0.0.1:{activity_port}{path}/batch",
-            headers,
-            lambda: {"items": [activity_body(with_id=True) for _ in range(500)]},
-            expect=200,
-            items_per_request=500,
-            duration=duration,
-            concurrency=2,
-            warmup=0.5,
-        )
+        # Started once the suite holds its ports, so free ports cannot clash with them.
+        minimal_env = {"MINIMAL_DATABASE_URL": minimal_url}
+        with (
+            uvicorn_process(
+                "bench.activity_post:minimal_app",
+                free_port(),
+                {**minimal_env, "MINIMAL_CLIENT": "driver"},
+                ready_path="/openapi.json",
+            ) as minimal,
+            uvicorn_process(
+                "bench.activity_post:minimal_app",
+                free_port(),
+                {**minimal_env, "MINIMAL_CLIENT": "sqlalchemy"},
+                ready_path="/openapi.json",
+            ) as minimal_sqlalchemy,
+        ):
+            results.update(
+                await _measure(
+                    key, workdir, gateway_port, minimal, minimal_sqlalchemy, duration, concurrency
+                )
+            )
     finally:
         stop(hub)
-        for minimal in minimals:
-            stop(minimal)
         for cleanup in cleanups:
             with contextlib.suppress(Exception):
                 await cleanup()
