@@ -8,20 +8,26 @@ failing on a read-to-write upgrade. PostgreSQL (production) runs on asyncpg.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, MetaData, Table, TypeDecorator, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import TypeEngine
 
 # Explicit constraint names: Alembic batch migrations on SQLite need them to alter constraints.
 NAMING_CONVENTION: dict[str, str] = {
@@ -156,6 +162,32 @@ class Database:
         async with self.write_lock, self.write_sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def transaction(self, method: str) -> AsyncIterator[AsyncSession]:
+        """One session committed once at the end (or rolled back): a request's unit of work.
+        Reads (GET, HEAD, OPTIONS) get the read sessions, everything else a write session."""
+        opener = self.read_sessions() if method in _READ_METHODS else self.write_session()
+        async with opener as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """A pooled connection's driver object (asyncpg / aiosqlite) in autocommit, for the
+        hottest single-statement writes (see `DriverStatement`); on SQLite it writes in turn
+        with this process's other writers. Never use it for more than one statement that must
+        be atomic: each statement commits on its own."""
+        async with self.write_lock or contextlib.nullcontext():
+            raw = await self.engine.raw_connection()
+            try:
+                yield raw.driver_connection
+            finally:
+                raw.close()  # back to the pool
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -174,14 +206,8 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     client never sees a 201 for a row that then failed to commit.
     """
     db: Database = request.app.state.db
-    opener = db.read_sessions() if request.method in _READ_METHODS else db.write_session()
-    async with opener as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with db.transaction(request.method) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -205,6 +231,52 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run on a driver connection.
+
+    For the hottest single-statement writes: no Session, no transaction objects, no
+    BEGIN/COMMIT round trips (the statement autocommits, and a single statement is atomic).
+    Parameters get the same bind processing SQLAlchemy gives them (each column type's own:
+    UTC instants, UUIDs, JSON), so what is stored is what the ORM path would store.
+    """
+
+    def __init__(
+        self, build: Callable[[str], ClauseElement], types: Mapping[str, TypeEngine[Any]]
+    ) -> None:
+        self._build = build  # dialect name -> the statement
+        self._types = types  # bind parameter name -> its type
+        self._compiled: dict[str, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {}
+
+    def _for(self, dialect: Dialect) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
+        if dialect.name not in self._compiled:
+            compiled = cast(SQLCompiler, self._build(dialect.name).compile(dialect=dialect))
+            names = tuple(compiled.positiontup or ())
+            processors = tuple(
+                self._types[name].dialect_impl(dialect).bind_processor(dialect) for name in names
+            )
+            self._compiled[dialect.name] = (str(compiled), names, processors)
+        return self._compiled[dialect.name]
+
+    async def fetch_one(self, db: Database, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Run the statement on its own; its first row (RETURNING), or None."""
+        sql, names, processors = self._for(db.engine.dialect)
+        args = [
+            params[name] if process is None else process(params[name])
+            for name, process in zip(names, processors, strict=True)
+        ]
+        async with db.driver_connection() as driver:
+            if not db.sqlite:
+                row = await driver.fetchrow(sql, *args)
+                return None if row is None else tuple(row)
+            try:
+                async with driver.execute(sql, args) as cursor:
+                    row = await cursor.fetchone()
+            except sqlite3.OperationalError as exc:
+                # As SQLAlchemy would raise it, so "database is locked" is the same 503.
+                raise OperationalError(sql, args, exc) from exc
+            return None if row is None else tuple(row)
 
 
 def insert_ignoring_conflicts(table: Table, dialect: str, index_elements: Sequence[str]) -> Any:

@@ -35,7 +35,7 @@ from services.activity.models import (
     VolunteerHours,
 )
 from shared.contracts.taxonomy import TOPIC_BITS, Topic
-from shared.db import insert_ignoring_conflicts
+from shared.db import Database, DriverStatement, insert_ignoring_conflicts
 
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
@@ -246,13 +246,32 @@ def _insert_from_area_statement(dialect: str) -> Any:
     return _insert_from_area[dialect]
 
 
+def _insert_from_area_params(values: dict[str, Any]) -> dict[str, Any]:
+    params = {f"p_{n}": values[n] for n in _FROM_AREA_COLUMNS}
+    params["p_area_lookup"] = values["area_code"]
+    return params
+
+
 async def insert_activity_in_area(session: AsyncSession, values: dict[str, Any]) -> str | None:
     """Insert an activity whose district comes from its area; the district, or None when
     nothing was inserted (the id exists, or the area is unknown or not loggable)."""
-    params = {f"p_{n}": values[n] for n in _FROM_AREA_COLUMNS}
-    params["p_area_lookup"] = values["area_code"]
-    result = await session.execute(_insert_from_area_statement(dialect_of(session)), params)
-    row = result.first()
+    statement = _insert_from_area_statement(dialect_of(session))
+    row = (await session.execute(statement, _insert_from_area_params(values))).first()
+    return None if row is None else str(row[0])
+
+
+_INSERT_FROM_AREA_ON_DRIVER = DriverStatement(
+    _insert_from_area_statement,
+    {
+        **{f"p_{n}": ACTIVITY.c[n].type for n in _FROM_AREA_COLUMNS},
+        "p_area_lookup": AREA.c.code.type,
+    },
+)
+
+
+async def insert_activity_in_area_alone(db: Database, values: dict[str, Any]) -> str | None:
+    """The same insert as the only statement of its request, autocommitted on the driver."""
+    row = await _INSERT_FROM_AREA_ON_DRIVER.fetch_one(db, _insert_from_area_params(values))
     return None if row is None else str(row[0])
 
 

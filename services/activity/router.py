@@ -36,7 +36,7 @@ from shared.contracts.taxonomy import (
     Topic,
     taxonomy_document,
 )
-from shared.db import SessionDep
+from shared.db import Database, SessionDep
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage, decode_cursor, encode_cursor
 from shared.problems import ProblemError, invalid, problem_responses
 
@@ -168,20 +168,30 @@ async def get_taxonomy(_: Reader) -> dict[str, Any]:
 async def create_activity(
     payload: ActivityCreate,
     request: Request,
-    session: SessionDep,
     principal: FastWriter,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    settings = _settings(request)
-    result = await service.create_activity(
-        session,
-        payload,
-        principal=principal,
-        idempotency_key=idempotency_key,
-        location_prefix=_prefix(request),
-        ttl_hours=settings.idempotency_ttl_hours,
-        lock_timeout_ms=settings.idempotency_lock_timeout_ms,
-    )
+    # No session dependency: most creates are a single INSERT, which runs on its own; the
+    # others (and a single INSERT that stored nothing) take one transaction, committed here
+    # before the response is sent, as every other write is.
+    db: Database = request.app.state.db
+    result = None
+    if service.can_create_alone(payload, idempotency_key):
+        result = await service.create_activity_alone(
+            db, payload, principal=principal, location_prefix=_prefix(request)
+        )
+    if result is None:
+        settings = _settings(request)
+        async with db.transaction(request.method) as session:
+            result = await service.create_activity(
+                session,
+                payload,
+                principal=principal,
+                idempotency_key=idempotency_key,
+                location_prefix=_prefix(request),
+                ttl_hours=settings.idempotency_ttl_hours,
+                lock_timeout_ms=settings.idempotency_lock_timeout_ms,
+            )
     return Response(
         content=result.body, status_code=result.status_code, headers=result.headers, media_type=JSON
     )

@@ -38,7 +38,7 @@ from services.activity.schemas import (
 )
 from shared.auth import Principal
 from shared.contracts.taxonomy import AreaKind, ReviewDecision, ReviewState, topic_mask
-from shared.db import utcnow
+from shared.db import Database, utcnow
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import ProblemError, invalid, problem_body
 
@@ -341,6 +341,42 @@ async def create_activity(
     return outcome
 
 
+def can_create_alone(payload: ActivityCreate, idempotency_key: str | None) -> bool:
+    """A create that is one INSERT and nothing else: no Idempotency-Key record to keep with
+    it, no actions to store with it, no plan to check first. Most phone logs are."""
+    return idempotency_key is None and not payload.actions and payload.plan_id is None
+
+
+async def create_activity_alone(
+    db: Database, payload: ActivityCreate, *, principal: Principal, location_prefix: str
+) -> CreateResult | None:
+    """The hot path of `can_create_alone` creates: the insert runs on its own, autocommitted
+    on the driver (one round trip, no session). None when nothing was inserted (the client
+    id exists, or the area is unknown): the full path then tells replay, conflict, deleted
+    and unknown area apart."""
+    activity_id = payload.id or uuid.uuid4()
+    values = activity_values(
+        payload,
+        activity_id=activity_id,
+        principal=principal,
+        body_hash=body_hash_of(payload),
+        district="",
+    )
+    district = await repository.insert_activity_in_area_alone(db, values)
+    if district is None:
+        return None
+    values["district_code"] = district
+    return _created(values, [], location_prefix)
+
+
+def _created(
+    values: dict[str, Any], actions: list[dict[str, Any]], location_prefix: str
+) -> CreateResult:
+    read = to_read(SimpleNamespace(**values), actions)
+    headers = {"Location": f"{location_prefix}/{values['id']}", "ETag": '"1"'}
+    return CreateResult(201, read.model_dump_json(), headers)
+
+
 async def _insert_or_replay(
     session: AsyncSession,
     payload: ActivityCreate,
@@ -362,26 +398,23 @@ async def _insert_or_replay(
         values["district_code"] = district
         actions = action_rows(activity_id, payload.actions)
         await repository.insert_rows(session, repository.ACTION, actions)
-        read = to_read(SimpleNamespace(**values), actions)
-        replayed = False
-        version = 1
-    else:
-        existing = await repository.get_activity(session, activity_id, include_deleted=True)
-        if existing is None:
-            await resolve_refs(session, payload)  # names the field that failed
-            raise errors.client_id_conflict(activity_id)
-        if existing.deleted_at is not None:
-            # Never a "replay" of something GET answers 404 for; the id is not reused either.
-            raise errors.activity_deleted(activity_id, existing.deleted_at)
-        if existing.request_hash != body_hash:
-            raise errors.client_id_conflict(activity_id)
-        read = to_read(existing, (await repository.actions_of(session, [activity_id]))[activity_id])
-        replayed = True
-        version = existing.version
-    headers = {"Location": f"{location_prefix}/{activity_id}", "ETag": f'"{version}"'}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return CreateResult(201, read.model_dump_json(), headers, replayed=replayed)
+        return _created(values, actions, location_prefix)
+    existing = await repository.get_activity(session, activity_id, include_deleted=True)
+    if existing is None:
+        await resolve_refs(session, payload)  # names the field that failed
+        raise errors.client_id_conflict(activity_id)
+    if existing.deleted_at is not None:
+        # Never a "replay" of something GET answers 404 for; the id is not reused either.
+        raise errors.activity_deleted(activity_id, existing.deleted_at)
+    if existing.request_hash != body_hash:
+        raise errors.client_id_conflict(activity_id)
+    read = to_read(existing, (await repository.actions_of(session, [activity_id]))[activity_id])
+    headers = {
+        "Location": f"{location_prefix}/{activity_id}",
+        "ETag": f'"{existing.version}"',
+        "Idempotent-Replayed": "true",
+    }
+    return CreateResult(201, read.model_dump_json(), headers, replayed=True)
 
 
 # --- batch ---------------------------------------------------------------------------------
