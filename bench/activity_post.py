@@ -291,9 +291,12 @@ async def load(
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
-    bodies = (
-        [json.dumps(make_body()).encode() for _ in range(200)] if items_per_request == 1 else None
-    )
+    # Bodies are made before the clock starts, so the load generator does not compete with
+    # the servers for the two cores while it is measured. Single posts may repeat a body (no
+    # id); batches must not (each item's id is new), so there are enough for the whole run.
+    count = 200 if items_per_request == 1 else int((duration + warmup) * 40)
+    bodies = [json.dumps(make_body()).encode() for _ in range(count)]
+    fresh = iter(bodies) if items_per_request > 1 else None
     async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
 
         async def worker(stop_at: float, record: bool) -> None:
@@ -301,8 +304,8 @@ async def load(
             while time.perf_counter() < stop_at:
                 payload = (
                     bodies[i % len(bodies)]
-                    if bodies is not None
-                    else json.dumps(make_body()).encode()
+                    if fresh is None
+                    else next(fresh, None) or json.dumps(make_body()).encode()
                 )
                 i += 1
                 started = time.perf_counter()

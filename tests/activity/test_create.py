@@ -27,6 +27,41 @@ async def test_create_then_get_returns_what_was_stored(activity_client: httpx.As
     assert fetched.headers["etag"] == '"1"'
 
 
+async def test_single_statement_and_transactional_creates_store_the_same(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    # A plain create runs as one statement on the driver; with an Idempotency-Key it takes a
+    # transaction through the ORM. What is stored, read back and listed must not differ.
+    payload = activity_payload(
+        starts_at="2022-09-14T18:30:00+01:00",
+        ends_at="2022-09-14T20:00:00+01:00",
+        location={"latitude": 51.4545, "longitude": -2.5879, "venue": "Community centre"},
+        audience={"groups": ["Residents association"], "attendees": 23, "young_people": 2},
+        outcome={"contributions": 4, "community_feedback": "Residents raised parking"},
+        notes="Speeding on the main road",
+        topics=["asb", "road_safety"],
+    )
+    plain = await activity_client.post("/api/v1/activities", json=payload)
+    keyed = await activity_client.post(
+        "/api/v1/activities", json=payload, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert plain.status_code == keyed.status_code == 201, (plain.text, keyed.text)
+    volatile = {"id", "created_at", "updated_at"}
+    stored = [(await activity_client.get(r.headers["location"])).json() for r in (plain, keyed)]
+    assert {k: v for k, v in stored[0].items() if k not in volatile} == {
+        k: v for k, v in stored[1].items() if k not in volatile
+    }
+    assert stored[0] == plain.json()
+    assert stored[1] == keyed.json()
+    found = await activity_client.get("/api/v1/activities", params={"q": "parking"})
+    assert {item["id"] for item in found.json()["items"]} == {s["id"] for s in stored}
+    by_topic = await activity_client.get(
+        "/api/v1/activities/aggregate", params={"group_by": "topic", "from": "2022-09-01"}
+    )
+    counts = {row["topic"]: row["activities"] for row in by_topic.json()["rows"]}
+    assert counts["asb"] == counts["road_safety"] == 2
+
+
 async def test_list_pages_newest_first_without_repeats(activity_client: httpx.AsyncClient) -> None:
     ids = set()
     for _ in range(7):
