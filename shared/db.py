@@ -185,8 +185,12 @@ class Database:
             raw = await self.engine.raw_connection()
             try:
                 yield raw.driver_connection
+            except BaseException:
+                # It may be mid-statement (a failure, a cancellation): never hand it on.
+                raw.invalidate()
+                raise
             finally:
-                raw.close()  # back to the pool
+                raw.close()  # back to the pool (a fresh connection next time if invalidated)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import assert_problem
-from tests.support.factories import activity_payload
+import shared.db
+from services.activity.app import create_app
+from services.activity.config import ActivitySettings
+from shared.migrations import upgrade
+from tests.conftest import AUTH, assert_problem
+from tests.support.factories import activity_payload, seed_areas
 
 
 async def test_create_then_get_returns_what_was_stored(activity_client: httpx.AsyncClient) -> None:
@@ -201,3 +208,37 @@ async def test_oversized_body_is_a_413_problem(activity_client: httpx.AsyncClien
 async def test_wrong_method_is_a_405_problem(activity_client: httpx.AsyncClient) -> None:
     response = await activity_client.put("/api/v1/activities", json={})
     assert_problem(response, 405)
+
+
+async def test_a_plain_create_on_a_locked_sqlite_file_is_a_503_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The single-statement path runs on the driver connection, outside SQLAlchemy: a writer of
+    # another process holding the file past the busy timeout must still be the same 503, and
+    # the connection must be usable (or replaced) afterwards.
+    monkeypatch.setattr(shared.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "activity.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade("activity", url)
+    app = create_app(ActivitySettings(database_url=url))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://activity", headers=AUTH
+        ) as client,
+    ):
+        await seed_areas(client)
+        holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            locked = await client.post("/api/v1/activities", json=activity_payload())
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert_problem(locked, 503)
+        assert locked.headers["retry-after"] == "1"
+        assert (await client.get("/api/v1/activities")).json()["items"] == []
+        created = await client.post("/api/v1/activities", json=activity_payload())
+        assert created.status_code == 201, created.text
+        listed = (await client.get("/api/v1/activities")).json()["items"]
+        assert [item["id"] for item in listed] == [created.json()["id"]]
