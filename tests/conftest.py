@@ -46,7 +46,8 @@ def backend(databases: DatabaseFactory) -> str:
 AppFactory = Callable[[str], FastAPI]
 
 
-async def _client_for(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client_for(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of one service app, its lifespan running, authenticated."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
@@ -77,7 +78,7 @@ async def activity_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClie
     from services.activity.config import ActivitySettings
 
     app = create_app(ActivitySettings(database_url=activity_db_url))
-    async for client in _client_for(app, "http://activity"):
+    async for client in client_for(app, "http://activity"):
         yield client
 
 
@@ -87,7 +88,7 @@ async def survey_client(survey_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.survey.config import SurveySettings
 
     app = create_app(SurveySettings(database_url=survey_db_url))
-    async for client in _client_for(app, "http://survey"):
+    async for client in client_for(app, "http://survey"):
         yield client
 
 
@@ -97,7 +98,7 @@ async def kpi_client(kpi_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.kpi.config import KpiSettings
 
     app = create_app(KpiSettings(database_url=kpi_db_url))
-    async for client in _client_for(app, "http://kpi"):
+    async for client in client_for(app, "http://kpi"):
         yield client
 
 

@@ -127,12 +127,16 @@ async def area_districts(session: AsyncSession, codes: Iterable[str]) -> dict[st
     return {code: (kind, district) for code, kind, district in rows}
 
 
-async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    wanted = sorted(set(ids))
+async def _existing_keys(session: AsyncSession, column: Any, keys: Iterable[Any]) -> set[Any]:
+    """Which of `keys` are stored in `column` (one IN query; none for no keys)."""
+    wanted = sorted(set(keys))
     if not wanted:
         return set()
-    rows = await session.execute(select(PLAN.c.id).where(PLAN.c.id.in_(wanted)))
-    return {row[0] for row in rows}
+    return {row[0] for row in await session.execute(select(column).where(column.in_(wanted)))}
+
+
+async def existing_plans(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    return await _existing_keys(session, PLAN.c.id, ids)
 
 
 async def areas_by_police_uk_id(
@@ -152,11 +156,7 @@ async def areas_by_police_uk_id(
 
 
 async def existing_area_codes(session: AsyncSession, codes: Iterable[str]) -> set[str]:
-    wanted = sorted(set(codes))
-    if not wanted:
-        return set()
-    rows = await session.execute(select(AREA.c.code).where(AREA.c.code.in_(wanted)))
-    return {row[0] for row in rows}
+    return await _existing_keys(session, AREA.c.code, codes)
 
 
 async def set_district_of_area(

@@ -13,7 +13,7 @@ import shared.db
 from services.activity.app import create_app
 from services.activity.config import ActivitySettings
 from shared.migrations import upgrade
-from tests.conftest import AUTH, assert_problem
+from tests.conftest import assert_problem, client_for
 from tests.support.factories import activity_payload, seed_areas
 
 
@@ -221,12 +221,7 @@ async def test_a_plain_create_on_a_locked_sqlite_file_is_a_503_and_stores_nothin
     url = f"sqlite+aiosqlite:///{path}"
     await upgrade("activity", url)
     app = create_app(ActivitySettings(database_url=url))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://activity", headers=AUTH
-        ) as client,
-    ):
+    async for client in client_for(app, "http://activity"):
         await seed_areas(client)
         holder = sqlite3.connect(path, isolation_level=None, timeout=0)
         try:

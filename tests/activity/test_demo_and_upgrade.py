@@ -104,15 +104,10 @@ async def test_upgrade_keeps_activities_logged_before_the_registries(
 
     from services.activity.app import create_app
     from services.activity.config import ActivitySettings
-    from tests.conftest import AUTH
+    from tests.conftest import client_for
 
     app = create_app(ActivitySettings(database_url=url))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://activity", headers=AUTH
-        ) as client,
-    ):
+    async for client in client_for(app, "http://activity"):
         read = (await client.get(f"/api/v1/activities/{legacy_id}")).json()
         assert (read["area"], read["district"]) == ("OLD-07", "OLD")
         by_topic = await client.get("/api/v1/activities", params={"topic": "drugs"})

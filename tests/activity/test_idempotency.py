@@ -117,7 +117,7 @@ async def test_a_twin_of_a_request_still_in_flight(
     from services.activity import repository
     from services.activity.app import create_app
     from services.activity.config import ActivitySettings
-    from tests.conftest import _client_for
+    from tests.conftest import client_for
     from tests.support.factories import seed_areas
 
     entered, release = asyncio.Event(), asyncio.Event()
@@ -131,7 +131,7 @@ async def test_a_twin_of_a_request_still_in_flight(
     app = create_app(
         ActivitySettings(database_url=activity_db_url, idempotency_lock_timeout_ms=200)
     )
-    async for client in _client_for(app, "http://activity"):
+    async for client in client_for(app, "http://activity"):
         await seed_areas(client)
         monkeypatch.setattr(repository, "insert_activity_in_area", held_insert)
         payload = activity_payload()

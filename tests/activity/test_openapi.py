@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import AUTH
+from tests.conftest import client_for
 
 
 async def test_every_post_has_a_request_example(activity_client: httpx.AsyncClient) -> None:
@@ -46,12 +46,7 @@ async def bare_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.activity.config import ActivitySettings
 
     app = create_app(ActivitySettings(database_url=activity_db_url))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://activity", headers=AUTH
-        ) as client,
-    ):
+    async for client in client_for(app, "http://activity"):
         yield client
 
 

@@ -48,6 +48,18 @@ def _expected(
     return out
 
 
+def _assert_answers_match(answers: list[dict[str, Any]], expected: dict[str, Any]) -> None:
+    """Each answer's change against the independent two-proportion z-test."""
+    for answer in answers:
+        p1, p2, diff, z, p = expected[answer["answer"]]
+        assert answer["share"] == pytest.approx(p1)
+        assert answer["baseline_share"] == pytest.approx(p2)
+        assert answer["difference_pp"] == pytest.approx(diff)
+        assert answer["z"] == pytest.approx(z)
+        assert answer["p"] == pytest.approx(p, rel=1e-9, abs=1e-15)
+        assert answer["significant"] is bool(p < 0.05)
+
+
 async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> None:
     records = generate(11, dict.fromkeys(WAVES, 220))
     await import_file(survey_client, to_csv(records))
@@ -68,15 +80,7 @@ async def test_changes_match_statsmodels(survey_client: httpx.AsyncClient) -> No
         assert comparison["baseline"] == baseline
         assert not set(period) & set(baseline)  # never overlapping
         assert comparison["comparable"] is True
-        expected = _expected(records, period, baseline)
-        for answer in comparison["answers"]:
-            p1, p2, diff, z, p = expected[answer["answer"]]
-            assert answer["share"] == pytest.approx(p1)
-            assert answer["baseline_share"] == pytest.approx(p2)
-            assert answer["difference_pp"] == pytest.approx(diff)
-            assert answer["z"] == pytest.approx(z)
-            assert answer["p"] == pytest.approx(p, rel=1e-9, abs=1e-15)
-            assert answer["significant"] is bool(p < 0.05)
+        _assert_answers_match(comparison["answers"], _expected(records, period, baseline))
     rolling = comparisons["rolling_four_quarters"]
     pooled = reference(
         [r for r in records if r["wave"] in expected_periods["rolling_four_quarters"][0]]
@@ -104,15 +108,7 @@ async def test_change_to_a_given_wave_and_unweighted(survey_client: httpx.AsyncC
     assert min(bases) >= 50, bases
     assert (previous["base_n"], previous["baseline_base_n"]) == tuple(bases)
     assert previous["comparable"] is True
-    expected = _expected(subset, ["2022-Q1"], ["2021-Q4"])
-    for answer in previous["answers"]:
-        p1, p2, diff, z, p = expected[answer["answer"]]
-        assert answer["share"] == pytest.approx(p1)
-        assert answer["baseline_share"] == pytest.approx(p2)
-        assert answer["difference_pp"] == pytest.approx(diff)
-        assert answer["z"] == pytest.approx(z)
-        assert answer["p"] == pytest.approx(p, rel=1e-9, abs=1e-15)
-        assert answer["significant"] is bool(p < 0.05)
+    _assert_answers_match(previous["answers"], _expected(subset, ["2022-Q1"], ["2021-Q4"]))
 
 
 async def test_raked_changes_match_an_independent_rake(survey_client: httpx.AsyncClient) -> None:

@@ -155,7 +155,7 @@ async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
     async def racing_session(request: Request) -> AsyncIterator[AsyncSession]:
         # The request's session, as `request_session` opens it; another writer stores the same
         # respondent (and commits) after the request looked for it and before it inserts.
-        async with db.write_session() as session:
+        async with db.transaction(request.method) as session:
             execute = session.execute
 
             async def interleaved(statement: Any, *args: Any, **kwargs: Any) -> Any:
@@ -178,12 +178,7 @@ async def test_a_concurrent_insert_of_the_same_respondent_is_a_409(
                 return await execute(statement, *args, **kwargs)
 
             session.execute = interleaved  # type: ignore[method-assign]
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+            yield session
 
     app.dependency_overrides[request_session] = racing_session
     try:
