@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from shared.problems import install_problem_handlers
 from shared.settings import HubSettings, ServiceSettings
 
 API_PREFIX = "/api/v1"
+# Collector thresholds while serving (CPython defaults: 700, 10, 10).
+GC_THRESHOLDS = (50_000, 20, 100)
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
 
@@ -49,11 +52,20 @@ def create_service_app(
             echo=settings.db_echo,
             pre_ping=settings.db_pool_pre_ping,
         )
+        thresholds = gc.get_threshold()
         try:
             for hook in on_startup:
                 await hook(app)
+            # What start-up built (modules, schemas, routes, compiled statements) lives as long
+            # as the process: frozen, full collections stop re-scanning it; and young
+            # collections run less often (a batch of 500 allocates ~10^5 objects). Measured
+            # with bench/activity_post.py: batches +20%, single posts +13%. Undone at shutdown.
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
             yield
         finally:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
             for hook in on_shutdown:
                 await hook(app)
             await app.state.db.dispose()

@@ -33,10 +33,18 @@ def _context_options(metadata: MetaData, service: str) -> dict[str, Any]:
         # SQLite cannot ALTER most things; batch mode recreates tables (harmless on PostgreSQL).
         "render_as_batch": True,
         "compare_type": True,
-        "include_name": lambda name, type_, _parent: (
-            type_ != "table" or name is None or name.startswith(f"{service}_")
-        ),
+        "include_name": lambda name, type_, _parent: _compared(service, name, type_),
     }
+
+
+def _compared(service: str, name: str | None, type_: str) -> bool:
+    """Only the service's own tables; never `fts_*` objects (full-text search built by hand
+    per database: an FTS5 table on SQLite, a generated column and GIN index on PostgreSQL)."""
+    if name is None:
+        return True
+    if name.startswith("fts_"):
+        return False
+    return type_ != "table" or name.startswith(f"{service}_")
 
 
 def run_env(metadata: MetaData, service: str) -> None:

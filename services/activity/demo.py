@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.activity.models import (
@@ -196,7 +196,7 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
     if not db.sqlite:
         async with db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("activity_activity", "activity_action", "fts_activity"):
+            for table in ("activity_activity", "activity_action"):
                 await autocommit.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return True
 
@@ -605,9 +605,6 @@ async def _activities(
     now: datetime,
 ) -> None:
     postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        # One set-based pass builds the search index after the load (not a trigger per row).
-        await conn.execute(text("ALTER TABLE activity_activity DISABLE TRIGGER fts_activity_sync"))
     rows = _activity_rows(rng, areas, plans, count, now)
     done = 0
     while done < count:
@@ -619,18 +616,11 @@ async def _activities(
             await _copy(conn, "activity_activity", ACTIVITY_COLUMNS, activities)
             await _copy(conn, "activity_action", ACTION_COLUMNS, actions)
         else:
-            # SQLite's triggers fill the search index as rows go in.
+            # SQLite's triggers fill the search index as rows go in (PostgreSQL computes its
+            # search document as a generated column).
             await conn.execute(Activity.__table__.insert(), activities)  # type: ignore[attr-defined]
             if actions:
                 await conn.execute(ActivityAction.__table__.insert(), actions)  # type: ignore[attr-defined]
-    if postgres:
-        await conn.execute(
-            text(
-                "INSERT INTO fts_activity (activity_id, document) "
-                "SELECT id, to_tsvector('english', search_text) FROM activity_activity"
-            )
-        )
-        await conn.execute(text("ALTER TABLE activity_activity ENABLE TRIGGER fts_activity_sync"))
 
 
 async def _copy(

@@ -482,11 +482,10 @@ def search_words(q: str) -> list[str]:
 def search_condition(dialect: str, words: list[str]) -> Any:
     """Every word must match (stemmed): PostgreSQL full-text search or SQLite FTS5."""
     if dialect == "postgresql":
-        # OFFSET 0 keeps the matches a set of their own (GIN bitmap scan first): otherwise the
-        # planner may walk the newest activities one by one, looking each up.
+        # `fts_document`: a stored generated column with a GIN index (PostgreSQL only, so not
+        # in the model; see migration 19fd90557df7).
         return text(
-            "activity_activity.id IN (SELECT activity_id FROM fts_activity "
-            "WHERE document @@ plainto_tsquery('english', :fts_query) OFFSET 0)"
+            "activity_activity.fts_document @@ plainto_tsquery('english', :fts_query)"
         ).bindparams(fts_query=" ".join(words))
     quoted = " ".join('"' + w.replace('"', "") + '"' for w in words)
     return text(
