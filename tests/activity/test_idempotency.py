@@ -245,3 +245,67 @@ async def test_create_needs_the_write_scope(
     )
     assert_problem(response, 403)
     assert await _count(activity_client) == 0
+
+
+def _hash_as_first_stored(payload: dict[str, Any]) -> str:
+    """The body hash as creates were stored before it moved to pydantic's own JSON: SHA-256
+    of the validated body dumped to a dict, then to JSON with sorted keys."""
+    import hashlib
+    import json
+
+    from services.activity.schemas import ActivityCreate
+
+    dumped = ActivityCreate.model_validate(payload).model_dump(mode="json", exclude_unset=True)
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def test_creates_stored_with_the_earlier_body_hash_are_still_recognised(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    from sqlalchemy import update
+
+    from services.activity.models import Activity, IdempotencyRecord
+
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    by_id = activity_payload(id=str(uuid.uuid4()))
+    in_batch = activity_payload(id=str(uuid.uuid4()))
+    by_key = activity_payload()
+    assert (await activity_client.post("/api/v1/activities", json=by_id)).status_code == 201
+    batch = await activity_client.post("/api/v1/activities/batch", json={"items": [in_batch]})
+    assert batch.json()["created"] == 1
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await activity_client.post("/api/v1/activities", json=by_key, headers=key)
+    assert first.status_code == 201
+    async with db.write_sessions() as session:
+        for payload in (by_id, in_batch):
+            await session.execute(
+                update(Activity)
+                .where(Activity.id == uuid.UUID(payload["id"]))  # type: ignore[arg-type]
+                .values(request_hash=_hash_as_first_stored(payload))
+            )
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == key["Idempotency-Key"])  # type: ignore[arg-type]
+            .values(request_hash=_hash_as_first_stored(by_key))
+        )
+        await session.commit()
+
+    resent = await activity_client.post("/api/v1/activities", json=by_id)
+    assert resent.status_code == 201
+    assert resent.headers["idempotent-replayed"] == "true"
+    outcomes = await activity_client.post(
+        "/api/v1/activities/batch", json={"items": [in_batch, by_id]}
+    )
+    assert [i["outcome"] for i in outcomes.json()["items"]] == ["replayed", "replayed"]
+    replayed = await activity_client.post("/api/v1/activities", json=by_key, headers=key)
+    assert replayed.status_code == 201
+    assert replayed.json() == first.json()
+    # A different body under the same id or key is still told apart.
+    changed = {**by_id, "title": "Another meeting"}
+    assert_problem(await activity_client.post("/api/v1/activities", json=changed), 409)
+    other = await activity_client.post(
+        "/api/v1/activities", json={**by_key, "title": "Another meeting"}, headers=key
+    )
+    assert_problem(other, 422)
+    assert await _count(activity_client) == 3
