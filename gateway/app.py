@@ -63,6 +63,10 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         ),
         large_body_bytes=settings.upload_max_bytes,
         accepted_media_types=None,
+        # Bodies stream on to the services as they arrive, so the gateway cannot take back a
+        # chunk it has forwarded: the services refuse NUL in JSON text (422), the gateway passes
+        # their answer on. (NUL in the path or query it refuses itself, before forwarding.)
+        refuse_nul_in_json=False,
     )
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.requestid import current_request_id
@@ -80,6 +81,56 @@ def invalid(field: str, message: str, type_: str = "value_error") -> ProblemErro
         title="Unprocessable Content",
         type_=PROBLEM_BASE + "validation",
         errors=[field_error(field, message, type_)],
+    )
+
+
+# Text with U+0000 in it: SQLite would store it, PostgreSQL refuses it (text cannot hold NUL).
+# Refused for every service alike, so what a client may send does not depend on the backend.
+NUL_TEXT_MESSAGE = "text must not contain the NUL character (U+0000)"
+NUL_KEY_MESSAGE = "names must not contain the NUL character (U+0000)"
+NUL_TEXT_TYPE = "string_nul"
+# At most this many fields are listed (a body may hold thousands of strings).
+MAX_NUL_FIELDS = 100
+
+
+def nul_field_errors(fields: Sequence[tuple[str, bool]]) -> list[FieldError]:
+    """One error per (field, is_an_object_key) that holds a NUL."""
+    return [
+        FieldError(
+            field=field, message=NUL_KEY_MESSAGE if key else NUL_TEXT_MESSAGE, type=NUL_TEXT_TYPE
+        )
+        for field, key in fields[:MAX_NUL_FIELDS]
+    ]
+
+
+class NulTextError(StarletteHTTPException):
+    """A request holds text with a NUL character: a 422 naming each field, nothing stored.
+
+    An HTTPException because FastAPI lets those out of its body reading unchanged (any other
+    exception raised while it reads the body becomes a 400), so the middleware can raise it
+    from `receive` and the app's problem handler answers it.
+    """
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__(422, _validation_detail(errors))
+        self.errors = list(errors)
+
+
+def _validation_detail(errors: Sequence[FieldError]) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+
+
+def validation_problem_body(
+    errors: Sequence[FieldError], *, instance: str | None = None
+) -> dict[str, Any]:
+    """The 422 problem of failed validation, as the services answer it."""
+    return problem_body(
+        422,
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "validation",
+        detail=_validation_detail(errors),
+        instance=instance,
+        errors=errors,
     )
 
 
@@ -168,15 +219,20 @@ async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = validation_errors(exc)
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-    return problem_response(
-        422,
-        title="Unprocessable Content",
-        type_=PROBLEM_BASE + "validation",
-        detail=detail,
-        instance=request.url.path,
-        errors=errors,
+    return _validation_response(request, errors)
+
+
+def _validation_response(request: Request, errors: Sequence[FieldError]) -> JSONResponse:
+    return JSONResponse(
+        validation_problem_body(errors, instance=request.url.path),
+        status_code=422,
+        media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+async def _handle_nul_text(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NulTextError)
+    return _validation_response(request, exc.errors)
 
 
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
@@ -217,6 +273,42 @@ async def _handle_operational(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATEs of text PostgreSQL cannot store: 22021 (character_not_in_repertoire: a NUL in
+# text, "invalid byte sequence for encoding UTF8: 0x00") and 22P05 (untranslatable_character:
+# \u0000 in jsonb).
+_UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def is_unstorable_text(exc: BaseException) -> bool:
+    """PostgreSQL refused text it cannot hold (in practice: a NUL character).
+
+    The statement failed as a whole, so nothing of it was stored. Looked for on the driver
+    error itself (asyncpg on a driver connection) and on what SQLAlchemy wraps (`orig`, causes).
+    """
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) in _UNSTORABLE_TEXT_SQLSTATES:
+            return True
+        orig = getattr(seen, "orig", None)
+        seen = orig if isinstance(orig, BaseException) else seen.__cause__
+    return False
+
+
+async def _handle_unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    if not is_unstorable_text(exc):
+        raise exc  # any other database failure is a 500, handled as every unexpected error
+    # A safety net: the middleware refuses NUL in JSON bodies, queries and paths before any
+    # of this runs; text arriving another way (a form, a file) still gets a 422, not a 500.
+    # The transaction was rolled back (or the single statement failed): nothing stored.
+    logger.warning(
+        "text with NUL refused by the database on %s %s", request.method, request.url.path
+    )
+    field = "body" if request.method in ("POST", "PUT", "PATCH") else "query"
+    return _validation_response(request, nul_field_errors([(field, False)]))
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Logged with the stack for operators; the caller only sees the request id.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -231,7 +323,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(NulTextError, _handle_nul_text)
     app.add_exception_handler(OperationalError, _handle_operational)
+    # Wrapped by SQLAlchemy (ORM / Core) or raised by asyncpg itself (driver connections).
+    app.add_exception_handler(DBAPIError, _handle_unstorable_text)
+    app.add_exception_handler(
+        asyncpg.exceptions.CharacterNotInRepertoireError, _handle_unstorable_text
+    )
+    app.add_exception_handler(
+        asyncpg.exceptions.UntranslatableCharacterError, _handle_unstorable_text
+    )
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

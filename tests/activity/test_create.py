@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -203,6 +204,22 @@ async def test_oversized_body_is_a_413_problem(activity_client: httpx.AsyncClien
     payload = activity_payload(notes="x" * (3 * 1024 * 1024))
     response = await activity_client.post("/api/v1/activities", json=payload)
     assert_problem(response, 413)
+
+
+async def test_oversized_chunked_body_without_length_is_a_413_problem(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent chunked
+        yield b'{"title": "x", "notes": "'
+        for _ in range(48):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = await activity_client.post(
+        "/api/v1/activities", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413)
+    assert (await activity_client.get("/api/v1/activities")).json()["items"] == []
 
 
 async def test_wrong_method_is_a_405_problem(activity_client: httpx.AsyncClient) -> None:
