@@ -6,13 +6,14 @@ Measures in one run, per backend (SQLite and PostgreSQL):
 3. a minimal FastAPI endpoint doing the same raw INSERT into the same table (defined below,
    run by uvicorn in its own process): on the driver directly (the target's baseline), and
    through SQLAlchemy set up as the service's engine (what the data-access layer costs),
-4. `POST /api/v1/activities/batch` of 500 items directly at the service,
+4. `POST /api/v1/activities/batch` of 500 items directly at the service, by 2 and by 4
+   clients at once,
 and prints the ratios against the targets: gateway/direct >= 0.5, service/minimal >= 0.5,
-batch per-activity speed-up >= 10x.
+batch per-activity speed-up >= 10x (activities/s of the better batch run over single posts/s).
 
 Single posts are driven by wrk (-t1, a C load generator, as the figures in DESIGN.md), so the
-client takes little of the two cores; batches by an asyncio aiohttp client with two
-connections. The baseline minimal endpoint talks to the driver directly (asyncpg pool, or one
+client takes little of the two cores; batches by an asyncio aiohttp client, bodies made before
+the clock starts. The baseline minimal endpoint talks to the driver directly (asyncpg pool, or one
 aiosqlite connection with one writer at a time), like DESIGN.md's reference figure. Loopback only;
 servers, database and load generator share the machine.
 
@@ -56,6 +57,7 @@ PYTHON = sys.executable
 POSTGRES_ADMIN = os.environ.get(
     "HUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+BATCH_CLIENTS = (2, 4)
 AREAS = [
     {"code": "BENCH", "name": "Bench force", "kind": "force"},
     {"code": "BRS", "name": "Bristol", "kind": "district", "parent": "BENCH"},
@@ -484,17 +486,21 @@ async def _measure(
         results[name] = await asyncio.to_thread(
             wrk_post, label, base + path, key, workdir, duration=duration, concurrency=concurrency
         )
-    results["batch"] = await load(
-        "batch POST of 500, direct",
-        f"http://127.0.0.1:{activity_port}{path}/batch",
-        headers,
-        lambda: {"items": [activity_body(with_id=True) for _ in range(500)]},
-        expect=200,
-        items_per_request=500,
-        duration=duration,
-        concurrency=2,
-        warmup=0.5,
-    )
+    # Single posts are measured with enough clients to keep the service busy (32); batches
+    # likewise: with two clients a batch's own database time leaves the service idle part of
+    # the time, so the figure is also taken with four, and the speed-up uses the higher.
+    for clients in BATCH_CLIENTS:
+        results[f"batch_{clients}"] = await load(
+            f"batch POST of 500, {clients} clients",
+            f"http://127.0.0.1:{activity_port}{path}/batch",
+            headers,
+            lambda: {"items": [activity_body(with_id=True) for _ in range(500)]},
+            expect=200,
+            items_per_request=500,
+            duration=duration,
+            concurrency=clients,
+            warmup=0.5,
+        )
     return results
 
 
@@ -567,7 +573,8 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
         # Not the target's baseline; shows what the data-access layer itself costs.
         "service/minimal via SQLAlchemy": results["direct"].rate
         / results["minimal_sqlalchemy"].rate,
-        "batch speed-up": results["batch"].items_rate / results["direct"].rate,
+        "batch speed-up": max(results[f"batch_{n}"].items_rate for n in BATCH_CLIENTS)
+        / results["direct"].rate,
     }
     targets = {
         "gateway/direct": 0.5,

@@ -1,4 +1,4 @@
-"""Request bodies read by hand: JSON merge patches (RFC 7396) and per-item batch validation."""
+"""Request bodies read by hand: JSON merge patches (RFC 7396) and batches of activities."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import json
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
+from services.activity.schemas import ActivityCreate, BatchIn, StrictModel
 from shared.problems import PROBLEM_BASE, ProblemError, field_error
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -66,3 +69,68 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             out[key] = merge_patch(out.get(key), value)
     return out
+
+
+class _ValidBatch(StrictModel):
+    items: list[ActivityCreate]
+
+
+def batch_request_body(example: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI `requestBody` of the batch endpoint (its body is read by `read_batch`)."""
+    items = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/ActivityCreate"},
+        "description": BatchIn.model_fields["items"].description,
+    }
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["items"],
+        "properties": {"items": items},
+    }
+    examples = {"batch": {"value": example}}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": schema, "examples": examples}},
+    }
+
+
+async def read_batch(request: Request) -> list[Any]:
+    """The items of a batch body.
+
+    Every item valid (the usual case): `ActivityCreate`s, validated straight from the bytes in
+    one pydantic-core call (no Python objects for the parsed JSON in between). Otherwise the
+    parsed items as sent, each validated on its own later so that each gets its own outcome;
+    a body that is not a batch at all is a 422 as FastAPI would word it.
+    """
+    raw = await request.body()
+    try:
+        return list(_ValidBatch.model_validate_json(raw).items)
+    except ValidationError:
+        pass
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        # Worded as FastAPI words it for a body it parses itself (offset in `loc`).
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", exc.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise malformed(f"malformed JSON: {exc}") from exc
+    try:
+        return BatchIn.model_validate(document).items
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**err, "loc": ("body", *err["loc"])} for err in exc.errors(include_url=False)]
+        ) from exc

@@ -39,7 +39,6 @@ class Activity(ActivityTable, table=True):
         Index("ix_activity_activity_district_code_starts_at", "district_code", "starts_at"),
         Index("ix_activity_activity_status_starts_at", "status", "starts_at"),
         Index("ix_activity_activity_status_week_start", "status", "week_start", "area_code"),
-        Index("ix_activity_activity_local_month", "local_month"),
         # Covers the aggregate queries (index-only scans on PostgreSQL): filters in the key,
         # every grouping and measure included, deleted rows left out.
         Index(

@@ -11,14 +11,18 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func
 
 from services.activity import analytics, repository, service
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.bodies import (
+    MERGE_PATCH_BODY,
+    batch_request_body,
+    read_batch,
+    read_json_object,
+)
 from services.activity.config import ActivitySettings
 from services.activity.models import Activity
 from services.activity.schemas import (
     ActionListItem,
     ActivityCreate,
     ActivityRead,
-    BatchIn,
     BatchResult,
     HistoryEntry,
     Overlap,
@@ -228,17 +232,14 @@ BATCH_EXAMPLE = {
     "id is of an activity deleted since: 410, nothing stored) or `invalid` (with the problem). "
     "Every item needs a client-generated `id`, so resending a batch stores "
     "nothing twice. More than 500 items is a 422 naming `body.items`.",
-    openapi_extra={
-        "requestBody": {"content": {JSON: {"examples": {"batch": {"value": BATCH_EXAMPLE}}}}}
-    },
+    openapi_extra={"requestBody": batch_request_body(BATCH_EXAMPLE)},
 )
-async def create_batch(
-    payload: BatchIn, request: Request, session: SessionDep, principal: Writer
-) -> BatchResult:
+async def create_batch(request: Request, session: SessionDep, principal: Writer) -> BatchResult:
+    items = await read_batch(request)
     limit = _settings(request).batch_max_items
-    if len(payload.items) > limit:
+    if len(items) > limit:
         raise invalid("body.items", f"at most {limit} items per batch", "too_long")
-    return await service.create_batch(session, payload.items, principal=principal)
+    return await service.create_batch(session, items, principal=principal)
 
 
 @router.get(

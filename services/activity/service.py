@@ -122,18 +122,20 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
     audience = payload.audience
     location = payload.location
     local_date, local_month, week_start = local_parts(payload.starts_at)
+    # str() of a StrEnum member is its code (much cheaper than `.value`, a Python property).
+    topics = sorted({str(t) for t in payload.topics})
     return {
         "title": payload.title,
-        "status": payload.status.value,
+        "status": str(payload.status),
         "starts_at": payload.starts_at.astimezone(UTC),
         "ends_at": payload.ends_at.astimezone(UTC) if payload.ends_at else None,
-        "directorate": payload.directorate.value,
-        "activity_type": payload.activity_type.value,
-        "channel": payload.channel.value,
-        "classification": payload.classification.value,
-        "purpose": payload.purpose.value if payload.purpose else None,
-        "topics": sorted({t.value for t in payload.topics}),
-        "topic_mask": topic_mask(t.value for t in payload.topics),
+        "directorate": str(payload.directorate),
+        "activity_type": str(payload.activity_type),
+        "channel": str(payload.channel),
+        "classification": str(payload.classification),
+        "purpose": str(payload.purpose) if payload.purpose else None,
+        "topics": topics,
+        "topic_mask": topic_mask(topics),
         "area_code": payload.area,
         "district_code": district,
         "local_date": local_date,
@@ -149,7 +151,7 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
         "plan_id": payload.plan_id,
         "search_text": search_text_of(payload),
         "intel_submitted": payload.intel_submitted,
-        "source": payload.source.value,
+        "source": str(payload.source),
     }
 
 
@@ -454,17 +456,19 @@ async def create_batch(
     results: list[BatchItemResult | None] = [None] * len(items)
     parsed: list[tuple[int, ActivityCreate, str]] = []
     for index, raw in enumerate(items):
-        prefix = f"body.items.{index}"
         try:
-            if not isinstance(raw, dict):
-                raise invalid(prefix, "must be a JSON object", "dict_type")
-            try:
-                payload = ActivityCreate.model_validate(raw)
-            except ValidationError as exc:
-                raise errors.validation_problem(exc, prefix) from exc
+            if isinstance(raw, ActivityCreate):
+                payload = raw  # already validated with the whole batch (`bodies.read_batch`)
+            elif isinstance(raw, dict):
+                try:
+                    payload = ActivityCreate.model_validate(raw)
+                except ValidationError as exc:
+                    raise errors.validation_problem(exc, f"body.items.{index}") from exc
+            else:
+                raise invalid(f"body.items.{index}", "must be a JSON object", "dict_type")
             if payload.id is None:
                 raise invalid(
-                    f"{prefix}.id",
+                    f"body.items.{index}.id",
                     "required in a batch: a client-generated id makes a resend safe",
                     "missing",
                 )
@@ -489,11 +493,10 @@ async def create_batch(
     pending: dict[uuid.UUID, tuple[int, ActivityCreate, str]] = {}
     duplicates: list[tuple[int, ActivityCreate, str]] = []
     for index, payload, body_hash in parsed:
-        prefix = f"body.items.{index}"
         try:
-            district = check_area(areas.get(payload.area), payload.area, f"{prefix}.area")
+            district = check_area(areas.get(payload.area), payload.area, f"body.items.{index}.area")
             if payload.plan_id is not None and payload.plan_id not in plans:
-                raise invalid(f"{prefix}.plan_id", "no plan with this id", "unknown_plan")
+                raise invalid(f"body.items.{index}.plan_id", "no plan with this id", "unknown_plan")
         except ProblemError as problem:
             results[index] = BatchItemResult(
                 index=index,
