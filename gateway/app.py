@@ -21,6 +21,7 @@ from gateway.openapi import OpenAPIMerger
 from gateway.proxy import Proxy
 from gateway.ratelimit import TokenBuckets
 from gateway.upstreams import build_upstreams
+from shared.app import serving_collector
 from shared.auth import StaticKeyStore
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
@@ -40,7 +41,8 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if configure_logs:
             configure_logging("gateway", hub.log_level, json_lines=hub.log_json)
-        yield
+        with serving_collector():
+            yield
         for upstream in upstreams.values():
             await upstream.client.aclose()
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors, repository
@@ -43,6 +43,9 @@ from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import ProblemError, invalid, problem_body
 
 LONDON = ZoneInfo("Europe/London")
+RECEIVED = str(ReviewState.received)
+# Many bodies written as one JSON array in one pydantic-core call.
+_BODIES: TypeAdapter[list[ActivityCreate]] = TypeAdapter(list[ActivityCreate])
 
 # Fields a client reads but never writes (a patch naming them is refused with a reason).
 READ_ONLY = frozenset(
@@ -88,12 +91,34 @@ def search_text_of(payload: ActivityBase) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def topic_codes(payload: ActivityBase) -> list[str]:
+    # str() of a StrEnum member is its code (much cheaper than `.value`, a Python property).
+    return sorted({str(t) for t in payload.topics})
+
+
+def derived_of(payload: ActivityCreate, district: str, body_hash: str) -> dict[str, Any]:
+    """What `content_values` derives, for the PostgreSQL batch insert (the rest of the row is
+    taken from the body there: `repository.insert_activities_from_json`)."""
+    local_date, local_month, week_start = local_parts(payload.starts_at)
+    topics = topic_codes(payload)
+    return repository.derived_columns(
+        district_code=district,
+        topics=topics,
+        topic_mask=topic_mask(topics),
+        local_date=local_date,
+        local_month=local_month,
+        week_start=week_start,
+        search_text=search_text_of(payload),
+        request_hash=body_hash,
+    )
+
+
 _DETAIL_PARTS = frozenset({"audience", "school", "outcome", "debrief"})
 
 
 def details_of(payload: ActivityBase) -> dict[str, Any]:
     """The nested parts kept together in the `details` column (one serializer pass)."""
-    return payload.model_dump(mode="json", include=set(_DETAIL_PARTS), exclude_none=True)
+    return payload.model_dump(mode="json", include=_DETAIL_PARTS, exclude_none=True)
 
 
 def with_action_ids(actions: list[ActionIn]) -> list[ActionIn]:
@@ -122,8 +147,7 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
     audience = payload.audience
     location = payload.location
     local_date, local_month, week_start = local_parts(payload.starts_at)
-    # str() of a StrEnum member is its code (much cheaper than `.value`, a Python property).
-    topics = sorted({str(t) for t in payload.topics})
+    topics = topic_codes(payload)
     return {
         "title": payload.title,
         "status": str(payload.status),
@@ -169,7 +193,7 @@ def activity_values(
         "id": activity_id,
         **content_values(payload, district),
         "logged_by": principal.key_id,
-        "review_state": ReviewState.received.value,
+        "review_state": RECEIVED,
         "review_comment": None,
         "reviewed_by": None,
         "reviewed_at": None,
@@ -283,7 +307,8 @@ def body_hash_of(payload: ActivityCreate) -> str:
     """SHA-256 of the validated body as pydantic writes it: the model's field order and only
     the fields sent, so the client's key order and whitespace do not matter (one call into
     pydantic-core: a third of the cost of the dict-and-sorted-dump hash it replaces)."""
-    return hashlib.sha256(payload.model_dump_json(exclude_unset=True).encode()).hexdigest()
+    document = payload.__pydantic_serializer__.to_json(payload, exclude_unset=True)
+    return hashlib.sha256(document).hexdigest()
 
 
 def same_body(stored_hash: str, body_hash: str, payload: ActivityCreate) -> bool:
@@ -489,7 +514,10 @@ async def create_batch(
         session, [p.plan_id for _, p, _ in parsed if p.plan_id is not None]
     )
     now = utcnow()
+    # PostgreSQL takes the bodies as JSON and derives the row itself; SQLite gets the rows.
+    on_postgresql = repository.dialect_of(session) == "postgresql"
     rows: list[dict[str, Any]] = []
+    bodies: list[ActivityCreate] = []
     pending: dict[uuid.UUID, tuple[int, ActivityCreate, str]] = {}
     duplicates: list[tuple[int, ActivityCreate, str]] = []
     for index, payload, body_hash in parsed:
@@ -511,6 +539,10 @@ async def create_batch(
             duplicates.append((index, payload, body_hash))
             continue
         pending[payload.id] = (index, payload, body_hash)
+        if on_postgresql:
+            bodies.append(payload)
+            rows.append(derived_of(payload, district, body_hash))
+            continue
         rows.append(
             activity_values(
                 payload,
@@ -522,7 +554,17 @@ async def create_batch(
             )
         )
 
-    inserted = await repository.insert_activities(session, rows)
+    if on_postgresql:
+        inserted = await repository.insert_activities_from_json(
+            session,
+            _BODIES.dump_json(bodies),
+            rows,
+            logged_by=principal.key_id,
+            review_state=RECEIVED,
+            now=now,
+        )
+    else:
+        inserted = await repository.insert_activities(session, rows)
     stored = await repository.stored_creates(session, set(pending) - inserted)
     action_rows_all: list[dict[str, Any]] = []
     for activity_id, (index, payload, body_hash) in pending.items():

@@ -94,10 +94,17 @@ class Topic(StrEnum):
 TOPIC_BITS: dict[Topic, int] = {topic: 1 << index for index, topic in enumerate(Topic)}
 
 
+# The same bits by code (a Topic is a str, equal and hashing alike: plain codes look up fast).
+_TOPIC_BITS_BY_CODE: dict[str, int] = {str(topic): bit for topic, bit in TOPIC_BITS.items()}
+
+
 def topic_mask(topics: Iterable[str]) -> int:
     mask = 0
     for topic in topics:
-        mask |= TOPIC_BITS[Topic(topic)]
+        try:
+            mask |= _TOPIC_BITS_BY_CODE[topic]
+        except KeyError:
+            raise ValueError(f"{topic!r} is not a topic code") from None
     return mask
 
 

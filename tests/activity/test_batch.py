@@ -121,3 +121,66 @@ async def test_unknown_plan_in_a_batch_is_invalid(activity_client: httpx.AsyncCl
     result = response.json()["items"][0]
     assert result["outcome"] == "invalid"
     assert result["problem"]["errors"][0]["field"] == "body.items.0.plan_id"
+
+
+async def test_a_batch_stores_the_same_rows_as_single_creates(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    # PostgreSQL takes batch rows apart from the bodies in SQL; single creates (and SQLite)
+    # build them in Python. Every stored column must come out the same either way.
+    from sqlalchemy import select
+
+    from services.activity.models import Activity
+
+    payloads = [
+        activity_payload(
+            starts_at="2022-10-30T00:30:00+01:00",  # the night the clocks go back
+            ends_at="2022-10-30T02:00:00Z",
+            location={"latitude": 51.4545, "longitude": -2.5879, "venue": " Community centre "},
+            audience={"groups": ["Residents association"], "attendees": 23, "young_people": 2},
+            outcome={
+                "contributions": 4,
+                "issues_raised": ["Parking", "Speeding"],
+                "community_feedback": "Residents raised parking",
+                "closing_report": "Agreed a speed watch",
+                "sentiment": "mixed",
+            },
+            debrief={"what_worked": "Evening slot", "lessons": "Bring leaflets"},
+            notes="Speeding on the main road",
+            topics=["road_safety", "asb", "road_safety"],
+            intel_submitted=2,
+            source="mobile",
+        ),
+        activity_payload(
+            activity_type="school_engagement",
+            school={"name": "Easton Primary", "urn": "123456", "key_stages": ["ks2", "ks1"]},
+            purpose=None,
+            topics=[],
+            notes="",
+        ),
+        activity_payload(location={"venue": "Library"}, audience={"attendees": 0}),
+    ]
+    singles = [await activity_client.post("/api/v1/activities", json=p) for p in payloads]
+    assert [r.status_code for r in singles] == [201] * len(payloads), singles[-1].text
+    batch = await activity_client.post(
+        "/api/v1/activities/batch",
+        json={"items": [{**p, "id": str(uuid.uuid4())} for p in payloads]},
+    )
+    assert batch.json()["created"] == len(payloads), batch.text
+    batch_ids = [item["id"] for item in batch.json()["items"]]
+
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    async with db.read_sessions() as session:
+        rows = {
+            str(row.id): row._asdict()
+            for row in await session.execute(select(Activity.__table__))  # type: ignore[attr-defined]
+        }
+    volatile = {"id", "request_hash", "created_at", "updated_at"}
+    for single, batch_id in zip(singles, batch_ids, strict=True):
+        stored_single = {k: v for k, v in rows[single.json()["id"]].items() if k not in volatile}
+        stored_batch = {k: v for k, v in rows[batch_id].items() if k not in volatile}
+        assert stored_batch == stored_single
+        read = (await activity_client.get(f"/api/v1/activities/{batch_id}")).json()
+        assert {k: v for k, v in read.items() if k not in volatile} == {
+            k: v for k, v in single.json().items() if k not in volatile
+        }
