@@ -6,6 +6,8 @@ noisy; they are not tests and assert nothing.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -29,6 +31,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_port_block(size: int) -> int:
+    """A base port with `size` consecutive free ports (`hub up` uses gateway port + 1..3)."""
+    for _ in range(200):
+        base = free_port()
+        if base + size <= 65535 and all(_is_free(port) for port in range(base, base + size)):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def wait_ready(url: str, within: float = 120.0) -> None:
+    """Until `url` answers 200 (a server started in another process)."""
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url)).status_code == 200:
+                    return
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready")
 
 
 @contextmanager

@@ -20,7 +20,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import aiohttp
 import asyncpg
 from alembic.script import ScriptDirectory
 
+from bench._harness import free_port, wait_ready
 from services.activity.demo import generate
 from shared.db import Database
 from shared.migrations import alembic_config, upgrade, version_table
@@ -112,26 +112,6 @@ async def ensure_database(activities: int) -> str:
     await db.dispose()
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wait_ready(url: str, within: float = 60.0) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except (aiohttp.ClientError, OSError):
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -31,7 +31,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from bench._harness import WrkResult, uvicorn_process, wrk
+from bench._harness import (
+    WrkResult,
+    free_port,
+    free_port_block,
+    uvicorn_process,
+    wait_ready,
+    wrk,
+)
 from shared.db import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,43 +365,6 @@ def wrk_post(
 # --- processes -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_port_block(size: int) -> int:
-    """A base port with `size` consecutive free ports (`hub up` uses gateway port + 1..3)."""
-    for _ in range(200):
-        base = free_port()
-        ports = range(base, base + size)
-        if base + size <= 65535 and all(map(_is_free, ports)):
-            return base
-    raise RuntimeError("no block of free ports found")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-async def wait_ready(url: str, within: float = 120.0) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            with contextlib.suppress(aiohttp.ClientError, OSError):
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not become ready")
-
-
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("wb")
     return subprocess.Popen(
@@ -539,21 +508,18 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
         await wait_ready(f"http://127.0.0.1:{gateway_port}/healthz")
         await wait_ready(f"http://127.0.0.1:{activity_port}/healthz")
         # Started once the suite holds its ports, so free ports cannot clash with them.
-        minimal_env = {"MINIMAL_DATABASE_URL": minimal_url}
-        with (
-            uvicorn_process(
-                "bench.activity_post:minimal_app",
-                free_port(),
-                {**minimal_env, "MINIMAL_CLIENT": "driver"},
-                ready_path="/openapi.json",
-            ) as minimal,
-            uvicorn_process(
-                "bench.activity_post:minimal_app",
-                free_port(),
-                {**minimal_env, "MINIMAL_CLIENT": "sqlalchemy"},
-                ready_path="/openapi.json",
-            ) as minimal_sqlalchemy,
-        ):
+        with contextlib.ExitStack() as minimals:
+            minimal, minimal_sqlalchemy = (
+                minimals.enter_context(
+                    uvicorn_process(
+                        "bench.activity_post:minimal_app",
+                        free_port(),
+                        {"MINIMAL_DATABASE_URL": minimal_url, "MINIMAL_CLIENT": client},
+                        ready_path="/openapi.json",
+                    )
+                )
+                for client in ("driver", "sqlalchemy")
+            )
             results.update(
                 await _measure(
                     key, workdir, gateway_port, minimal, minimal_sqlalchemy, duration, concurrency

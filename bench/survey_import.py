@@ -28,7 +28,6 @@ import csv
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from bench._harness import free_port
 from shared.migrations import upgrade
 
 BENCH_KEY = "survey-bench-" + "k" * 20
@@ -144,16 +144,10 @@ async def raw_copy(url: str, database: str, path: Path) -> float:
         await conn.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def service(database_url: str, spool: Path) -> Iterator[tuple[str, int]]:
     """The survey service in its own uvicorn process; yields (base URL, pid)."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HUB_BOOTSTRAP_API_KEY": BENCH_KEY,

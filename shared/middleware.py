@@ -160,10 +160,9 @@ class RequestContextMiddleware:
                 app_receive = _NulWatch(limited_receive) if scan else limited_receive
                 await self.app(scope, app_receive, send_with_id)
             except _BodyTooLarge as exc:
+                # Normally answered by the app's problem handler; this is for an app without it.
                 status_holder[0] = 413
-                await _send_problem(
-                    send, 413, f"The request body exceeds {exc.limit} bytes.", request_id
-                )
+                await _send_problem(send, 413, exc.detail, request_id)
             except NulTextError as exc:
                 # Normally answered by the app's problem handler; this is for an app without it.
                 if status_holder[0]:
@@ -213,8 +212,9 @@ class RequestContextMiddleware:
         if scope["method"] not in _BODY_METHODS:
             return None
         length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self._limit_for(scope["path"]):
-            return 413, f"The request body exceeds {self._limit_for(scope['path'])} bytes."
+        limit = self._limit_for(scope["path"])
+        if length is not None and length.isdigit() and int(length) > limit:
+            return 413, _BodyTooLarge(limit).detail
         if self.accepted is None:
             return None
         if length == "0" and not content_type:
@@ -335,4 +335,3 @@ class _BodyTooLarge(StarletteHTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body exceeds {limit} bytes.")
-        self.limit = limit

@@ -7,6 +7,7 @@ Each service has its own script directory and its own version table
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +93,28 @@ def alembic_config(service: str, url: str | None = None) -> Config:
 
 async def upgrade(service: str, url: str, revision: str = "head") -> None:
     """Apply migrations of one service to `url` (safe inside a running event loop)."""
+    await _run_command(command.upgrade, service, url, revision)
+
+
+async def downgrade(service: str, url: str, revision: str) -> None:
+    """Undo migrations of one service on `url` down to `revision`."""
+    await _run_command(command.downgrade, service, url, revision)
+
+
+async def _run_command(
+    step: Callable[[Config, str], None], service: str, url: str, revision: str
+) -> None:
+    """An Alembic command in one transaction on a connection of our own async engine."""
     cfg = alembic_config(service, url)
     engine = create_engine(url, foreign_keys=False)
     try:
         async with engine.begin() as conn:
 
-            def _upgrade(sync_conn: Connection) -> None:
+            def _run(sync_conn: Connection) -> None:
                 cfg.attributes["connection"] = sync_conn
-                command.upgrade(cfg, revision)
+                step(cfg, revision)
 
-            await conn.run_sync(_upgrade)
+            await conn.run_sync(_run)
     finally:
         await engine.dispose()
 

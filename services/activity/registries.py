@@ -735,7 +735,7 @@ async def post_plan(
     session.add(plan)
     await session.flush()
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
-    return await plan_read_one(session, plan)
+    return plan_read(plan, {})  # a new plan: no activity delivers it yet
 
 
 @router.get(

@@ -293,7 +293,7 @@ async def insert_activities(
 
 
 # The columns of a new activity that do not come straight from its request body, and their
-# SQL types (what `derived_columns` returns, in JSON, for `insert_activities_from_json`).
+# SQL types: the keys of `service.derived_of`, sent as JSON to `insert_activities_from_json`.
 _DERIVED_COLUMNS = (
     ("district_code", "text"),
     ("topics", "json"),
@@ -304,29 +304,6 @@ _DERIVED_COLUMNS = (
     ("search_text", "text"),
     ("request_hash", "text"),
 )
-
-
-def derived_columns(
-    *,
-    district_code: str,
-    topics: list[str],
-    topic_mask: int,
-    local_date: date,
-    local_month: int,
-    week_start: date,
-    search_text: str,
-    request_hash: str,
-) -> dict[str, Any]:
-    return {
-        "district_code": district_code,
-        "topics": topics,
-        "topic_mask": topic_mask,
-        "local_date": local_date,
-        "local_month": local_month,
-        "week_start": week_start,
-        "search_text": search_text,
-        "request_hash": request_hash,
-    }
 
 
 async def insert_activities_from_json(
@@ -343,7 +320,7 @@ async def insert_activities_from_json(
 
     `bodies` is a JSON array of the validated request bodies (`ActivityCreate`, every field,
     as pydantic-core writes them in one call) and `derived` their other columns
-    (`derived_columns`), in the same order; PostgreSQL reads both side by side with
+    (`_DERIVED_COLUMNS`), in the same order; PostgreSQL reads both side by side with
     `ROWS FROM (json_to_recordset(...), json_to_recordset(...))` and takes the nested parts
     apart itself. Building a Python row per activity and encoding it cost the service more CPU per
     activity than anything else in a batch (measured); here that work is PostgreSQL's, which

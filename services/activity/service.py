@@ -91,26 +91,25 @@ def search_text_of(payload: ActivityBase) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def topic_codes(payload: ActivityBase) -> list[str]:
+def derived_parts(payload: ActivityBase) -> dict[str, Any]:
+    """The columns derived from the body alone, as every write path stores them."""
+    local_date, local_month, week_start = local_parts(payload.starts_at)
     # str() of a StrEnum member is its code (much cheaper than `.value`, a Python property).
-    return sorted({str(t) for t in payload.topics})
+    topics = sorted({str(t) for t in payload.topics})
+    return {
+        "topics": topics,
+        "topic_mask": topic_mask(topics),
+        "local_date": local_date,
+        "local_month": local_month,
+        "week_start": week_start,
+        "search_text": search_text_of(payload),
+    }
 
 
 def derived_of(payload: ActivityCreate, district: str, body_hash: str) -> dict[str, Any]:
-    """What `content_values` derives, for the PostgreSQL batch insert (the rest of the row is
-    taken from the body there: `repository.insert_activities_from_json`)."""
-    local_date, local_month, week_start = local_parts(payload.starts_at)
-    topics = topic_codes(payload)
-    return repository.derived_columns(
-        district_code=district,
-        topics=topics,
-        topic_mask=topic_mask(topics),
-        local_date=local_date,
-        local_month=local_month,
-        week_start=week_start,
-        search_text=search_text_of(payload),
-        request_hash=body_hash,
-    )
+    """The columns the PostgreSQL batch insert does not take from the body itself
+    (`repository.insert_activities_from_json`)."""
+    return {**derived_parts(payload), "district_code": district, "request_hash": body_hash}
 
 
 _DETAIL_PARTS = frozenset({"audience", "school", "outcome", "debrief"})
@@ -146,8 +145,6 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
     """Columns that follow from the editable content of an activity."""
     audience = payload.audience
     location = payload.location
-    local_date, local_month, week_start = local_parts(payload.starts_at)
-    topics = topic_codes(payload)
     return {
         "title": payload.title,
         "status": str(payload.status),
@@ -158,13 +155,8 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
         "channel": str(payload.channel),
         "classification": str(payload.classification),
         "purpose": str(payload.purpose) if payload.purpose else None,
-        "topics": topics,
-        "topic_mask": topic_mask(topics),
         "area_code": payload.area,
         "district_code": district,
-        "local_date": local_date,
-        "local_month": local_month,
-        "week_start": week_start,
         "venue": location.venue if location else None,
         "latitude": location.latitude if location else None,
         "longitude": location.longitude if location else None,
@@ -173,9 +165,9 @@ def content_values(payload: ActivityBase, district: str) -> dict[str, Any]:
         "notes": payload.notes,
         "details": details_of(payload),
         "plan_id": payload.plan_id,
-        "search_text": search_text_of(payload),
         "intel_submitted": payload.intel_submitted,
         "source": str(payload.source),
+        **derived_parts(payload),
     }
 
 
@@ -690,7 +682,7 @@ async def amend_activity(
     values.update(version=activity.version + 1, updated_at=now)
     if activity.review_state != ReviewState.received:
         # Amended content needs a fresh review.
-        values.update(review_state=ReviewState.received.value)
+        values.update(review_state=RECEIVED)
         changes["review_state"] = {"old": activity.review_state, "new": ReviewState.received}
     if not await repository.update_activity(session, activity_id, activity.version, values):
         raise errors.stale_etag(etag_of(activity))

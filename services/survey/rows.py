@@ -15,12 +15,13 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from services.survey.definitions import QuestionDef, SurveyDef
 from shared.contracts.survey import london_date, wave_of_date
+from shared.db import utcnow
 
 REQUIRED = ("respondent_id", "area", "age_band", "sex")
 OPTIONAL = ("ethnicity", "weight")
@@ -40,14 +41,10 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEIGHT_RE = re.compile(r"[+-]?(\d{1,10}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def london_today() -> date:
     """Today in Europe/London, where waves are reckoned: a wave or interview date is in the
     future only after local midnight, not UTC's (an hour apart in summer)."""
-    return london_date(utc_now())
+    return london_date(utcnow())
 
 
 class HeaderProblem(Exception):

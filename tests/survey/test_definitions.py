@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from services.survey.schemas import SurveyCreate, WordingCreate
 from shared.db import create_engine
-from shared.migrations import alembic_config, upgrade
+from shared.migrations import downgrade, upgrade
 from tests.conftest import assert_problem
 from tests.support.databases import DatabaseFactory
 from tests.survey.conftest import exact, import_file, to_csv
@@ -182,21 +181,6 @@ async def _informed_texts(url: str) -> tuple[str, list[tuple[int, str]]]:
     return question[1], [(v, t) for v, t in wordings]
 
 
-async def _downgrade(url: str, revision: str) -> None:
-    cfg = alembic_config("survey", url)
-    engine = create_engine(url, foreign_keys=False)
-    try:
-        async with engine.begin() as conn:
-
-            def run(sync_conn: Connection) -> None:
-                cfg.attributes["connection"] = sync_conn
-                command.downgrade(cfg, revision)
-
-            await conn.run_sync(run)
-    finally:
-        await engine.dispose()
-
-
 async def test_the_seeded_wording_is_corrected_in_place_and_back(
     databases: DatabaseFactory,
 ) -> None:
@@ -206,7 +190,7 @@ async def test_the_seeded_wording_is_corrected_in_place_and_back(
     await upgrade("survey", url)
     # A correction of the seed, not a new wording: still version 1, no break in the series.
     assert await _informed_texts(url) == (DESIGN_INFORMED, [(1, DESIGN_INFORMED)])
-    await _downgrade(url, BEFORE_CORRECTION)
+    await downgrade("survey", url, BEFORE_CORRECTION)
     assert await _informed_texts(url) == (SEEDED_INFORMED, [(1, SEEDED_INFORMED)])
     # A wording recorded since the seed is kept: only the seeded words are corrected.
     engine = create_engine(url)

@@ -100,7 +100,7 @@ async def test_the_latest_complete_wave_is_reckoned_in_london(
     survey_db_url: str, survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 23:30 UTC on 30 September is 1 October in London: 2022-Q3 is complete there.
-    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
+    monkeypatch.setattr(survey_rows, "utcnow", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
     db = Database(survey_db_url)
     try:
         assert await load_demo(db, 1) is True

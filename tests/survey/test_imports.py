@@ -441,7 +441,7 @@ async def test_today_is_the_london_date(
     survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 23:30 UTC on 30 June is already 1 July in London (BST): Q3 has begun there.
-    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 6, 30, 23, 30, tzinfo=UTC))
+    monkeypatch.setattr(survey_rows, "utcnow", lambda: datetime(2022, 6, 30, 23, 30, tzinfo=UTC))
     header = ["respondent_id", "wave", "interview_date", "area", "age_band", "sex", "informed"]
     data = csv_bytes(
         [

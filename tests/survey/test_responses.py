@@ -120,7 +120,7 @@ async def test_today_is_the_london_date(
     survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 23:30 UTC on 30 September is already 1 October in London: Q4 has begun there.
-    monkeypatch.setattr(survey_rows, "utc_now", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
+    monkeypatch.setattr(survey_rows, "utcnow", lambda: datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
     body = {
         "responses": [
             response_item("T1", wave=None, interview_date="2022-10-01"),
