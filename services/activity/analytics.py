@@ -258,10 +258,11 @@ def period_label(key: int | None, period: AggregatePeriod) -> str | None:
     return f"{key:04d}"
 
 
-def _dimension_columns(period: AggregatePeriod) -> dict[AggregateDimension, Any]:
+def _dimension_columns() -> dict[AggregateDimension, Any]:
+    """The stored column behind each grouping (periods are grouped by month first)."""
     c = ACTIVITY.c
     return {
-        AggregateDimension.period: period_key(c.local_month, period),
+        AggregateDimension.period: c.local_month,
         AggregateDimension.district: c.district_code,
         AggregateDimension.area: c.area_code,
         AggregateDimension.directorate: c.directorate,
@@ -290,8 +291,23 @@ def _sums(n: Any, attendees: Any, young_people: Any) -> list[Any]:
     ]
 
 
+def _outer_keys(source: Any, plain: list[AggregateDimension], period: AggregatePeriod) -> list[Any]:
+    """Grouping keys over a month-grouped set: the period's arithmetic runs once per group."""
+    return [
+        (
+            period_key(source.c[d.value], period)
+            if d is AggregateDimension.period
+            else source.c[d.value]
+        ).label(d.value)
+        for d in plain
+    ]
+
+
 def _by_topic_statement(
-    plain: list[AggregateDimension], group_columns: list[Any], where: list[Any]
+    plain: list[AggregateDimension],
+    group_columns: list[Any],
+    where: list[Any],
+    period: AggregatePeriod,
 ) -> Any:
     """Grouped by topic, all in SQL, over one scan of the counting index.
 
@@ -315,7 +331,7 @@ def _by_topic_statement(
         .cte("by_mask")
     )
     bits = _topic_bits()
-    dims = [by_mask.c[d.value] for d in plain]
+    dims = _outer_keys(by_mask, plain, period)
     grouped = (
         select(
             literal_column("0").label("is_total"),
@@ -324,7 +340,7 @@ def _by_topic_statement(
             *_sums(by_mask.c.n, by_mask.c.a, by_mask.c.y),
         )
         .select_from(by_mask.outerjoin(bits, by_mask.c.topic_mask.op("&")(bits.c.bit) != 0))
-        .group_by(*dims, bits.c.topic)
+        .group_by(*[d.element for d in dims], bits.c.topic)
     )
     totals: Any = select(
         literal_column("1"),
@@ -346,13 +362,13 @@ async def aggregate(
     if filters.status is None:
         # Counting rule: what happened counts; planned and cancelled only when asked for.
         filters.status = ActivityStatus.completed
-    columns = _dimension_columns(period)
+    columns = _dimension_columns()
     plain: list[AggregateDimension] = [d for d in group_by if d is not AggregateDimension.topic]
     by_topic = AggregateDimension.topic in group_by
     group_columns = [columns[d].label(d.value) for d in plain]
     where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if by_topic:
-        stmt = _by_topic_statement(plain, group_columns, where)
+        stmt = _by_topic_statement(plain, group_columns, where, period)
     else:
         stmt = (
             select(
@@ -366,6 +382,14 @@ async def aggregate(
         )
         if group_columns:
             stmt = stmt.group_by(*[col.element for col in group_columns])
+        if AggregateDimension.period in plain and period is not AggregatePeriod.month:
+            # Grouped by month over the index, then months folded into quarters or years:
+            # the arithmetic per row cost ~15% of a year-long query on PostgreSQL.
+            by_month = stmt.subquery("by_month")
+            keys = _outer_keys(by_month, plain, period)
+            stmt = select(*keys, *_sums(by_month.c.n, by_month.c.a, by_month.c.y)).group_by(
+                *[k.element for k in keys]
+            )
     grouped: dict[tuple[Any, ...], AggregateRow] = {}
     totals = AggregateRow(activities=0, attendees=0, young_people=0)
     for row in (await session.execute(stmt)).mappings():

@@ -112,6 +112,8 @@ async def test_aggregates_match_independent_sums(activity_client: httpx.AsyncCli
         (["directorate", "activity_type"], "month"),
         (["topic"], "month"),
         (["period", "topic", "district"], "month"),
+        (["topic", "period"], "quarter"),
+        (["period", "classification"], "year"),
     ]
     for group_by, period in cases:
         response = await activity_client.get(
