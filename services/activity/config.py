@@ -27,3 +27,10 @@ class ActivitySettings(ServiceSettings):
         ge=1024,
         description="Body limit of a batch (500 activities with long notes) and of imports.",
     )
+    month_count_fold_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="PostgreSQL: how often the appended monthly count changes are folded in "
+        "(answers are exact either way; folding keeps aggregates fast).",
+    )

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.activity import repository
 from services.activity.models import (
     Activity,
     ActivityAction,
@@ -192,11 +193,13 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
         await _groups(conn, rng, neighbourhoods, now)
         await _volunteer_hours(conn, rng, now)
         await _activities(conn, rng, neighbourhoods, plans, activities, now)
+        # PostgreSQL's triggers appended a count change per activity: fold them in at once.
+        await repository.fold_month_counts(session)
         await session.commit()
     if not db.sqlite:
         async with db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("activity_activity", "activity_action"):
+            for table in ("activity_activity", "activity_action", "activity_month_count"):
                 await autocommit.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return True
 

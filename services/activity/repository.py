@@ -31,6 +31,8 @@ from services.activity.models import (
     Activity,
     ActivityAction,
     ActivityHistory,
+    ActivityMonthCount,
+    ActivityMonthCountChange,
     Area,
     IdempotencyRecord,
     Plan,
@@ -46,6 +48,8 @@ HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
 PLAN = Plan.__table__  # type: ignore[attr-defined]
 HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
+MONTH_COUNT = ActivityMonthCount.__table__  # type: ignore[attr-defined]
+MONTH_COUNT_CHANGE = ActivityMonthCountChange.__table__  # type: ignore[attr-defined]
 
 
 class LockTimeout(Exception):
@@ -657,3 +661,58 @@ async def overdue_actions(
             )
     stmt = stmt.order_by(due.asc().nulls_last(), ActivityAction.id).limit(limit)  # type: ignore[union-attr, arg-type]
     return [(a, b) for a, b in (await session.execute(stmt)).all()]
+
+
+# --- monthly counts (PostgreSQL) -----------------------------------------------------------
+
+MONTH_COUNT_KEYS = (
+    "status",
+    "local_month",
+    "district_code",
+    "area_code",
+    "directorate",
+    "activity_type",
+    "classification",
+)
+MONTH_COUNT_MEASURES = ("activities", "attendees", "young_people")
+# Folds of every process and replica take turns on this advisory lock (any fixed number).
+_FOLD_LOCK = 7_406_001
+
+
+def _fold_statement() -> Any:
+    keys = ", ".join(MONTH_COUNT_KEYS)
+    measures = ", ".join(MONTH_COUNT_MEASURES)
+    sums = ", ".join(f"sum({m})" for m in MONTH_COUNT_MEASURES)
+    added = ", ".join(
+        f"{m} = activity_month_count.{m} + EXCLUDED.{m}" for m in MONTH_COUNT_MEASURES
+    )
+    # One statement, one snapshot: exactly the changes it deletes are the ones it adds.
+    return text(
+        f"WITH moved AS (DELETE FROM activity_month_count_change RETURNING {keys}, {measures}) "
+        f"INSERT INTO activity_month_count ({keys}, {measures}) "
+        f"SELECT {keys}, {sums} FROM moved GROUP BY {keys} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {added}"
+    )
+
+
+_FOLD = _fold_statement()
+
+
+async def fold_month_counts(session: AsyncSession) -> int:
+    """Fold the appended changes into the monthly counts; how many count rows it touched.
+
+    Counts read the sum over both tables, so a fold never changes an answer, only how many
+    rows the next one reads. Nothing to do on SQLite (no triggers there) or while another
+    fold holds the lock.
+    """
+    if dialect_of(session) != "postgresql":
+        return 0
+    locked = await session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _FOLD_LOCK}
+    )
+    if not locked.scalar_one():
+        return 0
+    touched = (await session.execute(_FOLD)).rowcount
+    if touched:
+        await session.execute(delete(MONTH_COUNT).where(MONTH_COUNT.c.activities == 0))
+    return touched

@@ -60,8 +60,16 @@ def _period(starts_at: str, period: str) -> str:
     return str(local.year)
 
 
+def _local_date(starts_at: str) -> date:
+    return datetime.fromisoformat(starts_at).astimezone(LONDON).date()
+
+
 def _expected(
-    items: list[dict[str, Any]], group_by: list[str], period: str, status: str = "completed"
+    items: list[dict[str, Any]],
+    group_by: list[str],
+    period: str,
+    status: str = "completed",
+    districts: dict[str, str] = NEIGHBOURHOODS,
 ) -> dict[tuple[Any, ...], list[int]]:
     out: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for item in items:
@@ -70,7 +78,7 @@ def _expected(
         audience = item.get("audience") or {}
         values = {
             "period": [_period(item["starts_at"], period)],
-            "district": [NEIGHBOURHOODS[item["area"]]],
+            "district": [districts[item["area"]]],
             "area": [item["area"]],
             "directorate": [item["directorate"]],
             "activity_type": [item["activity_type"]],
@@ -130,6 +138,123 @@ async def test_aggregates_match_independent_sums(activity_client: httpx.AsyncCli
     assert _actual(planned.json(), ["district"]) == _expected(
         items, ["district"], "month", status="planned"
     )
+
+
+def _within(items: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+    lo = date.fromisoformat(params.get("from", "1900-01-01"))
+    hi = date.fromisoformat(params.get("to", "2999-12-31"))
+    return [i for i in items if lo <= _local_date(i["starts_at"]) <= hi]
+
+
+# Local-date ranges that start or end inside a month, span whole months, stay inside one
+# month, are open at either end, or start on the day the clocks go back.
+RANGES = [
+    {"from": "2022-03-25", "to": "2022-07-05"},
+    {"from": "2022-04-01", "to": "2022-06-30"},
+    {"from": "2022-09-10", "to": "2022-09-20"},
+    {"from": "2022-06-15", "to": "2022-07-14"},
+    {"from": "2022-12-31"},
+    {"from": "2022-07-01"},
+    {"to": "2022-04-01"},
+    {"to": "2022-09-30"},
+    {"from": "2022-10-30", "to": "2023-01-01"},
+    {},
+]
+RANGE_GROUPINGS = [(["district", "period"], "month"), (["period"], "quarter"), (["area"], "year")]
+
+
+async def _assert_counts(
+    client: httpx.AsyncClient,
+    items: list[dict[str, Any]],
+    districts: dict[str, str] = NEIGHBOURHOODS,
+) -> None:
+    for params in RANGES:
+        for group_by, period in RANGE_GROUPINGS:
+            response = await client.get(
+                "/api/v1/activities/aggregate",
+                params={**params, "group_by": group_by, "period": period},
+            )
+            assert response.status_code == 200, response.text
+            within = _within(items, params)
+            body = response.json()
+            expected = _expected(within, group_by, period, districts=districts)
+            assert _actual(body, group_by) == expected, (params, group_by, period)
+            totals = _expected(within, [], period).get((), [0, 0, 0])
+            assert [body["totals"][k] for k in ("activities", "attendees", "young_people")] == (
+                totals
+            )
+
+
+async def test_aggregates_over_ranges_that_cut_months(activity_client: httpx.AsyncClient) -> None:
+    items = _items(random.Random(5), 300)
+    await _load(activity_client, items)
+    await _assert_counts(activity_client, items)
+    cut = {"from": "2022-03-25", "to": "2022-07-05", "directorate": DIRECTORATES[1]}
+    response = await activity_client.get(
+        "/api/v1/activities/aggregate", params={**cut, "group_by": "area"}
+    )
+    subset = [i for i in _within(items, cut) if i["directorate"] == DIRECTORATES[1]]
+    assert _actual(response.json(), ["area"]) == _expected(subset, ["area"], "month")
+
+
+async def test_counts_follow_every_change(activity_client: httpx.AsyncClient, backend: str) -> None:
+    """Creates, amendments, deletes and area moves, before and after the counts are folded."""
+    from services.activity.housekeeping import fold_once
+
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    rng = random.Random(13)
+    items = _items(rng, 80)
+    await _load(activity_client, items[:60])
+    for item in items[60:]:  # single creates take the one-statement path
+        created = await activity_client.post("/api/v1/activities", json=item)
+        assert created.status_code == 201, created.text
+    await _assert_counts(activity_client, items)
+    folded = await fold_once(db)
+    assert (folded > 0) if backend == "postgresql" else (folded == 0)
+    await _assert_counts(activity_client, items)
+
+    async def amend(item: dict[str, Any], patch: dict[str, Any]) -> None:
+        url = f"/api/v1/activities/{item['id']}"
+        etag = (await activity_client.get(url)).headers["etag"]
+        changed = await activity_client.patch(
+            url,
+            json=patch,
+            headers={"content-type": "application/merge-patch+json", "If-Match": etag},
+        )
+        assert changed.status_code == 200, changed.text
+        item.update(patch)
+
+    completed = [i for i in items if i["status"] == "completed"]
+    await amend(completed[0], {"area": "NSM-02"})
+    await amend(completed[1], {"status": "cancelled"})
+    await amend(completed[2], {"audience": {"attendees": 41, "young_people": 3}})
+    await amend(completed[3], {"activity_type": "beat_surgery", "directorate": "recruitment"})
+    await amend(completed[4], {"starts_at": "2022-07-01T09:00:00+01:00"})
+    await amend(completed[5], {"notes": "Nothing counted changes"})
+    planned = next(i for i in items if i["status"] == "planned")
+    await amend(planned, {"status": "completed", "audience": {"attendees": 9, "young_people": 0}})
+    await _assert_counts(activity_client, items)
+    for item in completed[6:9]:
+        url = f"/api/v1/activities/{item['id']}"
+        etag = (await activity_client.get(url)).headers["etag"]
+        gone = await activity_client.delete(
+            url, params={"reason": "Logged twice"}, headers={"If-Match": etag}
+        )
+        assert gone.status_code == 204, gone.text
+        items.remove(item)
+    await _assert_counts(activity_client, items)
+    await fold_once(db)
+    await _assert_counts(activity_client, items)
+    moved = await activity_client.patch(
+        "/api/v1/areas/BRS-01",
+        json={"parent": "NSM"},
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert moved.status_code == 200, moved.text
+    districts = {**NEIGHBOURHOODS, "BRS-01": "NSM"}
+    await _assert_counts(activity_client, items, districts)
+    await fold_once(db)
+    await _assert_counts(activity_client, items, districts)
 
 
 async def test_aggregate_filters_and_volunteer_hours(activity_client: httpx.AsyncClient) -> None:
