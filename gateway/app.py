@@ -41,10 +41,12 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if configure_logs:
             configure_logging("gateway", hub.log_level, json_lines=hub.log_json)
+        for upstream in upstreams.values():
+            await upstream.open()
         with serving_collector():
             yield
         for upstream in upstreams.values():
-            await upstream.client.aclose()
+            await upstream.close()
 
     app = FastAPI(
         title="Engagement Hub gateway",

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,17 +16,19 @@ class GatewaySettings(BaseSettings):
     read_timeout_s: float = Field(default=30.0, gt=0)
     pool_timeout_s: float = Field(default=5.0, gt=0)
     max_connections: int = Field(default=100, ge=1)
+    upstream_keepalive_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="How long an idle upstream connection is kept for reuse. Keep it under the "
+        "services' own keep-alive (uvicorn: 5 s): reusing a connection the service is closing "
+        "fails the call.",
+    )
     rate_limit_per_s: float = Field(
         default=1000.0,
         ge=0,
         description="Sustained requests per second per API key (0 turns rate limiting off).",
     )
     rate_limit_burst: int = Field(default=2000, ge=1, description="Requests allowed at once.")
-    upstream_transport: Literal["aiohttp", "httpx"] = Field(
-        default="aiohttp",
-        description="Transport under the httpx client: `aiohttp` (measured faster, see "
-        "bench/gateway_proxy.py) or httpx's own `httpx` pool.",
-    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Limit for survey file uploads."

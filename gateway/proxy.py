@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
-import httpx
 from starlette.types import Receive, Scope, Send
 
 from gateway.ratelimit import TokenBuckets, retry_after_header
@@ -41,6 +40,8 @@ HOP_BY_HOP = frozenset(
 )
 # The gateway's own server adds these; forwarding the upstream's would duplicate them.
 RESPONSE_DROP = (HOP_BY_HOP - {b"content-length"}) | {b"date", b"server"}
+# Answers up to this size are read whole and sent on in one message; larger ones stream.
+WHOLE_BODY_BYTES = 1024 * 1024
 
 
 class Proxy:
@@ -96,87 +97,87 @@ class Proxy:
     ) -> None:
         path: str = scope["path"]
         query = scope.get("query_string", b"")
-        url = path + ("?" + query.decode("latin-1") if query else "")
-        headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+        url = upstream.base_url + path + ("?" + query.decode("latin-1") if query else "")
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in scope["headers"]
+            if k not in HOP_BY_HOP
+        ]
         client_host = (scope.get("client") or ("unknown", 0))[0]
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
         headers += [
-            (b"x-forwarded-for", client_host.encode()),
-            (b"x-forwarded-proto", scope.get("scheme", "http").encode()),
-            (b"x-forwarded-host", host),
-            (b"x-request-id", (current_request_id() or "").encode()),
+            ("x-forwarded-for", client_host),
+            ("x-forwarded-proto", scope.get("scheme", "http")),
+            ("x-forwarded-host", host.decode("latin-1")),
+            ("x-request-id", current_request_id() or ""),
         ]
-        has_body = scope["method"] in ("POST", "PUT", "PATCH", "DELETE")
-        request = upstream.client.build_request(
-            scope["method"],
-            url,
-            headers=headers,
-            content=_body_stream(receive) if has_body else None,
-        )
+        body = _RequestBody(receive)
+        data = await body.first() if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") else None
+        assert upstream.session is not None, "upstream sessions open in the lifespan"
         try:
-            response = await upstream.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            if _refused(exc):
+            async with upstream.session.request(
+                scope["method"], url, headers=headers, data=data, allow_redirects=False
+            ) as response:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status,
+                        "headers": [
+                            (k.lower(), v)
+                            for k, v in response.raw_headers
+                            if k.lower() not in RESPONSE_DROP
+                        ],
+                    }
+                )
+                length = response.content_length
+                if length is not None and length <= WHOLE_BODY_BYTES:
+                    # Small answers (nearly all) go on in one message.
+                    await send({"type": "http.response.body", "body": await response.read()})
+                    return
+                async for chunk in response.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if body.error is not None:
+                # The request body broke off (too large, client gone): that is the answer.
+                raise body.error from exc
+            if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(exc, TimeoutError):
                 logger.warning("upstream %s unreachable: %s", upstream.name, exc)
                 await _problem(send, 502, f"The {upstream.name} service is unreachable.", path)
-            else:
-                logger.warning("upstream %s failed on %s: %r", upstream.name, path, exc)
-                detail = f"The {upstream.name} service did not answer in time."
-                await _problem(send, 504 if _timed_out(exc) else 502, detail, path)
-            return
+                return
+            logger.warning("upstream %s failed on %s: %r", upstream.name, path, exc)
+            detail = f"The {upstream.name} service did not answer in time."
+            await _problem(send, 504 if isinstance(exc, TimeoutError) else 502, detail, path)
+
+
+class _RequestBody:
+    """The request body for aiohttp: bytes when it came in one message (a sized upload), else
+    a stream; an error raised while reading it (size limit, disconnect) is kept to re-raise."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.error: BaseException | None = None
+
+    async def first(self) -> bytes | AsyncIterator[bytes]:
+        message = await self.receive()
+        chunk: bytes = message.get("body", b"")
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            return chunk
+        return self._rest(chunk)
+
+    async def _rest(self, chunk: bytes) -> AsyncIterator[bytes]:
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": [
-                        (k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP
-                    ],
-                }
-            )
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            await response.aclose()
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _refused(exc: httpx.TransportError) -> bool:
-    """Connection refused or reset before an answer: the upstream is down (502).
-
-    Checked on the cause chain because the aiohttp transport reports a refused connection
-    as a connect *timeout*.
-    """
-    return any(
-        isinstance(c, ConnectionRefusedError | aiohttp.ClientConnectorError)
-        and not isinstance(c, aiohttp.ServerTimeoutError)
-        for c in _causes(exc)
-    ) or isinstance(exc, httpx.ConnectError)
-
-
-def _timed_out(exc: httpx.TransportError) -> bool:
-    return isinstance(exc, httpx.TimeoutException) or any(
-        isinstance(c, TimeoutError) for c in _causes(exc)
-    )
-
-
-async def _body_stream(receive: Receive) -> AsyncIterator[bytes]:
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        yield message.get("body", b"")
-        more = message.get("more_body", False)
+            yield chunk
+            while True:
+                message = await self.receive()
+                if message["type"] == "http.disconnect":
+                    return
+                yield message.get("body", b"")
+                if not message.get("more_body", False):
+                    return
+        except BaseException as exc:
+            self.error = exc
+            raise
 
 
 async def _problem(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 
-from tests.conftest import assert_problem
-from tests.support.factories import activity_payload
+from tests.conftest import AUTH, assert_problem
+from tests.support.factories import activity_payload, batch_item
 from tests.support.processes import Suite
 
 
@@ -137,3 +138,40 @@ async def test_survey_file_upload_streams_through_the_gateway(gateway: httpx.Asy
         "/api/v1/surveys/opcc/questions/informed/results", params={"by": "wave"}
     )
     assert results.status_code == 200, results.text
+
+
+async def test_large_answers_and_chunked_bodies_pass_through_unchanged(
+    gateway: httpx.AsyncClient, seeded_suite: Suite
+) -> None:
+    # A year no other test logs in, so the export holds only these.
+    starts = [
+        f"2019-03-{1 + i % 28:02d}T{8 + i % 10:02d}:{i % 60:02d}:00+00:00" for i in range(1500)
+    ]
+    items = [
+        {**batch_item(starts_at=at, ends_at=None), "notes": "=SUM(A1) " + "x" * 200}
+        for at in starts
+    ]
+
+    async def chunked(body: bytes) -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 16_384):  # sent as chunks, no Content-Length
+            yield body[i : i + 16_384]
+
+    for page in range(0, len(items), 500):
+        body = json.dumps({"items": items[page : page + 500]}).encode()
+        response = await gateway.post(
+            "/api/v1/activities/batch",
+            content=chunked(body),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["created"] == 500
+    params = {"from": "2019-01-01", "to": "2019-12-31"}
+    through = await gateway.get("/api/v1/activities/export.csv", params=params)
+    direct_url = f"http://127.0.0.1:{seeded_suite.port + 1}"
+    async with httpx.AsyncClient(base_url=direct_url, headers=AUTH, timeout=10) as direct:
+        straight = await direct.get("/api/v1/activities/export.csv", params=params)
+    assert through.status_code == straight.status_code == 200
+    assert len(through.content) > 400_000  # streamed in many pieces
+    assert through.content == straight.content
+    assert through.text.count("\r\n") == 1501
+    assert through.headers["content-type"] == straight.headers["content-type"]
