@@ -92,10 +92,10 @@ def if_match_required() -> ProblemError:
     )
 
 
-def stale_etag(current: str) -> ProblemError:
+def stale_etag(current: str, what: str = "activity") -> ProblemError:
     return ProblemError(
         412,
-        f"The activity changed since you read it (current ETag {current}); read it again and "
+        f"The {what} changed since you read it (current ETag {current}); read it again and "
         "reapply your change.",
         type_=PROBLEM_BASE + "precondition-failed",
         headers={"ETag": current},

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,28 @@ ContactValue = Annotated[str, StringConstraints(strip_whitespace=True, max_lengt
 MonthText = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+# Optional on registries (their clients are few and set up by hand), required on activities.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description="Optional: the ETag last read. If the record changed since, 412 and nothing "
+        "changes. Without it the change applies to whatever is current.",
+    ),
+]
+
+
+def version_etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def check_unchanged(if_match: str | None, version: int, what: str) -> None:
+    current = version_etag(version)
+    if if_match is not None and if_match.strip() and not service.etag_offered(if_match, current):
+        raise errors.stale_etag(current, what)
 
 
 def parse(model: type[M], data: dict[str, Any]) -> M:
@@ -211,8 +233,8 @@ def area_fields_of(area: Area) -> dict[str, Any]:
     )
 
 
-async def get_area(session: AsyncSession, code: str) -> Area | None:
-    return await session.get(Area, code)
+async def get_area(session: AsyncSession, code: str, *, for_update: bool = False) -> Area | None:
+    return await session.get(Area, code, with_for_update=for_update)
 
 
 async def hierarchy_of(
@@ -370,16 +392,20 @@ async def post_area(
 ) -> AreaRead:
     area = await create_area(session, payload)
     response.headers["Location"] = f"/api/v1/areas/{area.code}"
+    response.headers["ETag"] = version_etag(area.version)
     return area_read(area)
 
 
 @router.get(
     "/areas/{code}", response_model=AreaRead, tags=["areas"], responses=problem_responses(404)
 )
-async def get_area_endpoint(code: str, session: SessionDep, _: Reader) -> AreaRead:
+async def get_area_endpoint(
+    code: str, session: SessionDep, _: Reader, response: Response
+) -> AreaRead:
     area = await get_area(session, code)
     if area is None:
         raise errors.not_found("area", code)
+    response.headers["ETag"] = version_etag(area.version)
     return area_read(area)
 
 
@@ -389,17 +415,25 @@ async def get_area_endpoint(code: str, session: SessionDep, _: Reader) -> AreaRe
     tags=["areas"],
     summary="Amend an area (JSON merge patch)",
     openapi_extra=MERGE_PATCH_BODY,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
 async def patch_area(
-    code: str, request: Request, session: SessionDep, principal: Writer
+    code: str,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> AreaRead:
     patch = await read_json_object(request)
-    area = await get_area(session, code)
+    area = await get_area(session, code, for_update=True)
     if area is None:
         raise errors.not_found("area", code)
+    check_unchanged(if_match, area.version, "area")
     fields = parse(AreaFields, merge_patch(area_fields_of(area), patch))
-    return area_read(await update_area(session, area, fields, principal))
+    area = await update_area(session, area, fields, principal)
+    response.headers["ETag"] = version_etag(area.version)
+    return area_read(area)
 
 
 # --- community groups ----------------------------------------------------------------------
@@ -536,6 +570,7 @@ async def post_group(
     session.add(group)
     await session.flush()
     response.headers["Location"] = f"/api/v1/community-groups/{group.id}"
+    response.headers["ETag"] = version_etag(group.version)
     return group_read(group)
 
 
@@ -545,10 +580,13 @@ async def post_group(
     tags=["community groups"],
     responses=problem_responses(404),
 )
-async def get_group(group_id: uuid.UUID, session: SessionDep, _: Reader) -> GroupRead:
+async def get_group(
+    group_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+) -> GroupRead:
     group = await session.get(CommunityGroup, group_id)
     if group is None:
         raise errors.not_found("community group", group_id)
+    response.headers["ETag"] = version_etag(group.version)
     return group_read(group)
 
 
@@ -558,21 +596,28 @@ async def get_group(group_id: uuid.UUID, session: SessionDep, _: Reader) -> Grou
     tags=["community groups"],
     summary="Amend a community group (JSON merge patch)",
     openapi_extra=MERGE_PATCH_BODY,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
 async def patch_group(
-    group_id: uuid.UUID, request: Request, session: SessionDep, _: Writer
+    group_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GroupRead:
     patch = await read_json_object(request)
-    group = await session.get(CommunityGroup, group_id)
+    group = await session.get(CommunityGroup, group_id, with_for_update=True)
     if group is None:
         raise errors.not_found("community group", group_id)
+    check_unchanged(if_match, group.version, "community group")
     current = group_read(group).model_dump(mode="json", include=set(GroupFields.model_fields))
     fields = parse(GroupFields, merge_patch(current, patch))
     await _apply_group(session, group, fields)
     group.version += 1
     group.updated_at = utcnow()
     await session.flush()
+    response.headers["ETag"] = version_etag(group.version)
     return group_read(group)
 
 
@@ -735,16 +780,20 @@ async def post_plan(
     session.add(plan)
     await session.flush()
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    response.headers["ETag"] = version_etag(plan.version)
     return plan_read(plan, {})  # a new plan: no activity delivers it yet
 
 
 @router.get(
     "/plans/{plan_id}", response_model=PlanRead, tags=["plans"], responses=problem_responses(404)
 )
-async def get_plan(plan_id: uuid.UUID, session: SessionDep, _: Reader) -> PlanRead:
+async def get_plan(
+    plan_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+) -> PlanRead:
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise errors.not_found("plan", plan_id)
+    response.headers["ETag"] = version_etag(plan.version)
     return await plan_read_one(session, plan)
 
 
@@ -754,15 +803,21 @@ async def get_plan(plan_id: uuid.UUID, session: SessionDep, _: Reader) -> PlanRe
     tags=["plans"],
     summary="Amend a plan (JSON merge patch)",
     openapi_extra=MERGE_PATCH_BODY,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
 async def patch_plan(
-    plan_id: uuid.UUID, request: Request, session: SessionDep, _: Writer
+    plan_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PlanRead:
     patch = await read_json_object(request)
-    plan = await session.get(Plan, plan_id)
+    plan = await session.get(Plan, plan_id, with_for_update=True)
     if plan is None:
         raise errors.not_found("plan", plan_id)
+    check_unchanged(if_match, plan.version, "plan")
     current = plan_read(plan, {}).model_dump(mode="json", include=set(PlanFields.model_fields))
     fields = parse(PlanFields, merge_patch(current, patch))
     if fields.parent_id == plan.id:
@@ -771,6 +826,7 @@ async def patch_plan(
     plan.version += 1
     plan.updated_at = utcnow()
     await session.flush()
+    response.headers["ETag"] = version_etag(plan.version)
     return await plan_read_one(session, plan)
 
 
@@ -901,6 +957,7 @@ async def post_hours(
     session.add(row)
     await session.flush()
     response.headers["Location"] = f"/api/v1/volunteer-hours/{row.id}"
+    response.headers["ETag"] = version_etag(row.version)
     return hours_read(row)
 
 
@@ -910,10 +967,13 @@ async def post_hours(
     tags=["volunteer hours"],
     responses=problem_responses(404),
 )
-async def get_hours(hours_id: uuid.UUID, session: SessionDep, _: Reader) -> HoursRead:
+async def get_hours(
+    hours_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+) -> HoursRead:
     row = await session.get(VolunteerHours, hours_id)
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
+    response.headers["ETag"] = version_etag(row.version)
     return hours_read(row)
 
 
@@ -923,21 +983,28 @@ async def get_hours(hours_id: uuid.UUID, session: SessionDep, _: Reader) -> Hour
     tags=["volunteer hours"],
     summary="Amend volunteer hours (JSON merge patch)",
     openapi_extra=MERGE_PATCH_BODY,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
 async def patch_hours(
-    hours_id: uuid.UUID, request: Request, session: SessionDep, _: Writer
+    hours_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> HoursRead:
     patch = await read_json_object(request)
-    row = await session.get(VolunteerHours, hours_id)
+    row = await session.get(VolunteerHours, hours_id, with_for_update=True)
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
+    check_unchanged(if_match, row.version, "volunteer hours record")
     current = hours_read(row).model_dump(mode="json", include=set(HoursFields.model_fields))
     fields = parse(HoursFields, merge_patch(current, patch))
     await _apply_hours(session, row, fields)
     row.version += 1
     row.updated_at = utcnow()
     await session.flush()
+    response.headers["ETag"] = version_etag(row.version)
     return hours_read(row)
 
 

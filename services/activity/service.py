@@ -632,12 +632,17 @@ def _maybe_uuid(value: Any) -> uuid.UUID | None:
 # --- amend, delete, review -----------------------------------------------------------------
 
 
+def etag_offered(if_match: str, current: str) -> bool:
+    """Whether an `If-Match` header names the current ETag (or `*`); weak tags compare too."""
+    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    return "*" in offered or current in offered
+
+
 def check_if_match(if_match: str | None, activity: Activity) -> None:
     current = etag_of(activity)
     if if_match is None or not if_match.strip():
         raise errors.if_match_required()
-    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in offered and current not in offered:
+    if not etag_offered(if_match, current):
         raise errors.stale_etag(current)
 
 
