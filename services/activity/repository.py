@@ -618,6 +618,10 @@ async def overlaps(
     return out
 
 
+async def get_action(session: AsyncSession, action_id: uuid.UUID) -> ActivityAction | None:
+    return await session.get(ActivityAction, action_id)
+
+
 async def overdue_actions(
     session: AsyncSession,
     *,

@@ -503,15 +503,33 @@ async def list_actions(
     if len(rows) > limit:
         last = rows[limit - 1][0]
         next_cursor = encode_cursor([last.due_on.isoformat() if last.due_on else "", str(last.id)])
-    items = [
-        ActionListItem(
-            **service.action_read(action).model_dump(),
-            activity_id=activity.id,
-            activity_title=activity.title,
-            area=activity.area_code,
-            district=activity.district_code,
-            overdue=action.done_on is None and action.due_on is not None and action.due_on < today,
-        )
-        for action, activity in rows[:limit]
-    ]
+    items = [service.action_list_item(action, activity, today) for action, activity in rows[:limit]]
     return CursorPage(items=items, limit=limit, next_cursor=next_cursor)
+
+
+@router.patch(
+    "/actions/{action_id}",
+    response_model=ActionListItem,
+    tags=["actions"],
+    summary='Update a "you said, we did" action (JSON merge patch; If-Match required)',
+    description="Mark it done, record the outcome, change its owner or due date. The action is "
+    'part of its activity: send the activity\'s ETag (`If-Match: "<activity_version>"`); the '
+    "change is a new version of the activity, kept in its history. An approved activity stays "
+    "approved.",
+    openapi_extra=MERGE_PATCH_BODY,
+    responses=problem_responses(404, 412, 428),
+)
+async def patch_action(
+    action_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActionListItem:
+    patch = await read_json_object(request)
+    activity, action = await service.amend_action(
+        session, action_id, patch, if_match=if_match, principal=principal
+    )
+    response.headers["ETag"] = service.etag_of(activity)
+    return service.action_list_item(action, activity, service.today_local())

@@ -129,6 +129,10 @@ class ActionRead(BaseModel):
 class ActionListItem(ActionRead):
     activity_id: uuid.UUID
     activity_title: str
+    activity_version: int = Field(
+        description='The activity\'s version: send `If-Match: "<activity_version>"` to update '
+        "this action."
+    )
     area: str
     district: str
     overdue: bool

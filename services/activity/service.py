@@ -20,6 +20,7 @@ from services.activity.models import Activity, ActivityAction, ActivityHistory
 from services.activity.schemas import (
     AS_STORED,
     ActionIn,
+    ActionListItem,
     ActionRead,
     ActivityBase,
     ActivityCreate,
@@ -685,8 +686,9 @@ async def amend_activity(
     values = content_values(updated, district)
     now = utcnow()
     values.update(version=activity.version + 1, updated_at=now)
-    if activity.review_state != ReviewState.received:
-        # Amended content needs a fresh review.
+    if activity.review_state != ReviewState.received and set(changes) != {"actions"}:
+        # Amended content needs a fresh review; following up its "you said, we did" actions
+        # does not change the account that was reviewed.
         values.update(review_state=RECEIVED)
         changes["review_state"] = {"old": activity.review_state, "new": ReviewState.received}
     if not await repository.update_activity(session, activity_id, activity.version, values):
@@ -701,6 +703,53 @@ async def amend_activity(
     for key, value in values.items():
         setattr(activity, key, value)
     return activity, new_actions if "actions" in changes else actions
+
+
+async def amend_action(
+    session: AsyncSession,
+    action_id: uuid.UUID,
+    patch: dict[str, Any],
+    *,
+    if_match: str | None,
+    principal: Principal,
+) -> tuple[Activity, ActionRead]:
+    """One "you said, we did" action changed on its own (done, outcome, new owner or date).
+
+    It is part of its activity, so this is an amendment of that activity: its `If-Match`, a
+    new version, a line in its history.
+    """
+    action = await repository.get_action(session, action_id)
+    if action is None:
+        raise errors.not_found("action", action_id)
+    if "id" in patch:
+        raise invalid("body.id", "read-only: set by the service", "read_only")
+    activity, actions = await load(session, action.activity_id)
+    check_if_match(if_match, activity)
+    listed = [action_read(a).model_dump(mode="json") for a in actions]
+    target = next(i for i in listed if i["id"] == str(action_id))
+    try:
+        # Checked on its own first, so a problem names `body.<field>` of this request.
+        ActionIn.model_validate(merge_patch({k: v for k, v in target.items() if k != "id"}, patch))
+    except ValidationError as exc:
+        raise errors.validation_problem(exc) from exc
+    merged = [merge_patch(i, patch) if i is target else i for i in listed]
+    activity, stored = await amend_activity(
+        session, activity.id, {"actions": merged}, if_match=if_match, principal=principal
+    )
+    return activity, next(a for a in map(action_read, stored) if a.id == action_id)
+
+
+def action_list_item(action: Any, activity: Activity, today: date) -> ActionListItem:
+    read = action_read(action)
+    return ActionListItem(
+        **read.model_dump(),
+        activity_id=activity.id,
+        activity_title=activity.title,
+        activity_version=activity.version,
+        area=activity.area_code,
+        district=activity.district_code,
+        overdue=read.done_on is None and read.due_on is not None and read.due_on < today,
+    )
 
 
 def history_entry(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from tests.conftest import assert_problem
 from tests.support.factories import activity_payload
 
 MERGE = {"content-type": "application/merge-patch+json"}
+LONDON = ZoneInfo("Europe/London")
 
 
 async def _create(client: httpx.AsyncClient, **overrides: object) -> httpx.Response:
@@ -343,3 +345,70 @@ async def test_review_needs_the_review_scope(
         headers={"X-API-Key": "officer-key"},
     )
     assert_problem(response, 403)
+
+
+async def test_an_action_is_followed_up_on_its_own(activity_client: httpx.AsyncClient) -> None:
+    today = datetime.now(LONDON).date()
+    created = await _create(
+        activity_client,
+        actions=[
+            {"issue": "Parking on the verge", "owner": "PCSO team", "due_on": "2022-10-01"},
+            {"issue": "Street lighting", "due_on": (today + timedelta(days=30)).isoformat()},
+        ],
+    )
+    url = created.headers["location"]
+    approved = await activity_client.post(f"{url}/review", json={"decision": "approve"})
+    assert approved.headers["etag"] == '"2"'
+    overdue = (await activity_client.get("/api/v1/actions", params={"overdue": "true"})).json()
+    (item,) = overdue["items"]
+    assert (item["issue"], item["activity_version"], item["overdue"]) == (
+        "Parking on the verge",
+        2,
+        True,
+    )
+    action_url = f"/api/v1/actions/{item['id']}"
+    done = {"done_on": today.isoformat(), "outcome": "Signs up; reported back at PACT"}
+
+    assert_problem(await activity_client.patch(action_url, json=done, headers=MERGE), 428)
+    stale = await activity_client.patch(action_url, json=done, headers={**MERGE, "If-Match": '"1"'})
+    assert_problem(stale, 412)
+    current = {**MERGE, "If-Match": '"2"'}
+    for bad, field in (
+        ({"colour": "red"}, "body.colour"),
+        ({"done_on": "yesterday"}, "body.done_on"),
+        ({"issue": None}, "body.issue"),
+        ({"id": str(uuid.uuid4())}, "body.id"),
+    ):
+        assert_problem(
+            await activity_client.patch(action_url, json=bad, headers=current), 422, field
+        )
+    missing = await activity_client.patch(
+        f"/api/v1/actions/{uuid.uuid4()}", json=done, headers=current
+    )
+    assert_problem(missing, 404)
+    # Nothing above changed anything.
+    assert (await activity_client.get(url)).headers["etag"] == '"2"'
+
+    followed = await activity_client.patch(action_url, json=done, headers=current)
+    assert followed.status_code == 200, followed.text
+    assert followed.headers["etag"] == '"3"'
+    body = followed.json()
+    assert (body["done_on"], body["outcome"], body["overdue"], body["activity_version"]) == (
+        today.isoformat(),
+        "Signs up; reported back at PACT",
+        False,
+        3,
+    )
+    assert (body["id"], body["owner"]) == (item["id"], "PCSO team")
+    assert (await activity_client.get("/api/v1/actions", params={"overdue": "true"})).json()[
+        "items"
+    ] == []
+    activity = await activity_client.get(url)
+    assert activity.headers["etag"] == '"3"'
+    # The reviewed account is unchanged: still approved. The other action is as it was.
+    assert activity.json()["review_state"] == "approved"
+    actions = {a["issue"]: a for a in activity.json()["actions"]}
+    assert actions["Parking on the verge"]["done_on"] == today.isoformat()
+    assert actions["Street lighting"]["done_on"] is None
+    last = (await activity_client.get(f"{url}/history")).json()[-1]
+    assert (last["change"], last["version"], list(last["changes"])) == ("amended", 3, ["actions"])
