@@ -79,7 +79,8 @@ class HeaderPlan:
         return set(self.present_base)
 
 
-_COPY_SPECIAL = re.compile("[\\\\\t\n\r\ufffd]")
+# NUL too: PostgreSQL cannot store it, so such a row takes the full path and is refused there.
+_COPY_SPECIAL = re.compile("[\\\\\t\n\r\ufffd\x00]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -122,6 +123,10 @@ def plan_header(survey: SurveyDef, raw_header: Sequence[Any]) -> HeaderPlan:
     ignored = [h for h in header if h and h not in known]
     present_base = [c for c in (*BASE_COLUMNS, "weight") if c in seen]
     return HeaderPlan(header, present_base, questions, ignored)
+
+
+# PostgreSQL cannot store NUL in text (SQLite can): refused in every import alike.
+NUL_MESSAGE = "contains the NUL character (U+0000)"
 
 
 class RowValidator:
@@ -200,7 +205,10 @@ class RowValidator:
             add("    if SPECIAL(''.join(cells)) is not None: return None")
         add("    " + ", ".join(f"c{i}" for i in range(self.width)) + ", = cells")
         add(f"    rid = cells[{self.i_id}].strip()")
-        add(f"    if not rid or len(rid) > {LIMITS['respondent_id']} or BAD in rid: return None")
+        add(
+            f"    if not rid or len(rid) > {LIMITS['respondent_id']} or BAD in rid or NUL in rid:"
+            " return None"
+        )
         if self.i_wave is not None and self.i_date is not None:
             add(f"    wc = cells[{self.i_wave}]")
             add(f"    dc = cells[{self.i_date}]")
@@ -237,7 +245,10 @@ class RowValidator:
             if lines:
                 add(f"    if len({var}) > {LIMITS[name]}: return None")
             else:
-                add(f"    if len({var}) > {LIMITS[name]} or BAD in {var}: return None")
+                add(
+                    f"    if len({var}) > {LIMITS[name]} or BAD in {var} or NUL in {var}:"
+                    " return None"
+                )
                 add(f"    {var} = {var} or None")
         if self.i_weight is not None:
             add(f"    wc = cells[{self.i_weight}].strip()")
@@ -273,7 +284,10 @@ class RowValidator:
                 if lines:
                     add(f"    if len({var}) > {TEXT_LIMIT}: return None")
                 else:
-                    add(f"    if len({var}) > {TEXT_LIMIT} or BAD in {var}: return None")
+                    add(
+                        f"    if len({var}) > {TEXT_LIMIT} or BAD in {var} or NUL in {var}:"
+                        " return None"
+                    )
                     add(f"    {var} = {var} or None")
         if lines:
             day = "N" if self.i_date is None else "(str(day) if day is not None else N)"
@@ -298,6 +312,7 @@ class RowValidator:
             "DATES": self.good_dates,
             "WEIGHT": WEIGHT_RE.fullmatch,
             "BAD": "\ufffd",
+            "NUL": "\x00",
             "SPECIAL": _COPY_SPECIAL.search,
         }
         for k, choice in enumerate(self.choices):
@@ -364,6 +379,8 @@ class RowValidator:
         elif "\ufffd" in respondent:
             # Undecodable bytes all read as U+FFFD: two different ids could become one.
             errors.append((row_number, "respondent_id", "is not valid UTF-8 text"))
+        elif "\x00" in respondent:
+            errors.append((row_number, "respondent_id", NUL_MESSAGE))
 
         wave: str | None = None
         interview: date | None = None
@@ -418,6 +435,8 @@ class RowValidator:
                 errors.append((row_number, name, f"is longer than {LIMITS[name]} characters"))
             elif "\ufffd" in value:
                 errors.append((row_number, name, "is not valid UTF-8 text"))
+            elif "\x00" in value:
+                errors.append((row_number, name, NUL_MESSAGE))
             demographics.append(value or None)
 
         weight = 1.0
@@ -466,6 +485,8 @@ class RowValidator:
                     errors.append((row_number, code, f"is longer than {TEXT_LIMIT} characters"))
                 elif "\ufffd" in text:
                     errors.append((row_number, code, "is not valid UTF-8 text"))
+                elif "\x00" in text:
+                    errors.append((row_number, code, NUL_MESSAGE))
                 answers.append(text or None)
         if errors:
             return None, errors

@@ -455,3 +455,30 @@ async def test_today_is_the_london_date(
     assert job["accepted"] == 2
     assert [(e["row"], e["column"]) for e in job["errors"]] == [(4, "interview_date")]
     assert "future" in job["errors"][0]["reason"]
+
+
+async def test_text_holding_nul_is_a_rejected_row_not_a_failed_import(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    # PostgreSQL cannot store NUL in text (SQLite can): each such row is refused alike, with
+    # the column named, and the rest of the file is kept. After the sample the format is
+    # judged on, so the file is still a CSV.
+    good = to_csv(generate(6, {"2022-Q2": 80}))
+    assert len(good) > 4096
+    bad_rows = [
+        _row("N\x001"),
+        _row("N2", area="BRS\x00EAST"),
+        _row("N3", comments="Too\x00quiet"),
+        _row("N4", informed="fairly\x00well"),
+    ]
+    bad = csv_bytes(bad_rows).split(b"\r\n", 1)[1]  # without its header
+    job = await import_file(survey_client, good + bad)
+    assert job["state"] == "done", job
+    assert (job["rows_read"], job["accepted"], job["rejected"]) == (84, 80, 4)
+    nul = "contains the NUL character (U+0000)"
+    errors = [(e["row"], e["column"], e["reason"]) for e in job["errors"]]
+    assert errors[:3] == [(82, "respondent_id", nul), (83, "area", nul), (84, "comments", nul)]
+    assert errors[3][:2] == (85, "informed")  # not an answer, as any other
+    assert "is not an answer" in errors[3][2]
+    q3 = (await survey_client.get(RESULTS, params={"to": "2022-Q3", "from": "2022-Q3"})).json()
+    assert q3["groups"][0]["base_n"] == 0
