@@ -3,7 +3,9 @@
 Target: p95 <= 300 ms. Builds (once) a PostgreSQL database with the demo generator's realistic
 year at the requested size (1,000,000 activities by default, bulk-loaded with COPY), starts
 the activity service on it with uvicorn, and times the aggregate queries the KPI service makes
-(sequentially, after a warm-up), then prints per-query and overall p50/p95.
+(sequentially, after a warm-up), then prints per-query and overall p50/p95. Then times a CSV
+export of half a year against PostgreSQL's own COPY of the same rows and columns (no target;
+the ratio shows what the API adds).
 
     .venv/bin/python -m bench.activity_aggregate                      # 1M, keeps the database
     .venv/bin/python -m bench.activity_aggregate --activities 200000 --requests 40
@@ -146,6 +148,48 @@ async def measure(base: str, key: str, requests: int) -> list[float]:
     return everything
 
 
+async def measure_export(base: str, key: str, url: str) -> None:
+    """CSV export of half a year through the API, against PostgreSQL's own `COPY ... TO
+    STDOUT (FORMAT csv)` of the same rows and columns (the baseline: no HTTP, no Python)."""
+    from services.activity.analytics import _EXPORT_SOURCE
+    from services.activity.service import today_local
+
+    end = today_local().replace(day=1) - timedelta(days=1)
+    start = (end - timedelta(days=182)).replace(day=1)
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    started = time.perf_counter()
+    rows = -1  # the header line
+    async with (
+        aiohttp.ClientSession(headers={"X-API-Key": key}) as session,
+        session.get(f"{base}/api/v1/activities/export.csv", params=params) as response,
+    ):
+        assert response.status == 200, await response.text()
+        async for chunk in response.content.iter_chunked(1 << 16):
+            rows += chunk.count(b"\n")
+    api_s = time.perf_counter() - started
+    columns = ", ".join(_EXPORT_SOURCE)
+    conn = await asyncpg.connect(url)
+    try:
+        sink = bytearray()
+        started = time.perf_counter()
+        await conn.copy_from_query(
+            f"SELECT {columns} FROM activity_activity WHERE deleted_at IS NULL "
+            "AND local_date BETWEEN $1 AND $2 ORDER BY starts_at DESC, id DESC",
+            start,
+            end,
+            output=lambda data: sink.extend(data) or asyncio.sleep(0),
+            format="csv",
+        )
+        copy_s = time.perf_counter() - started
+    finally:
+        await conn.close()
+    print(
+        f"\nexport {start} to {end}: {rows:,} rows in {api_s:.1f} s = {rows / api_s:,.0f} rows/s; "
+        f"COPY TO STDOUT {copy_s:.1f} s = {rows / copy_s:,.0f} rows/s; "
+        f"export/COPY {copy_s / api_s:.2f}x"
+    )
+
+
 def start_service(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("wb")
     return subprocess.Popen(
@@ -190,6 +234,7 @@ async def main() -> None:
     try:
         await wait_ready(f"http://127.0.0.1:{port}/healthz")
         times = await measure(f"http://127.0.0.1:{port}", key, args.requests)
+        await measure_export(f"http://127.0.0.1:{port}", key, url)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)

@@ -181,6 +181,10 @@ EXPORT_COLUMNS = (
     "updated_at",
 )
 EXPORT_BATCH = 5000
+# The stored columns the export reads (not the nested details nor the search text).
+_EXPORT_SOURCE = tuple(
+    {"area": "area_code", "district": "district_code"}.get(name, name) for name in EXPORT_COLUMNS
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -245,7 +249,11 @@ async def export_csv(db: Database, filters: Filters) -> AsyncIterator[bytes]:
     while True:
         async with db.read_sessions() as session:
             rows = await repository.list_activity_rows(
-                session, conditions=conditions, after=after, limit=EXPORT_BATCH
+                session,
+                columns=_EXPORT_SOURCE,
+                conditions=conditions,
+                after=after,
+                limit=EXPORT_BATCH,
             )
         if not rows:
             return

@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -508,15 +509,12 @@ async def history_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Acti
 
 
 def keyset_after(after: tuple[datetime, uuid.UUID] | None) -> list[Any]:
+    """Rows after the cursor in newest-first order. Written as a row-value comparison, which
+    both databases read as the start of the index range; the same test spelled with OR was a
+    filter, so every page rescanned all newer rows (an export of 443k rows: 5k rows/s)."""
     if after is None:
         return []
-    starts_at, last_id = after
-    return [
-        or_(
-            Activity.starts_at < starts_at,  # type: ignore[arg-type]
-            and_(Activity.starts_at == starts_at, Activity.id < last_id),  # type: ignore[arg-type]
-        )
-    ]
+    return [tuple_(ACTIVITY.c.starts_at, ACTIVITY.c.id) < tuple_(*after)]
 
 
 async def list_activities(
@@ -539,13 +537,14 @@ async def list_activities(
 async def list_activity_rows(
     session: AsyncSession,
     *,
+    columns: Sequence[str],
     conditions: list[Any],
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[Any]:
-    """Like `list_activities`, as plain rows (no ORM objects): for streaming exports."""
+    """Like `list_activities`, as plain rows of `columns` (no ORM objects): for exports."""
     stmt = (
-        select(ACTIVITY)
+        select(*(ACTIVITY.c[name] for name in columns))
         .where(ACTIVITY.c.deleted_at.is_(None), *conditions, *keyset_after(after))
         .order_by(ACTIVITY.c.starts_at.desc(), ACTIVITY.c.id.desc())
         .limit(limit)
