@@ -153,6 +153,10 @@ async def get_import(
     return await service.job_read(session, job_id, prefix=_prefix(request))
 
 
+# Rejected cells read per query when an import's errors stream out as CSV.
+ERRORS_PAGE = 5000
+
+
 @router.get(
     "/surveys/imports/{job_id}/errors.csv",
     summary="Every rejected row of an import, as CSV (row, column, reason)",
@@ -178,12 +182,15 @@ async def get_import_errors_csv(
             )
             if after is not None:
                 stmt = stmt.where(
+                    # The plain bound starts the index range at the cursor; the OR alone was a
+                    # filter, and every page rescanned the errors before it.
+                    table.c.row_number >= after[0],
                     or_(
                         table.c.row_number > after[0],
                         and_(table.c.row_number == after[0], table.c.id > after[1]),
-                    )
+                    ),
                 )
-            stmt = stmt.order_by(table.c.row_number, table.c.id).limit(5000)
+            stmt = stmt.order_by(table.c.row_number, table.c.id).limit(ERRORS_PAGE)
             async with db.read_sessions() as page_session:
                 page = (await page_session.execute(stmt)).all()
             for row_number, _id, column, reason in page:
@@ -191,7 +198,7 @@ async def get_import_errors_csv(
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-            if len(page) < 5000:
+            if len(page) < ERRORS_PAGE:
                 return
             after = (page[-1][0], page[-1][1])
 
