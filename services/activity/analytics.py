@@ -100,7 +100,8 @@ class Filters:
         )
 
     def month_count_conditions(self, table: Any) -> list[Any]:
-        """The filters other than dates, on a monthly count table."""
+        """Equality filters on the counting columns, which the activities and the monthly
+        count tables share by name."""
         c = table.c
         return [
             column == str(value)
@@ -118,19 +119,11 @@ class Filters:
     def conditions(self, dialect: str, *, counting: bool = False) -> list[Any]:
         """SQL conditions; `counting` keeps to the columns of the counting index."""
         c = ACTIVITY.c
-        out: list[Any] = []
-        for column, value in (
-            (c.area_code, self.area),
-            (c.district_code, self.district),
-            (c.directorate, self.directorate),
-            (c.activity_type, self.activity_type),
-            (c.classification, self.classification),
-            (c.status, self.status),
-            (c.review_state, self.review_state),
-            (c.plan_id, self.plan_id),
-        ):
-            if value is not None:
-                out.append(column == (value.value if hasattr(value, "value") else value))
+        out = self.month_count_conditions(ACTIVITY)
+        if self.review_state is not None:
+            out.append(c.review_state == str(self.review_state))
+        if self.plan_id is not None:
+            out.append(c.plan_id == self.plan_id)
         if self.topic is not None:
             out.append(repository.topic_condition(self.topic))
         # Local days as local dates (what the counting index holds) and as the UTC instants
