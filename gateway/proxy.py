@@ -114,10 +114,12 @@ class Proxy:
         body = _RequestBody(receive)
         data = await body.first() if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") else None
         assert upstream.session is not None, "upstream sessions open in the lifespan"
+        started = False
         try:
             async with upstream.session.request(
                 scope["method"], url, headers=headers, data=data, allow_redirects=False
             ) as response:
+                started = True
                 await send(
                     {
                         "type": "http.response.start",
@@ -141,13 +143,20 @@ class Proxy:
             if body.error is not None:
                 # The request body broke off (too large, client gone): that is the answer.
                 raise body.error from exc
+            if started:
+                # The answer was under way: nothing left to say but to cut the connection.
+                raise
             if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(exc, TimeoutError):
                 logger.warning("upstream %s unreachable: %s", upstream.name, exc)
                 await _problem(send, 502, f"The {upstream.name} service is unreachable.", path)
                 return
             logger.warning("upstream %s failed on %s: %r", upstream.name, path, exc)
-            detail = f"The {upstream.name} service did not answer in time."
-            await _problem(send, 504 if isinstance(exc, TimeoutError) else 502, detail, path)
+            if isinstance(exc, TimeoutError):
+                detail = f"The {upstream.name} service did not answer in time."
+                await _problem(send, 504, detail, path)
+            else:
+                detail = f"The {upstream.name} service closed the connection without an answer."
+                await _problem(send, 502, detail, path)
 
 
 class _RequestBody:

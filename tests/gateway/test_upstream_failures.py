@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 import pytest
 
@@ -107,3 +108,33 @@ async def test_rate_limit_is_per_key_with_retry_after(monkeypatch: pytest.Monkey
             for i in range(4)
         ]
         assert guesses == [401, 401, 401, 429]
+
+
+@pytest.fixture
+async def truncating_upstream() -> AsyncIterator[str]:
+    """Answers 200 with `Content-Length: 100`, sends 10 bytes of it and hangs up."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+    await server.wait_closed()
+
+
+async def test_an_answer_cut_short_upstream_is_cut_short_here(truncating_upstream: str) -> None:
+    # Never a 502 problem after a 200 has begun, never a short body passed off as whole.
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=truncating_upstream)
+    async for client in _gateway(settings):
+        started = time.monotonic()
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await client.get("/api/v1/kpis")
+        assert time.monotonic() - started < 2
+        # The gateway goes on answering.
+        assert_problem(await client.get("/api/v1/activities"), 502)
