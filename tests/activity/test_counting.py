@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -491,3 +492,35 @@ async def test_the_kpi_client_contract_round_trips(activity_client: httpx.AsyncC
         (r.district, r.period): [r.activities, r.attendees, r.young_people] for r in body.rows
     } == expected
     assert body.filters["from"] == "2022-07-01"
+
+
+async def test_counts_stay_exact_while_folds_run_beside_writes(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    from services.activity.housekeeping import fold_once
+
+    db = activity_client.app.state.db  # type: ignore[attr-defined]
+    items = _items(random.Random(17), 240)
+    pages = [items[i : i + 40] for i in range(0, len(items), 40)]
+    writing = True
+
+    async def fold_until_written() -> int:
+        folds = 0
+        while writing:
+            folds += 1
+            await fold_once(db)
+            await asyncio.sleep(0)
+        return folds
+
+    async def write() -> None:
+        nonlocal writing
+        try:
+            await asyncio.gather(*(_load(activity_client, page) for page in pages))
+        finally:
+            writing = False
+
+    folds, _ = await asyncio.gather(fold_until_written(), write())
+    assert folds > 0
+    await _assert_counts(activity_client, items)
+    await fold_once(db)
+    await _assert_counts(activity_client, items)
