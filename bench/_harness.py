@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,30 +24,6 @@ from pathlib import Path
 import httpx
 
 BENCH_KEY = "bench-key-" + "b" * 16
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def free_port_block(size: int) -> int:
-    """A base port with `size` consecutive free ports (`hub up` uses gateway port + 1..3)."""
-    for _ in range(200):
-        base = free_port()
-        if base + size <= 65535 and all(_is_free(port) for port in range(base, base + size)):
-            return base
-    raise RuntimeError("no block of free ports found")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 async def wait_ready(url: str, within: float = 120.0) -> None:

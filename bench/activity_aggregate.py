@@ -34,7 +34,8 @@ import aiohttp
 import asyncpg
 from alembic.script import ScriptDirectory
 
-from bench._harness import free_port, wait_ready
+from bench._harness import wait_ready
+from hub.ports import free_port
 from services.activity.demo import generate
 from shared.db import Database
 from shared.migrations import alembic_config, upgrade, version_table

@@ -50,12 +50,11 @@ from sqlalchemy import text
 
 from bench._harness import (
     WrkResult,
-    free_port,
-    free_port_block,
     uvicorn_process,
     wait_ready,
     wrk,
 )
+from hub.ports import free_port, free_port_block
 from shared.db import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -489,7 +488,7 @@ async def run_backend(backend: str, duration: float, concurrency: int) -> dict[s
     await upgrade("activity", minimal_url)
     await seed_minimal(minimal_url)
 
-    gateway_port = free_port_block(4)
+    gateway_port = free_port_block()
     activity_port = gateway_port + 1
     env = dict(
         os.environ,

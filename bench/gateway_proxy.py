@@ -17,7 +17,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench._harness import BENCH_KEY, WrkResult, free_port, median_rps, uvicorn_process, wrk
+from bench._harness import BENCH_KEY, WrkResult, median_rps, uvicorn_process, wrk
+from hub.ports import free_port
 from shared.migrations import upgrade
 
 PATH = "/api/v1/kpis/school_engagements"

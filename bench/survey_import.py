@@ -43,7 +43,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench._harness import free_port
+from hub.ports import free_port
 from shared.migrations import upgrade
 
 BENCH_KEY = "survey-bench-" + "k" * 20

@@ -99,7 +99,7 @@ class Filters:
             getattr(self, name) is None for name in ("topic", "review_state", "plan_id", "q")
         )
 
-    def month_count_conditions(self, table: Any) -> list[Any]:
+    def equality_conditions(self, table: Any) -> list[Any]:
         """Equality filters on the counting columns, which the activities and the monthly
         count tables share by name."""
         c = table.c
@@ -119,7 +119,7 @@ class Filters:
     def conditions(self, dialect: str, *, counting: bool = False) -> list[Any]:
         """SQL conditions; `counting` keeps to the columns of the counting index."""
         c = ACTIVITY.c
-        out = self.month_count_conditions(ACTIVITY)
+        out = self.equality_conditions(ACTIVITY)
         if self.review_state is not None:
             out.append(c.review_state == str(self.review_state))
         if self.plan_id is not None:
@@ -291,9 +291,10 @@ _COLUMN_OF = {
 }
 
 
-def _dimension_columns() -> dict[AggregateDimension, Any]:
-    """The stored column behind each grouping (periods are grouped by month first)."""
-    return {dimension: ACTIVITY.c[name] for dimension, name in _COLUMN_OF.items()}
+def _grouping_columns(table: Any, plain: list[AggregateDimension]) -> list[Any]:
+    """The stored columns behind the groupings, labelled by grouping (periods by month first),
+    on the activities or a monthly count table (they share the names)."""
+    return [table.c[_COLUMN_OF[d]].label(d.value) for d in plain]
 
 
 def _topic_bits() -> Any:
@@ -392,20 +393,16 @@ def _activities_statement(group_columns: list[Any], where: list[Any]) -> Any:
     return stmt
 
 
-def _regrouped(
-    source: Any, plain: list[AggregateDimension], period: AggregatePeriod, *, keep_empty: bool
-) -> Any:
+def _regrouped(source: Any, plain: list[AggregateDimension], period: AggregatePeriod) -> Any:
     """Sum a set of (groupings, n, a, y) rows again by the requested groupings.
 
-    Without `keep_empty`, groups that sum to no activity are left out (a change and its undoing
-    in the monthly counts), as a grouped scan of the activities would never show them.
+    Groups that sum to no activity are left out (a change and its undoing in the monthly
+    counts), as a grouped scan of the activities never shows them.
     """
     keys = _outer_keys(source, plain, period)
     stmt = select(*keys, *_sums(source.c.n, source.c.a, source.c.y))
     if keys:
-        stmt = stmt.group_by(*[k.element for k in keys])
-        if not keep_empty:
-            stmt = stmt.having(func.sum(source.c.n) != 0)
+        stmt = stmt.group_by(*[k.element for k in keys]).having(func.sum(source.c.n) != 0)
     return stmt
 
 
@@ -447,25 +444,24 @@ def _month_counts_statement(
     if months is not None:
         first, last = months
         for table in (repository.MONTH_COUNT, repository.MONTH_COUNT_CHANGE):
-            where = filters.month_count_conditions(table)
+            where = filters.equality_conditions(table)
             if first is not None:
                 where.append(table.c.local_month >= first)
             if last is not None:
                 where.append(table.c.local_month <= last)
             parts.append(
                 select(
-                    *[table.c[_COLUMN_OF[d]].label(d.value) for d in plain],
+                    *_grouping_columns(table, plain),
                     table.c.activities.label("n"),
                     table.c.attendees.label("a"),
                     table.c.young_people.label("y"),
                 ).where(*where)
             )
-    columns = _dimension_columns()
     for lo, hi in edges:
         days = replace(filters, from_=lo, to=hi)
         where = [ACTIVITY.c.deleted_at.is_(None), *days.conditions(dialect, counting=True)]
-        parts.append(_activities_statement([columns[d].label(d.value) for d in plain], where))
-    return _regrouped(union_all(*parts).subquery("counted"), plain, period, keep_empty=False)
+        parts.append(_activities_statement(_grouping_columns(ACTIVITY, plain), where))
+    return _regrouped(union_all(*parts).subquery("counted"), plain, period)
 
 
 async def aggregate(
@@ -479,10 +475,9 @@ async def aggregate(
     if filters.status is None:
         # Counting rule: what happened counts; planned and cancelled only when asked for.
         filters.status = ActivityStatus.completed
-    columns = _dimension_columns()
     plain: list[AggregateDimension] = [d for d in group_by if d is not AggregateDimension.topic]
     by_topic = AggregateDimension.topic in group_by
-    group_columns = [columns[d].label(d.value) for d in plain]
+    group_columns = _grouping_columns(ACTIVITY, plain)
     where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if by_topic:
         stmt = _by_topic_statement(plain, group_columns, where, period)
@@ -493,7 +488,7 @@ async def aggregate(
         if AggregateDimension.period in plain and period is not AggregatePeriod.month:
             # Grouped by month over the index, then months folded into quarters or years:
             # the arithmetic per row cost ~15% of a year-long query on PostgreSQL.
-            stmt = _regrouped(stmt.subquery("by_month"), plain, period, keep_empty=True)
+            stmt = _regrouped(stmt.subquery("by_month"), plain, period)
     grouped: dict[tuple[Any, ...], AggregateRow] = {}
     totals = AggregateRow(activities=0, attendees=0, young_people=0)
     for row in (await session.execute(stmt)).mappings():

@@ -53,12 +53,8 @@ IfMatch = Annotated[
 ]
 
 
-def version_etag(version: int) -> str:
-    return f'"{version}"'
-
-
 def check_unchanged(if_match: str | None, version: int, what: str) -> None:
-    current = version_etag(version)
+    current = service.version_etag(version)
     if if_match is not None and if_match.strip() and not service.etag_offered(if_match, current):
         raise errors.stale_etag(current, what)
 
@@ -392,7 +388,7 @@ async def post_area(
 ) -> AreaRead:
     area = await create_area(session, payload)
     response.headers["Location"] = f"/api/v1/areas/{area.code}"
-    response.headers["ETag"] = version_etag(area.version)
+    response.headers["ETag"] = service.version_etag(area.version)
     return area_read(area)
 
 
@@ -405,7 +401,7 @@ async def get_area_endpoint(
     area = await get_area(session, code)
     if area is None:
         raise errors.not_found("area", code)
-    response.headers["ETag"] = version_etag(area.version)
+    response.headers["ETag"] = service.version_etag(area.version)
     return area_read(area)
 
 
@@ -432,7 +428,7 @@ async def patch_area(
     check_unchanged(if_match, area.version, "area")
     fields = parse(AreaFields, merge_patch(area_fields_of(area), patch))
     area = await update_area(session, area, fields, principal)
-    response.headers["ETag"] = version_etag(area.version)
+    response.headers["ETag"] = service.version_etag(area.version)
     return area_read(area)
 
 
@@ -570,7 +566,7 @@ async def post_group(
     session.add(group)
     await session.flush()
     response.headers["Location"] = f"/api/v1/community-groups/{group.id}"
-    response.headers["ETag"] = version_etag(group.version)
+    response.headers["ETag"] = service.version_etag(group.version)
     return group_read(group)
 
 
@@ -586,7 +582,7 @@ async def get_group(
     group = await session.get(CommunityGroup, group_id)
     if group is None:
         raise errors.not_found("community group", group_id)
-    response.headers["ETag"] = version_etag(group.version)
+    response.headers["ETag"] = service.version_etag(group.version)
     return group_read(group)
 
 
@@ -617,7 +613,7 @@ async def patch_group(
     group.version += 1
     group.updated_at = utcnow()
     await session.flush()
-    response.headers["ETag"] = version_etag(group.version)
+    response.headers["ETag"] = service.version_etag(group.version)
     return group_read(group)
 
 
@@ -780,7 +776,7 @@ async def post_plan(
     session.add(plan)
     await session.flush()
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
-    response.headers["ETag"] = version_etag(plan.version)
+    response.headers["ETag"] = service.version_etag(plan.version)
     return plan_read(plan, {})  # a new plan: no activity delivers it yet
 
 
@@ -793,7 +789,7 @@ async def get_plan(
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise errors.not_found("plan", plan_id)
-    response.headers["ETag"] = version_etag(plan.version)
+    response.headers["ETag"] = service.version_etag(plan.version)
     return await plan_read_one(session, plan)
 
 
@@ -826,7 +822,7 @@ async def patch_plan(
     plan.version += 1
     plan.updated_at = utcnow()
     await session.flush()
-    response.headers["ETag"] = version_etag(plan.version)
+    response.headers["ETag"] = service.version_etag(plan.version)
     return await plan_read_one(session, plan)
 
 
@@ -957,7 +953,7 @@ async def post_hours(
     session.add(row)
     await session.flush()
     response.headers["Location"] = f"/api/v1/volunteer-hours/{row.id}"
-    response.headers["ETag"] = version_etag(row.version)
+    response.headers["ETag"] = service.version_etag(row.version)
     return hours_read(row)
 
 
@@ -973,7 +969,7 @@ async def get_hours(
     row = await session.get(VolunteerHours, hours_id)
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
-    response.headers["ETag"] = version_etag(row.version)
+    response.headers["ETag"] = service.version_etag(row.version)
     return hours_read(row)
 
 
@@ -1004,7 +1000,7 @@ async def patch_hours(
     row.version += 1
     row.updated_at = utcnow()
     await session.flush()
-    response.headers["ETag"] = version_etag(row.version)
+    response.headers["ETag"] = service.version_etag(row.version)
     return hours_read(row)
 
 

@@ -668,16 +668,9 @@ async def overdue_actions(
 
 # --- monthly counts (PostgreSQL) -----------------------------------------------------------
 
-MONTH_COUNT_KEYS = (
-    "status",
-    "local_month",
-    "district_code",
-    "area_code",
-    "directorate",
-    "activity_type",
-    "classification",
-)
-MONTH_COUNT_MEASURES = ("activities", "attendees", "young_people")
+# The counting columns (the key) and what is summed per key, as the table declares them.
+MONTH_COUNT_KEYS = tuple(column.name for column in MONTH_COUNT.primary_key.columns)
+MONTH_COUNT_MEASURES = tuple(c.name for c in MONTH_COUNT.columns if not c.primary_key)
 # Folds of every process and replica take turns on this advisory lock (any fixed number).
 _FOLD_LOCK = 7_406_001
 

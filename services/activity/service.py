@@ -69,8 +69,13 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def version_etag(version: int) -> str:
+    """The ETag of a record at `version` (activities and registry records alike)."""
+    return f'"{version}"'
+
+
 def etag_of(activity: Activity) -> str:
-    return f'"{activity.version}"'
+    return version_etag(activity.version)
 
 
 def local_parts(starts_at: datetime) -> tuple[date, int, date]:
@@ -404,7 +409,7 @@ def _created(
     values: dict[str, Any], actions: list[dict[str, Any]], location_prefix: str
 ) -> CreateResult:
     read = to_read(SimpleNamespace(**values), actions)
-    headers = {"Location": f"{location_prefix}/{values['id']}", "ETag": '"1"'}
+    headers = {"Location": f"{location_prefix}/{values['id']}", "ETag": version_etag(1)}
     return CreateResult(201, read.model_dump_json(), headers)
 
 
@@ -442,7 +447,7 @@ async def _insert_or_replay(
     read = to_read(existing, (await repository.actions_of(session, [activity_id]))[activity_id])
     headers = {
         "Location": f"{location_prefix}/{activity_id}",
-        "ETag": f'"{existing.version}"',
+        "ETag": version_etag(existing.version),
         "Idempotent-Replayed": "true",
     }
     return CreateResult(201, read.model_dump_json(), headers, replayed=True)
@@ -563,7 +568,7 @@ async def create_batch(
     for activity_id, (index, payload, body_hash) in pending.items():
         if activity_id in inserted:
             results[index] = BatchItemResult(
-                index=index, id=activity_id, outcome="created", status=201, etag='"1"'
+                index=index, id=activity_id, outcome="created", status=201, etag=version_etag(1)
             )
             action_rows_all += action_rows(activity_id, payload.actions)
             continue
@@ -612,7 +617,7 @@ def _existing_outcome(
             id=activity_id,
             outcome="replayed",
             status=201,
-            etag=f'"{stored.version}"',
+            etag=version_etag(stored.version),
         )
     return BatchItemResult(
         index=index,
@@ -668,6 +673,18 @@ async def amend_activity(
     for name in patch:
         if name in READ_ONLY:
             raise invalid(f"body.{name}", "read-only: set by the service", "read_only")
+    return await _amend_loaded(session, activity, actions, patch, principal)
+
+
+async def _amend_loaded(
+    session: AsyncSession,
+    activity: Activity,
+    actions: list[Any],
+    patch: dict[str, Any],
+    principal: Principal,
+) -> tuple[Activity, list[Any]]:
+    """Apply a merge patch to an activity already loaded and matched against `If-Match`."""
+    activity_id = activity.id
     current = editable_of(to_read(activity, actions))
     try:
         updated = ActivityUpdate.model_validate(merge_patch(current, patch))
@@ -733,8 +750,8 @@ async def amend_action(
     except ValidationError as exc:
         raise errors.validation_problem(exc) from exc
     merged = [merge_patch(i, patch) if i is target else i for i in listed]
-    activity, stored = await amend_activity(
-        session, activity.id, {"actions": merged}, if_match=if_match, principal=principal
+    activity, stored = await _amend_loaded(
+        session, activity, actions, {"actions": merged}, principal
     )
     return activity, next(a for a in map(action_read, stored) if a.id == action_id)
 

@@ -129,6 +129,18 @@ def plan_header(survey: SurveyDef, raw_header: Sequence[Any]) -> HeaderPlan:
 NUL_MESSAGE = "contains the NUL character (U+0000)"
 
 
+def _text_problem(text: str, limit: int) -> str | None:
+    """Why a text cell cannot be stored as it is, or None."""
+    if len(text) > limit:
+        return f"is longer than {limit} characters"
+    if "\ufffd" in text:
+        # Undecodable bytes all read as U+FFFD: two different ids could become one.
+        return "is not valid UTF-8 text"
+    if "\x00" in text:
+        return NUL_MESSAGE
+    return None
+
+
 class RowValidator:
     """Turns the cells of one row into a staging record, or reasons why it cannot be stored."""
 
@@ -372,15 +384,9 @@ class RowValidator:
                 (row_number, "(row)", f"{len(cells)} cells but the header has {self.width}")
             )
         respondent = cells[self.i_id].strip()
-        if not respondent:
-            errors.append((row_number, "respondent_id", "is empty"))
-        elif len(respondent) > LIMITS["respondent_id"]:
-            errors.append((row_number, "respondent_id", "is longer than 100 characters"))
-        elif "\ufffd" in respondent:
-            # Undecodable bytes all read as U+FFFD: two different ids could become one.
-            errors.append((row_number, "respondent_id", "is not valid UTF-8 text"))
-        elif "\x00" in respondent:
-            errors.append((row_number, "respondent_id", NUL_MESSAGE))
+        problem = _text_problem(respondent, LIMITS["respondent_id"]) if respondent else "is empty"
+        if problem is not None:
+            errors.append((row_number, "respondent_id", problem))
 
         wave: str | None = None
         interview: date | None = None
@@ -431,12 +437,9 @@ class RowValidator:
             ("ethnicity", self.i_eth),
         ):
             value = cells[i].strip() if i is not None else ""
-            if len(value) > LIMITS[name]:
-                errors.append((row_number, name, f"is longer than {LIMITS[name]} characters"))
-            elif "\ufffd" in value:
-                errors.append((row_number, name, "is not valid UTF-8 text"))
-            elif "\x00" in value:
-                errors.append((row_number, name, NUL_MESSAGE))
+            problem = _text_problem(value, LIMITS[name])
+            if problem is not None:
+                errors.append((row_number, name, problem))
             demographics.append(value or None)
 
         weight = 1.0
@@ -481,12 +484,9 @@ class RowValidator:
             else:
                 i, code = self.texts[k]
                 text = cells[i].strip()
-                if len(text) > TEXT_LIMIT:
-                    errors.append((row_number, code, f"is longer than {TEXT_LIMIT} characters"))
-                elif "\ufffd" in text:
-                    errors.append((row_number, code, "is not valid UTF-8 text"))
-                elif "\x00" in text:
-                    errors.append((row_number, code, NUL_MESSAGE))
+                problem = _text_problem(text, TEXT_LIMIT)
+                if problem is not None:
+                    errors.append((row_number, code, problem))
                 answers.append(text or None)
         if errors:
             return None, errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 
@@ -13,14 +12,9 @@ import pytest
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from hub.ports import free_port
 from shared.auth import hash_secret
 from tests.conftest import AUTH, assert_problem
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -49,7 +43,7 @@ async def _gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient
 
 
 async def test_refused_upstream_is_a_fast_502(silent_upstream: str) -> None:
-    dead = f"http://127.0.0.1:{_closed_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=silent_upstream)
     async for client in _gateway(settings):
         started = time.monotonic()
@@ -78,7 +72,7 @@ async def test_silent_upstream_is_a_504_after_the_read_timeout(silent_upstream: 
 
 
 async def test_credentials_are_checked_before_any_upstream_call() -> None:
-    dead = f"http://127.0.0.1:{_closed_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=dead)
     async for client in _gateway(settings):
         response = await client.get("/api/v1/activities", headers={"X-API-Key": "bad"})
@@ -88,7 +82,7 @@ async def test_credentials_are_checked_before_any_upstream_call() -> None:
 async def test_rate_limit_is_per_key_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     # A second key, configured the way operators do: id, SHA-256 of the secret, scopes.
     monkeypatch.setenv("HUB_API_KEYS", f"other:{hash_secret('other-key')}:kpi:read")
-    dead = f"http://127.0.0.1:{_closed_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(
         activity_url=dead, survey_url=dead, kpi_url=dead, rate_limit_per_s=0.5, rate_limit_burst=3
     )
@@ -129,7 +123,7 @@ async def truncating_upstream() -> AsyncIterator[str]:
 
 async def test_an_answer_cut_short_upstream_is_cut_short_here(truncating_upstream: str) -> None:
     # Never a 502 problem after a 200 has begun, never a short body passed off as whole.
-    dead = f"http://127.0.0.1:{_closed_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(activity_url=dead, survey_url=dead, kpi_url=truncating_upstream)
     async for client in _gateway(settings):
         started = time.monotonic()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import text
 
 import shared.db
+from hub.ports import free_port
 from shared.app import create_service_app
 from shared.auth import hash_secret, require_scope
 from shared.db import SessionDep
@@ -119,10 +119,7 @@ async def test_health_and_readiness(edge: httpx.AsyncClient) -> None:
 
 
 async def test_readiness_fails_fast_when_the_database_is_down() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    async for client in _client(f"postgresql://nobody@127.0.0.1:{port}/none"):
+    async for client in _client(f"postgresql://nobody@127.0.0.1:{free_port()}/none"):
         ready = await client.get("/readyz")
         body = assert_problem(ready, 503)
         assert body["checks"] == {"database": "failed"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,27 +12,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port_block(size: int = 4) -> int:
-    """A base port with `size` consecutive free ports (the gateway and its services)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + size > 65535:
-            continue
-        if all(_is_free(base + i) for i in range(size)):
-            return base
-    raise RuntimeError("no block of free ports found")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+from hub.ports import free_port_block
 
 
 @dataclass
