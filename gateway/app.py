@@ -103,5 +103,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
 
     limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
-    app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits))
+    key_store = StaticKeyStore.from_settings(hub, warn=True)
+    proxy = Proxy(upstreams, key_store, limits, police_uk_public=settings.police_uk_public)
+    app.mount("/api/v1", proxy)
     return app

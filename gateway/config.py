@@ -29,6 +29,11 @@ class GatewaySettings(BaseSettings):
         description="Sustained requests per second per API key (0 turns rate limiting off).",
     )
     rate_limit_burst: int = Field(default=2000, ge=1, description="Requests allowed at once.")
+    police_uk_public: bool = Field(
+        default=True,
+        validation_alias="HUB_POLICE_UK_PUBLIC",
+        description="Let `/api/v1/police-uk/` reads through without a credential.",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Limit for survey file uploads."

@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
+from gateway.public import is_public_request
 from gateway.ratelimit import TokenBuckets, retry_after_header
 from gateway.upstreams import ROUTES, Upstream
-from shared.auth import KeyStore, authenticate
+from shared.auth import KeyStore, authenticate, presented_secret
 from shared.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
 from shared.requestid import current_request_id
 
@@ -46,11 +47,17 @@ WHOLE_BODY_BYTES = 1024 * 1024
 
 class Proxy:
     def __init__(
-        self, upstreams: dict[str, Upstream], key_store: KeyStore, limits: TokenBuckets
+        self,
+        upstreams: dict[str, Upstream],
+        key_store: KeyStore,
+        limits: TokenBuckets,
+        *,
+        police_uk_public: bool = False,
     ) -> None:
         self.upstreams = upstreams
         self.key_store = key_store
         self.limits = limits
+        self.police_uk_public = police_uk_public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
@@ -69,6 +76,11 @@ class Proxy:
 
     def _authenticate_within_limits(self, headers: dict[str, str], scope: Scope) -> None:
         client_host = (scope.get("client") or ("unknown", 0))[0]
+        if presented_secret(headers) is None and is_public_request(
+            scope, police_uk_public=self.police_uk_public
+        ):
+            self._spend(f"addr:{client_host}")  # public reads: no key, the address's bucket
+            return
         try:
             principal = authenticate(self.key_store, headers)
         except ProblemError:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.activity import housekeeping, police_uk, registries
+from services.activity import housekeeping, registries
 from services.activity.config import ActivitySettings
+from services.activity.police_uk.router import router as police_uk_router
 from services.activity.router import router
 from shared.app import create_service_app
 
@@ -17,7 +18,10 @@ TAGS = [
     {"name": "community groups", "description": "IAGs, Watch schemes, youth panels, schools."},
     {"name": "plans", "description": "Strategy, local engagement plans, planned activities."},
     {"name": "volunteer hours", "description": "Citizens in policing: hours given per month."},
-    {"name": "police.uk", "description": "data.police.uk compatible import and export."},
+    {
+        "name": "police.uk",
+        "description": "data.police.uk's neighbourhood API: public reads in its shapes, imports.",
+    },
 ]
 
 
@@ -27,7 +31,7 @@ def create_app(settings: ActivitySettings | None = None) -> FastAPI:
         settings=settings,
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
-        routers=[router, registries.router, police_uk.router],
+        routers=[router, registries.router, police_uk_router],
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -33,4 +33,10 @@ class ActivitySettings(ServiceSettings):
         le=3600,
         description="PostgreSQL: how often the appended monthly count changes are folded in "
         "(answers are exact either way; folding keeps aggregates fast).",
+    )
+    police_uk_public: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("HUB_POLICE_UK_PUBLIC", "police_uk_public"),
+        description="`/police-uk/` reads need no credential (as data.police.uk); false: they "
+        "need `activity:read`.",
     )

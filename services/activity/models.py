@@ -381,3 +381,8 @@ class ActivityMonthCountChange(ActivityTable, table=True):
     activities: int = Field(sa_column=Column(Integer, nullable=False))
     attendees: int = Field(sa_column=Column(BigInteger, nullable=False))
     young_people: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# The police.uk domain's tables live in its own package; imported here so that every user of
+# the activity metadata (migrations, tests) sees them.
+from services.activity.police_uk import models as _police_uk_models  # noqa: E402, F401

@@ -20,6 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity import errors, repository, service
 from services.activity.bodies import MERGE_PATCH_BODY, merge_patch, read_json_object
 from services.activity.models import Area, CommunityGroup, Plan, VolunteerHours
+
+# Beat-profile completeness is computed from what the police.uk API publishes (one rule,
+# there); re-exported here, where the area records and the KPI counts have always found it.
+from services.activity.police_uk.schemas import Completeness
+from services.activity.police_uk.service import completeness
 from services.activity.schemas import AreaCode, Count, LongText, ShortText, StrictModel
 from shared.auth import Principal, require_scope
 from shared.contracts.taxonomy import AreaKind, GroupType, PlanKind, VolunteerRole
@@ -151,16 +156,6 @@ class AreaIn(AreaFields):
     )
 
 
-class Completeness(BaseModel):
-    """How complete the public beat profile is (the report's beat-page finding)."""
-
-    contact_details: bool
-    team_photos: bool
-    priorities: bool
-    score: float = Field(description="Share of the three parts present, 0 to 1.")
-    missing: list[str]
-
-
 class AreaRead(BaseModel):
     code: str
     name: str
@@ -180,19 +175,6 @@ class AreaRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-
-def completeness(area: Area) -> Completeness:
-    parts = {
-        "contact_details": any(str(v).strip() for v in (area.contact_details or {}).values()),
-        "team_photos": any(p.get("photo_url") for p in area.people or []),
-        "priorities": bool(area.priorities),
-    }
-    return Completeness(
-        **parts,
-        score=round(sum(parts.values()) / len(parts), 4),
-        missing=[k for k, present in parts.items() if not present],
-    )
 
 
 def area_read(area: Area) -> AreaRead:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -79,14 +80,16 @@ async def test_beat_profile_completeness_and_update(activity_client: httpx.Async
         "score": 0.0,
         "missing": ["contact_details", "team_photos", "priorities"],
     }
+    # Priorities count when updated in the last three months.
+    raised, acted = date.today() - timedelta(days=60), date.today() - timedelta(days=30)
     patch = {
         "contact_details": {"email": "team@example.police.uk"},
         "priorities": [
             {
                 "issue": "Speeding",
-                "issue_date": "2022-06-01",
+                "issue_date": raised.isoformat(),
                 "action": "Speedwatch",
-                "action_date": "2022-07-01",
+                "action_date": acted.isoformat(),
             }
         ],
     }
@@ -95,7 +98,7 @@ async def test_beat_profile_completeness_and_update(activity_client: httpx.Async
     body = updated.json()
     assert body["completeness"]["score"] == round(2 / 3, 4)
     assert body["completeness"]["missing"] == ["team_photos"]
-    assert body["priorities"][0]["issue_date"] == "2022-06-01"
+    assert body["priorities"][0]["issue_date"] == raised.isoformat()
     assert body["version"] == 2
     kind_change = await activity_client.patch(
         "/api/v1/areas/BRS-02", json={"kind": "district"}, headers=MERGE
