@@ -3,13 +3,15 @@ public), and a service whose police.uk reads are not public."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import client_for
+from tests.support.databases import DatabaseFactory
 from tests.support.factories import seed_areas
+from tests.support.processes import Suite, start_suite
 
 
 @pytest.fixture
@@ -30,3 +32,27 @@ async def private_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClien
     async for client in client_for(app, "http://activity"):
         await seed_areas(client)
         yield client
+
+
+@pytest.fixture(scope="session")
+async def police_suite_env(databases: DatabaseFactory) -> dict[str, str]:
+    """Database URLs for the suite's services: SQLite files in its data dir, or fresh PG DBs."""
+    if databases.admin_url is None:
+        return {}
+    return {
+        f"{service.upper()}_DATABASE_URL": await databases.fresh(service)
+        for service in ("activity", "survey", "kpi")
+    }
+
+
+@pytest.fixture(scope="session")
+def police_suite(
+    police_suite_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Suite]:
+    """The whole Hub on loopback (gateway and services as processes), police.uk reads public."""
+    env = {**police_suite_env, "HUB_POLICE_UK_PUBLIC": "true"}
+    running = start_suite(tmp_path_factory.mktemp("police-suite"), env)
+    try:
+        yield running
+    finally:
+        running.stop()
