@@ -1,6 +1,7 @@
 """Demo data for the activity service: a realistic year of engagement across a force.
 
-Six districts of ten neighbourhoods each (beat profiles of varying completeness), the force
+Six districts of ten neighbourhoods each (beat profiles of varying completeness, each with a
+boundary and upcoming public events published as police.uk would show them), the force
 engagement strategy with a local engagement plan per district, community groups, monthly
 citizens-in-policing hours, and a year of activity from every directorate and of every type,
 with planned activities ahead, a few planned ones never reconciled, deliberate overlaps
@@ -34,6 +35,7 @@ from services.activity.models import (
     Plan,
     VolunteerHours,
 )
+from services.activity.police_uk import demo as police_uk_demo
 from services.activity.service import LONDON, local_parts, request_hash
 from shared.contracts.taxonomy import (
     ActivityType,
@@ -193,6 +195,9 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
         await _groups(conn, rng, neighbourhoods, now)
         await _volunteer_hours(conn, rng, now)
         await _activities(conn, rng, neighbourhoods, plans, activities, now)
+        await police_uk_demo.load(
+            conn, [(n.code, n.name, n.district, n.centre) for n in neighbourhoods], now, seed
+        )
         # PostgreSQL's triggers appended a count change per activity: fold them in at once.
         await repository.fold_month_counts(session)
         await session.commit()
@@ -245,24 +250,30 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
         for w_index, ward in enumerate(WARDS):
             n_code = f"{code}-{w_index + 1:02d}"
             n_name = f"{name} {ward}"
-            lat = 51.0 + d_index * 0.12 + rng.random() * 0.1
-            lon = -3.2 + d_index * 0.15 + rng.random() * 0.1
+            # Two draws kept (once the centre's jitter) so the rest of the demo is unchanged;
+            # the centre is the neighbourhood's cell, its police.uk boundary.
+            rng.random(), rng.random()
+            lat, lon = police_uk_demo.cell_centre(d_index, w_index)
             complete = rng.random()
             contact = (
                 {"email": f"{n_code.lower()}.team@example.police.uk"} if complete > 0.2 else {}
             )
+            photo = complete > 0.45  # a few profiles lack team photos
             people = [
                 {
-                    "name": f"{n_name} neighbourhood sergeant",
-                    "rank": "Sergeant",
+                    "name": f"{n_name} {role}",
+                    "rank": rank,
                     **(
-                        {"photo_url": f"https://example.police.uk/teams/{n_code}.jpg"}
-                        if complete > 0.45
+                        {"photo_url": f"https://example.police.uk/teams/{n_code}-{n}.jpg"}
+                        if photo
                         else {}
                     ),
-                },
-                {"name": f"{n_name} PCSO", "rank": "PCSO"},
+                }
+                for n, (role, rank) in enumerate(
+                    (("neighbourhood sergeant", "Sergeant"), ("PCSO", "PCSO")), start=1
+                )
             ]
+            # Every neighbourhood publishes priorities; a few not updated for months.
             priorities = (
                 [
                     {
@@ -274,7 +285,14 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
                     for issue, action in rng.sample(ISSUES, 2)
                 ]
                 if complete > 0.35
-                else []
+                else [
+                    {
+                        "issue": ISSUES[w_index % len(ISSUES)][0],
+                        "issue_date": (now.date() - timedelta(days=240)).isoformat(),
+                        "action": ISSUES[w_index % len(ISSUES)][1],
+                        "action_date": (now.date() - timedelta(days=180)).isoformat(),
+                    }
+                ]
             )
             rows.append(
                 {
