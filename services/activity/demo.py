@@ -305,6 +305,7 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
                     "force_code": FORCE[0],
                     "police_uk_force": "example-constabulary",
                     "police_uk_id": f"{code}{w_index + 1:02d}",
+                    "description": f"<p>The {n_name} neighbourhood policing team.</p>",
                     "centre_latitude": round(lat, 5),
                     "centre_longitude": round(lon, 5),
                     "population": rng.randint(6_000, 18_000),

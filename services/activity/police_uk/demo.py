@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.activity.models import Activity
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.repository import PUBLIC_TYPES
-from services.activity.service import local_parts, request_hash
+from services.activity.service import LONDON, local_parts, request_hash
 from shared.contracts.taxonomy import ActivityType, Classification, Directorate, ReviewState
 
 FORCE_ID = "example-constabulary"
@@ -47,7 +47,9 @@ SENIOR_OFFICERS = [
 ]
 # Each demo neighbourhood is a cell of this size around its centre (cells do not overlap).
 HALF_LATITUDE, HALF_LONGITUDE = 0.025, 0.01
-PUBLISHED_SHARE = 0.75
+PUBLISHED_SHARE = 0.4
+# Public events are the ones held at an hour the public comes (local time).
+PUBLIC_HOURS = range(8, 21)
 
 
 def cell_centre(d_index: int, w_index: int) -> tuple[float, float]:
@@ -135,7 +137,7 @@ async def _events(
     give a neighbourhood the generated year left without one a beat surgery to publish."""
     c = Activity.__table__.c  # type: ignore[attr-defined]
     rows = await conn.execute(
-        select(c.id, c.area_code, c.activity_type)
+        select(c.id, c.area_code, c.activity_type, c.starts_at)
         .where(
             c.status == "planned",
             c.deleted_at.is_(None),
@@ -146,7 +148,8 @@ async def _events(
     )
     by_area: dict[str, list[Any]] = {}
     for row in rows:
-        by_area.setdefault(row.area_code, []).append(row)
+        if row.starts_at.astimezone(LONDON).hour in PUBLIC_HOURS:
+            by_area.setdefault(row.area_code, []).append(row)
     added = [_surgery(rng, *area, now) for area in areas if area[0] not in by_area]
     if added:
         await conn.execute(Activity.__table__.insert(), added)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -155,3 +156,65 @@ async def test_import_examples_are_accepted_as_written(activity_client: httpx.As
         example = path["post"]["requestBody"]["content"]["application/json"]["example"]
         result = await activity_client.post(f"{BASE}/BC193/{suffix}", json=example)
         assert result.status_code == 200, result.text
+    for method, template in (
+        ("put", "/api/v1/police-uk/{force}/{neighbourhood}/boundary"),
+        ("put", "/api/v1/police-uk/forces/{force}"),
+        ("put", "/api/v1/police-uk/forces/{force}/people"),
+    ):
+        example = schema[template][method]["requestBody"]["content"]["application/json"]["example"]
+        path = template.replace("{force}", FORCE).replace("{neighbourhood}", "BC193")
+        result = await activity_client.request(method.upper(), path, json=example)
+        assert result.status_code in (200, 201), (path, result.text)
+    publication = schema["/api/v1/police-uk/published-events/{activity_id}"]["put"]
+    body_ref = publication["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    components = create_app().openapi()["components"]["schemas"]
+    (example,) = components[body_ref.rsplit("/", 1)[1]]["examples"]
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    planned = activity_payload(
+        area="BRS-BC193", status="planned", activity_type="beat_surgery", starts_at=soon
+    )
+    planned.pop("audience")
+    planned.pop("ends_at")
+    created = await activity_client.post("/api/v1/activities", json=planned)
+    assert created.status_code == 201, created.text
+    published = await activity_client.put(
+        f"/api/v1/police-uk/published-events/{created.json()['id']}", json=example
+    )
+    assert published.status_code == 200, published.text
+    events = (await activity_client.get(f"{BASE}/BC193/events")).json()
+    assert [e["description"] for e in events] == [example["description"]]
+
+
+async def test_a_summary_import_keeps_the_details(activity_client: httpx.AsyncClient) -> None:
+    await _import(activity_client, IMPORT_EXAMPLE)
+    await _import(activity_client, [{"id": "BC193", "name": "Easton"}])
+    record = (await activity_client.get(f"{BASE}/BC193")).json()
+    assert record["name"] == "Easton"
+    assert record["url_force"] == IMPORT_EXAMPLE[0]["url_force"]
+    assert record["description"] == IMPORT_EXAMPLE[0]["description"]
+    assert record["contact_details"] == IMPORT_EXAMPLE[0]["contact_details"]
+    # A field sent empty is emptied, as data.police.uk would show it.
+    await _import(
+        activity_client, [{"id": "BC193", "name": "Easton", "url_force": "", "links": []}]
+    )
+    record = (await activity_client.get(f"{BASE}/BC193")).json()
+    assert (record["url_force"], record["links"]) == (None, [])
+
+
+async def test_bad_force_and_people_imports(activity_client: httpx.AsyncClient) -> None:
+    path = "/api/v1/police-uk/forces/avon-and-somerset"
+    assert_problem(await activity_client.put(path, json={"name": ""}), 422, "body.name")
+    assert_problem(await activity_client.put(path, json=[]), 422)
+    methods = {"name": "F", "engagement_methods": [{"title": "no type"}]}
+    assert_problem(
+        await activity_client.put(path, json=methods), 422, "body.engagement_methods.0.type"
+    )
+    assert_problem(await activity_client.put(f"{path}/people", json=[]), 404)
+    assert_problem(await activity_client.get(path), 404)
+    await _import(activity_client, IMPORT_EXAMPLE)
+    bad_photo = [{"name": "A", "photo_url": "ftp://x"}]
+    assert_problem(
+        await activity_client.post(f"{BASE}/BC193/people", json=bad_photo), 422, "body.0.photo_url"
+    )
+    bad_place = [{**IMPORT_EXAMPLE[0], "locations": [{"latitude": "north"}]}]
+    assert_problem(await _import(activity_client, bad_place), 422, "body.0.locations.0.latitude")
