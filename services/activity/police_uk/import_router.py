@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from services.activity import errors, registries
-from services.activity.bodies import read_json
+from services.activity.bodies import malformed, read_json
 from services.activity.police_uk import boundaries, imports, service
 from services.activity.police_uk.schemas import (
     BOUNDARY_EXAMPLE,
@@ -40,6 +40,15 @@ Force = Annotated[str, Path(pattern=r"^[a-z0-9\-]{1,100}$", description="e.g. av
 NeighbourhoodId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
+async def _json(request: Request) -> Any:
+    # The shared reader lets a RecursionError (JSON nested thousands deep) through as a 500;
+    # a boundary body is large by nature, so it is guarded here.
+    try:
+        return await read_json(request)
+    except RecursionError:
+        raise malformed("nested too deeply") from None
+
+
 def _body_example(example: Any, schema_type: str = "array") -> dict[str, Any]:
     return {
         "requestBody": {
@@ -50,7 +59,7 @@ def _body_example(example: Any, schema_type: str = "array") -> dict[str, Any]:
 
 
 async def _list_body(request: Request, model: type[BaseModel], max_items: int) -> list[Any]:
-    body = await read_json(request)
+    body = await _json(request)
     if not isinstance(body, list):
         raise invalid("body", "must be a JSON array, as data.police.uk answers", "list_type")
     if len(body) > max_items:
@@ -78,7 +87,7 @@ def _validated(shape: Any, body: Any) -> Any:
 async def put_force(
     force: Force, request: Request, session: SessionDep, _: Writer, response: Response
 ) -> ForceRecord:
-    body = _validated(PoliceForceIn, await read_json(request))
+    body = _validated(PoliceForceIn, await _json(request))
     record, created = await imports.put_force(session, force, body)
     response.status_code = 201 if created else 200
     return service.force_record(record)
@@ -185,7 +194,7 @@ async def import_priorities(
 async def put_boundary(
     force: Force, neighbourhood: NeighbourhoodId, request: Request, session: SessionDep, _: Writer
 ) -> list[BoundaryPointOut]:
-    body = await read_json(request)
+    body = await _json(request)
     if isinstance(body, list):
         if len(body) > boundaries.MAX_BOUNDARY_POINTS:
             raise invalid("body", f"at most {boundaries.MAX_BOUNDARY_POINTS} points", "too_long")

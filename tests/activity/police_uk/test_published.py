@@ -279,6 +279,10 @@ async def test_bad_boundaries_are_refused_and_change_nothing(
     ]
     for body, field in cases:
         assert_problem(await activity_client.put(path, json=body), 422, field)
+    deep = await activity_client.put(
+        path, content="[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(deep, 422, "body")
     boundary = (await anonymous.get(path)).json()
     assert len(boundary) == len(sent["boundary"])
     assert_problem(await activity_client.put(f"{BASE}/NOPE/boundary", json=sent["boundary"]), 404)
