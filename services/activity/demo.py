@@ -256,9 +256,9 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
             lat, lon = police_uk_demo.cell_centre(d_index, w_index)
             complete = rng.random()
             contact = (
-                {"email": f"{n_code.lower()}.team@example.police.uk"} if complete > 0.2 else {}
+                {"email": f"{n_code.lower()}.team@example.police.uk"} if complete > 0.06 else {}
             )
-            photo = complete > 0.45  # a few profiles lack team photos
+            photo = complete > 0.15  # a few profiles lack team photos
             people = [
                 {
                     "name": f"{n_name} {role}",
@@ -284,7 +284,7 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
                     }
                     for issue, action in rng.sample(ISSUES, 2)
                 ]
-                if complete > 0.35
+                if complete > 0.10
                 else [
                     {
                         "issue": ISSUES[w_index % len(ISSUES)][0],
