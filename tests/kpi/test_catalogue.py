@@ -54,7 +54,8 @@ async def test_catalogue_holds_every_kpi_of_the_report(kpi_client: httpx.AsyncCl
     assert {k["measure"] for k in kpis} >= REPORT_MEASURES
     codes = [str(k["code"]) for k in kpis]
     assert {"opcc_informed", "opcc_have_say", "beat_page_views"} <= set(codes)
-    assert codes == sorted(codes) and len(codes) == len(set(codes))
+    assert codes == sorted(codes)
+    assert len(codes) == len(set(codes))
     for kpi in kpis:
         assert kpi["counting_rule"], kpi["code"]
         assert kpi["owner_role"], kpi["code"]
@@ -101,7 +102,8 @@ async def test_custom_kpi_is_created_once_and_fed_by_measurements(
     assert created.status_code == 201, created.text
     assert created.headers["location"] == "/api/v1/kpis/iag_attendance"
     body = created.json()
-    assert body["custom"] is True and body["source"] == "measurement"
+    assert body["custom"] is True
+    assert body["source"] == "measurement"
     assert body["source_binding"] == {"measurement": "iag_attendance", "aggregate": "ratio"}
     assert_problem(await kpi_client.post("/api/v1/kpis", json=CUSTOM), 409)
     summed = {**CUSTOM, "code": "iag_summed", "aggregate": "sum"}
@@ -122,7 +124,8 @@ async def test_patch_needs_the_current_etag(kpi_client: httpx.AsyncClient) -> No
     assert_problem(await kpi_client.patch(path, json=change), 428)
     assert_problem(await kpi_client.patch(path, json=change, headers={"If-Match": '"9"'}), 412)
     unchanged = (await kpi_client.get(path)).json()
-    assert unchanged["owner_role"] != "Schools officer" and unchanged["version"] == 1
+    assert unchanged["owner_role"] != "Schools officer"
+    assert unchanged["version"] == 1
     patched = await kpi_client.patch(path, json=change, headers={"If-Match": '"1"'})
     assert patched.status_code == 200, patched.text
     assert patched.headers["etag"] == '"2"'
