@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 
 from services.kpi.calculation.periods import PERIOD_PATTERN, period_arg
 from services.kpi.measurements import imports, repository, service
@@ -13,11 +13,12 @@ from services.kpi.measurements.schemas import (
     MAX_ITEMS,
     ImportFormat,
     ImportResult,
-    MeasurementIn,
     MeasurementRead,
     MeasurementsRecorded,
     SocialAccountIn,
     SocialAccountRead,
+    read_items,
+    request_body,
 )
 from services.kpi.sources.areas import require_area
 from services.kpi.sources.dependencies import SourcesDep
@@ -25,7 +26,7 @@ from shared.auth import Principal, require_scope
 from shared.contracts.kpi import StationProfile
 from shared.db import SessionDep, utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage, decode_cursor, encode_cursor
-from shared.problems import invalid, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter(tags=["measurements"])
 
@@ -57,21 +58,13 @@ _MANY = [
     f"month, quarter or year) refuses the whole request with a 422 naming each field; at most "
     f"{MAX_ITEMS} items.",
     responses=problem_responses(503),
+    openapi_extra=request_body({"one": _ONE, "many": _MANY}),
 )
 async def record_measurements(
-    session: SessionDep,
-    sources: SourcesDep,
-    _: Writer,
-    payload: Annotated[
-        MeasurementIn | list[MeasurementIn],
-        Body(openapi_examples={"one": {"value": _ONE}, "many": {"value": _MANY}}),
-    ],
+    request: Request, session: SessionDep, sources: SourcesDep, _: Writer
 ) -> MeasurementsRecorded:
-    if isinstance(payload, list):
-        if len(payload) > MAX_ITEMS:
-            raise invalid("body", f"at most {MAX_ITEMS} measurements per request", "too_long")
-        return await service.record(session, sources, payload, lambda i: f"body.{i}")
-    return await service.record(session, sources, [payload], lambda _: "body")
+    items, where_of = read_items(await request.body())
+    return await service.record(session, sources, items, where_of)
 
 
 @router.get(

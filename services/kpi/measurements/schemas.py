@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from services.kpi.calculation.periods import PERIOD_PATTERN
 from services.kpi.targets.schemas import AreaCode
@@ -35,7 +38,7 @@ class MeasurementIn(BaseModel):
     )
 
     kpi: Annotated[str, StringConstraints(max_length=60)]
-    period: Annotated[str, StringConstraints(max_length=7)] = Field(
+    period: Annotated[str, StringConstraints(max_length=20)] = Field(
         description="`2022-09`, `2022-Q3` or `2022`.", json_schema_extra={"pattern": PERIOD_PATTERN}
     )
     area: AreaCode | None = Field(default=None, description="Omit for force-wide.")
@@ -135,3 +138,68 @@ class ImportResult(BaseModel):
     updated: int
     unchanged: int
     warnings: list[str] = Field(default_factory=list)
+
+
+def request_body(examples: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI `requestBody` of `POST /kpis/measurements`: one measurement, or a list of them
+    (the body is read by `read_items`, so each item's errors are named `body.<i>.<field>`)."""
+    item = MeasurementIn.model_json_schema()
+    schema = {"anyOf": [item, {"type": "array", "items": item, "maxItems": MAX_ITEMS}]}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": schema,
+                    "examples": {name: {"value": value} for name, value in examples.items()},
+                }
+            },
+        }
+    }
+
+
+def _whole_body(_: int) -> str:
+    return "body"
+
+
+def _body_item(index: int) -> str:
+    return f"body.{index}"
+
+
+def read_items(raw: bytes) -> tuple[list[MeasurementIn], Callable[[int], str]]:
+    """The measurements of a body and how to name where each came from; a 422 naming every
+    failing field (`body.<field>` for one, `body.<i>.<field>` for a list) otherwise."""
+    try:
+        document = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"malformed JSON: {exc}"}]
+        ) from exc
+    where_of: Callable[[int], str]
+    if isinstance(document, dict):
+        documents: list[Any] = [document]
+        where_of = _whole_body
+    elif isinstance(document, list):
+        documents = document
+        where_of = _body_item
+    else:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "send a measurement or a list of them"}]
+        )
+    if len(documents) > MAX_ITEMS:
+        raise RequestValidationError(
+            [{"type": "too_long", "loc": ("body",), "msg": f"at most {MAX_ITEMS} measurements"}]
+        )
+    items: list[MeasurementIn] = []
+    errors: list[dict[str, Any]] = []
+    for index, one in enumerate(documents):
+        try:
+            items.append(MeasurementIn.model_validate(one))
+        except ValidationError as exc:
+            prefix = tuple(where_of(index).split("."))
+            errors += [
+                {**err, "loc": (*prefix, *err["loc"])} for err in exc.errors(include_url=False)
+            ]
+    if errors:
+        raise RequestValidationError(errors)
+    return items, where_of
