@@ -62,8 +62,10 @@ def _force_of(areas: Mapping[str, AreaRef]) -> str | None:
     return forces[0] if len(forces) == 1 else None
 
 
-async def resolve_scope(sources: SourceClients, area: str | None) -> Scope:
-    """The scope of `area`: a 422 naming `query.area` when the activity service does not know
+async def resolve_scope(
+    sources: SourceClients, area: str | None, field: str = "query.area"
+) -> Scope:
+    """The scope of `area`: a 422 naming `field` when the activity service does not know
     it; when the activity service cannot be asked the code is used as given."""
     try:
         areas = await sources.activity.areas()
@@ -74,7 +76,7 @@ async def resolve_scope(sources: SourceClients, area: str | None) -> Scope:
         return Scope(area=None, ref=None, force=force)
     ref = areas.get(area)
     if ref is None:
-        raise invalid("query.area", f"unknown area {area!r}", "unknown_area")
+        raise invalid(field, f"unknown area {area!r}", "unknown_area")
     if ref.kind == "force":
         return Scope(area=None, ref=None, force=ref.code)
     return Scope(area=ref.code, ref=ref, force=ref.force or force)

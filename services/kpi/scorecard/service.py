@@ -134,11 +134,12 @@ async def build_scorecard(
     *,
     period: str | None = None,
     area: str | None = None,
+    where: str = "query",
 ) -> Scorecard:
     """Every KPI for `area` (None: force-wide) in `period` (default: the latest complete
-    quarter). A bad period or an unknown area is a 422 naming `query.period` / `query.area`."""
-    asked = period_arg(period, "query.period") if period else latest_complete(PeriodKind.quarter)
-    scope = await resolve_scope(sources, area)
+    quarter). A bad period or an unknown area is a 422 naming `<where>.period` / `.area`."""
+    asked = period_arg(period, f"{where}.period") if period else latest_complete(PeriodKind.quarter)
+    scope = await resolve_scope(sources, area, f"{where}.area")
     calcs = await prepare(session, await catalogue.in_table_order(session))
     needed = [asked, asked.previous()]
     for grain in {calc.chart_grain(chart_grain(asked)) for calc in calcs}:

@@ -34,7 +34,9 @@ def to_read(row: Snapshot) -> SnapshotRead:
 async def freeze(
     session: AsyncSession, sources: SourceClients, payload: SnapshotIn, principal: str
 ) -> Snapshot:
-    scorecard = await build_scorecard(session, sources, period=payload.period, area=payload.area)
+    scorecard = await build_scorecard(
+        session, sources, period=payload.period, area=payload.area, where="body"
+    )
     row = Snapshot(
         id=uuid.uuid4(),
         board=payload.board,
