@@ -140,5 +140,6 @@ async def test_the_inputs_of_one_scorecard_are_fetched_concurrently(stack: Stack
         client.get = counted  # type: ignore[method-assign]
     response = await stack.kpi.get(CARD, params={"period": "2022-Q3"})
     assert response.status_code == 200
-    # Two aggregates and the register summary of the activity service, four survey questions.
-    assert most == 7
+    # Three aggregates (counts, hours, the school engagements' topics) and the register summary
+    # of the activity service, four survey questions.
+    assert most == 8
