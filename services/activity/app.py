@@ -8,6 +8,7 @@ from services.activity import housekeeping, registries
 from services.activity.config import ActivitySettings
 from services.activity.police_uk.router import router as police_uk_router
 from services.activity.router import router
+from services.activity.summaries.router import router as summaries_router
 from shared.app import create_service_app
 
 TAGS = [
@@ -31,7 +32,7 @@ def create_app(settings: ActivitySettings | None = None) -> FastAPI:
         settings=settings,
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
-        routers=[router, registries.router, police_uk_router],
+        routers=[router, registries.router, police_uk_router, summaries_router],
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,
