@@ -29,7 +29,7 @@ class GatewaySettings(BaseSettings):
         "empty turns the limit off.",
     )
     auth_failure_limit: str = Field(
-        default="30/minute",
+        default="100/minute",
         description="Failed authentications per client address before a 429.",
     )
     redis_url: str | None = Field(
