@@ -48,6 +48,8 @@ class CircuitBreaker:
         self._consecutive = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
+        if on_change is not None:
+            on_change(name, self.state)
 
     def retry_after(self) -> int | None:
         """None when a call may go ahead now (claiming the probe if one is due), else the

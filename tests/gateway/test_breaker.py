@@ -63,6 +63,7 @@ def test_one_probe_after_the_open_period_and_its_outcome_decides() -> None:
     assert breaker.state is CircuitState.CLOSED
     assert breaker.retry_after() is None
     assert changes == [
+        CircuitState.CLOSED,  # the initial state, for the metrics
         CircuitState.OPEN,
         CircuitState.HALF_OPEN,
         CircuitState.OPEN,
