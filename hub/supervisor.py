@@ -119,10 +119,11 @@ async def _keep_running(
             return
         if time.monotonic() - child.started_at >= RESTART_STABLE_S:
             delay = RESTART_FIRST_S
-        print(f"hub: {child.name} exited with {code}; restarting in {delay:.1f}s", flush=True)
         try:
+            # Waiting first also tells a death from Ctrl-C, which the terminal sends to every
+            # process of the group at once: by then the suite is stopping.
             await asyncio.wait_for(stop.wait(), delay)
-            return  # stopped while waiting
+            return
         except TimeoutError:
             pass
         child.process = await _spawn(child.argv, env)
@@ -131,7 +132,11 @@ async def _keep_running(
         child.started_at = time.monotonic()
         child.restarts += 1
         pumps.append(asyncio.create_task(_pump(child, width)))
-        print(f"hub: {child.name} restarted (restart {child.restarts})", flush=True)
+        print(
+            f"hub: {child.name} exited with {code}; started again after {delay:.1f}s "
+            f"(restart {child.restarts})",
+            flush=True,
+        )
         delay = min(delay * 2, RESTART_MAX_S)
 
 
