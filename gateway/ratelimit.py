@@ -9,6 +9,7 @@ read-and-increment per request (one Redis round trip, a Lua script, when shared)
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 from shared.auth import Principal
+
+logger = logging.getLogger("hub.gateway")
+
+# While the shared storage fails, requests are let through (a limit must not take the API
+# down with Redis), and the storage is tried again after this long.
+STORAGE_RETRY_S = 1.0
 
 
 def credential_id(principal: Principal) -> str:
@@ -53,10 +60,9 @@ class RateLimits:
     def __init__(self, storage: Storage, per_credential: str, auth_failures: str) -> None:
         self.storage = storage
         self.limiter = SlidingWindowCounterRateLimiter(storage)
-        self.per_credential: RateLimitItem | None = (
-            parse(per_credential) if per_credential else None
-        )
-        self.auth_failures: RateLimitItem | None = parse(auth_failures) if auth_failures else None
+        self.per_credential = _item(per_credential)
+        self.auth_failures = _item(auth_failures)
+        self._storage_down_until = 0.0
 
     async def spend_credential(self, principal: Principal) -> Refusal | None:
         return await self._spend(self.per_credential, "key", credential_id(principal))
@@ -65,11 +71,16 @@ class RateLimits:
         return await self._spend(self.auth_failures, "addr", client_address)
 
     async def _spend(self, item: RateLimitItem | None, kind: str, who: str) -> Refusal | None:
-        if item is None:
+        if item is None or time.monotonic() < self._storage_down_until:
             return None
-        if await self.limiter.hit(item, kind, who):
+        try:
+            if await self.limiter.hit(item, kind, who):
+                return None
+            stats = await self.limiter.get_window_stats(item, kind, who)
+        except Exception as exc:  # the storage's own errors (Redis unreachable, …)
+            self._storage_down_until = time.monotonic() + STORAGE_RETRY_S
+            logger.warning("rate-limit storage failed, letting requests through: %r", exc)
             return None
-        stats = await self.limiter.get_window_stats(item, kind, who)
         return Refusal(retry_after_seconds(stats.reset_time - time.time()))
 
 

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,20 +18,21 @@ from shared.auth import Principal, hash_secret
 from tests.conftest import assert_problem
 from tests.support.gateways import gateway_process
 
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 def redis_url() -> str:
+    where = urlsplit(REDIS_URL)
     try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2):
+        with socket.create_connection((where.hostname, where.port or 6379), timeout=2):
             pass
     except OSError as exc:
-        message = f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable ({exc})"
+        message = f"Redis at {where.hostname}:{where.port or 6379} is unreachable ({exc})"
         if os.environ.get("CI") == "true":
             pytest.fail(message + "; CI needs it for the shared rate limit", pytrace=False)
         pytest.skip(message + ": the shared rate limit is tested in CI (CI=true)")
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+    return REDIS_URL
 
 
 def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
@@ -56,6 +58,13 @@ async def test_each_credential_has_its_own_allowance() -> None:
 async def test_an_empty_limit_is_off() -> None:
     limits = RateLimits(storage_for(None), "", "")
     for _ in range(50):
+        assert await limits.spend_credential(Principal("alice")) is None
+
+
+async def test_an_unreachable_storage_lets_requests_through() -> None:
+    # A limit must not take the API down with Redis: calls go on, unlimited, until it is back.
+    limits = RateLimits(storage_for(f"redis://127.0.0.1:{free_port()}/0"), "1/minute", "")
+    for _ in range(5):
         assert await limits.spend_credential(Principal("alice")) is None
 
 
