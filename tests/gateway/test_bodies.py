@@ -22,7 +22,7 @@ from tests.support.factories import activity_payload
 from tests.support.gateways import gateway_process, suite_upstreams
 from tests.support.processes import Suite
 
-IDLE_S = 3.0
+IDLE_S = 6.0  # long enough for the calls below on a busy machine
 # A deep body: a list nested far beyond the limit, inside an otherwise plausible activity.
 DEEP = b'{"title": "x", "details": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 
