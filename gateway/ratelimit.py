@@ -5,6 +5,10 @@ authentication (guessing keys is slow). Counters live in this process by default
 `HUB_REDIS_URL` they live in Redis, so every gateway replica spends from the same counters and
 N replicas enforce one limit, not N. The sliding-window-counter strategy costs one counter
 read-and-increment per request (one Redis round trip, a Lua script, when shared).
+
+In process, the library's synchronous memory storage is used: a counter update takes no
+await, where its asyncio one starts an expiry task on every update (measured: ~70 us of
+gateway CPU per request, against ~15 us).
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from limits.storage import storage_from_string
+from limits import RateLimitItem, parse, storage, strategies
+from limits.aio import storage as aio_storage
+from limits.aio import strategies as aio_strategies
 
 from shared.auth import Principal
 
@@ -34,15 +37,18 @@ def credential_id(principal: Principal) -> str:
     return principal.key_id
 
 
+Storage = storage.MemoryStorage | aio_storage.Storage
+
+
 def storage_for(redis_url: str | None) -> Storage:
     if not redis_url:
-        return MemoryStorage()
+        return storage.MemoryStorage()
     # limits' async Redis storage wants its own scheme; `redis://` and `rediss://` are what
     # operators write.
     url = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-    storage = storage_from_string(url)
-    assert isinstance(storage, Storage)
-    return storage
+    shared = storage.storage_from_string(url)
+    assert isinstance(shared, aio_storage.Storage)
+    return shared
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,18 @@ class RateLimits:
     failed authentication. A limit string is `limits` notation, e.g. `1000/second`,
     `20/minute`; an empty one turns that limit off."""
 
-    def __init__(self, storage: Storage, per_credential: str, auth_failures: str) -> None:
-        self.storage = storage
-        self.limiter = SlidingWindowCounterRateLimiter(storage)
+    def __init__(self, counters: Storage, per_credential: str, auth_failures: str) -> None:
+        self.storage = counters
+        self.local = (
+            strategies.SlidingWindowCounterRateLimiter(counters)
+            if isinstance(counters, storage.MemoryStorage)
+            else None
+        )
+        self.shared = (
+            aio_strategies.SlidingWindowCounterRateLimiter(counters)
+            if isinstance(counters, aio_storage.Storage)
+            else None
+        )
         self.per_credential = _item(per_credential)
         self.auth_failures = _item(auth_failures)
         self._storage_down_until = 0.0
@@ -74,9 +89,15 @@ class RateLimits:
         if item is None or time.monotonic() < self._storage_down_until:
             return None
         try:
-            if await self.limiter.hit(item, kind, who):
-                return None
-            stats = await self.limiter.get_window_stats(item, kind, who)
+            if self.local is not None:
+                if self.local.hit(item, kind, who):
+                    return None
+                stats = self.local.get_window_stats(item, kind, who)
+            else:
+                assert self.shared is not None
+                if await self.shared.hit(item, kind, who):
+                    return None
+                stats = await self.shared.get_window_stats(item, kind, who)
         except Exception as exc:  # the storage's own errors (Redis unreachable, …)
             self._storage_down_until = time.monotonic() + STORAGE_RETRY_S
             logger.warning("rate-limit storage failed, letting requests through: %r", exc)
