@@ -26,4 +26,4 @@ USER hub
 
 EXPOSE 8000
 # Overridden per service in compose.yaml.
-CMD ["uvicorn", "--factory", "gateway.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+CMD ["uvicorn", "--factory", "gateway.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-server-header"]

@@ -17,9 +17,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from gateway.config import GatewaySettings
+from gateway.headers import install_edges
+from gateway.metrics import record_circuit
 from gateway.openapi import OpenAPIMerger
 from gateway.proxy import Proxy
-from gateway.ratelimit import TokenBuckets
+from gateway.ratelimit import RateLimits, storage_for
 from gateway.upstreams import build_upstreams
 from shared.app import serving_collector
 from shared.auth import StaticKeyStore
@@ -34,7 +36,7 @@ READY_TIMEOUT_S = 2.0
 def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
     settings = settings or GatewaySettings()
     hub = HubSettings()
-    upstreams = build_upstreams(settings)
+    upstreams = build_upstreams(settings, on_circuit_change=record_circuit)
     merger = OpenAPIMerger(upstreams)
 
     @asynccontextmanager
@@ -102,8 +104,10 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
 
-    limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
-    key_store = StaticKeyStore.from_settings(hub, warn=True)
-    proxy = Proxy(upstreams, key_store, limits, police_uk_public=settings.police_uk_public)
+    limits = RateLimits(
+        storage_for(settings.redis_url), settings.rate_limit, settings.auth_failure_limit
+    )
+    proxy = Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits, settings)
     app.mount("/api/v1", proxy)
+    install_edges(app, settings, proxy.authenticate_within_limits)
     return app

@@ -23,12 +23,55 @@ class GatewaySettings(BaseSettings):
         "services' own keep-alive (uvicorn: 5 s): reusing a connection the service is closing "
         "fails the call.",
     )
-    rate_limit_per_s: float = Field(
-        default=1000.0,
-        ge=0,
-        description="Sustained requests per second per API key (0 turns rate limiting off).",
+    rate_limit: str = Field(
+        default="1000/second",
+        description="Requests per API key (`limits` notation: `1000/second`, `60000/minute`); "
+        "empty turns the limit off.",
     )
-    rate_limit_burst: int = Field(default=2000, ge=1, description="Requests allowed at once.")
+    auth_failure_limit: str = Field(
+        default="100/minute",
+        description="Failed authentications per client address before a 429.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias="HUB_REDIS_URL",
+        description="Redis holding the rate-limit counters of every gateway replica "
+        "(`redis://host:6379/0`); unset: counters in this process.",
+    )
+    body_idle_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request body that sends nothing this long: 408."
+    )
+    body_min_bytes_per_s: float = Field(
+        default=16 * 1024,
+        gt=0,
+        description="A request body must keep up this average rate after the grace period.",
+    )
+    body_grace_s: float = Field(default=5.0, ge=0, description="Before the rate applies.")
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=2,
+        description="Retries on a connect error, for GET/HEAD and calls with Idempotency-Key.",
+    )
+    retry_backoff_s: float = Field(
+        default=0.05, ge=0, description="Base delay before a retry (full jitter)."
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed calls that open an upstream's circuit."
+    )
+    breaker_open_s: float = Field(
+        default=5.0, gt=0, description="How long an open circuit answers 503 before a probe."
+    )
+    hsts_max_age_s: int = Field(
+        default=0, ge=0, description="Strict-Transport-Security max-age (0: no HSTS header)."
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Origins allowed to call the API from a browser, comma-separated.",
+    )
+    docs_public: bool = Field(
+        default=True, description="false: /docs, /redoc and /openapi.json need credentials."
+    )
     police_uk_public: bool = Field(
         default=True,
         validation_alias="HUB_POLICE_UK_PUBLIC",

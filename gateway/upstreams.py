@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
 
+from gateway.breaker import CircuitBreaker, CircuitState
 from gateway.config import GatewaySettings
 
 # First path segment under /api/v1 -> upstream service. Everything the activity service owns
@@ -29,13 +31,22 @@ ROUTES: dict[str, str] = {
 @dataclass
 class Upstream:
     """An upstream service: an aiohttp session for proxied calls (opened in the running loop,
-    by the lifespan) and an httpx client for the gateway's own calls (health, OpenAPI)."""
+    by the lifespan), an httpx client for the gateway's own calls (health, OpenAPI), and the
+    circuit breaker of the proxied calls."""
 
     name: str
     base_url: str
     client: httpx.AsyncClient
     settings: GatewaySettings
+    breaker: CircuitBreaker
     session: aiohttp.ClientSession | None = field(default=None, init=False)
+
+    def public_location(self, location: str) -> str:
+        """A `Location` naming this upstream's own address, as a path on the gateway (a
+        relative reference): a redirect never shows a caller an internal address."""
+        if location.startswith(self.base_url):
+            return location[len(self.base_url) :] or "/"
+        return location
 
     async def open(self) -> None:
         s = self.settings
@@ -64,7 +75,10 @@ class Upstream:
         await self.client.aclose()
 
 
-def build_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
+def build_upstreams(
+    settings: GatewaySettings,
+    on_circuit_change: Callable[[str, CircuitState], None] | None = None,
+) -> dict[str, Upstream]:
     # httpx only for the gateway's few own calls (readiness, OpenAPI): its pool cost a third
     # of the gateway's throughput when it carried the proxied calls (bench/gateway_proxy.py).
     timeout = httpx.Timeout(
@@ -80,5 +94,11 @@ def build_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
         ("kpi", settings.kpi_url),
     ):
         client = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout, trust_env=False)
-        out[name] = Upstream(name, url.rstrip("/"), client, settings)
+        breaker = CircuitBreaker(
+            name,
+            failures=settings.breaker_failures,
+            open_s=settings.breaker_open_s,
+            on_change=on_circuit_change,
+        )
+        out[name] = Upstream(name, url.rstrip("/"), client, settings, breaker)
     return out

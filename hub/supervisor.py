@@ -1,4 +1,9 @@
-"""`hub up`: the whole suite as separate uvicorn processes on loopback, logs prefixed."""
+"""`hub up`: the whole suite as separate uvicorn processes on loopback, logs prefixed.
+
+A process that dies once the suite is up is started again (after 0.5 s, doubling up to 15 s
+while it keeps dying young; logged), so one crashed service never stops the others. Ctrl-C
+(SIGINT) or SIGTERM stops everything.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +26,20 @@ from shared.settings import HubSettings
 
 STOP_GRACE_S = 10.0
 READY_WAIT_S = 120.0
+RESTART_FIRST_S = 0.5
+RESTART_MAX_S = 15.0
+# A process that ran this long before dying starts again after the first delay.
+RESTART_STABLE_S = 30.0
 COLOURS = {"activity": 36, "survey": 35, "kpi": 33, "gateway": 32}
 
 
 @dataclass
 class Child:
     name: str
+    argv: list[str]
     process: asyncio.subprocess.Process
+    started_at: float
+    restarts: int = 0
 
 
 def _bootstrap_key(data_dir: Path) -> tuple[str, bool]:
@@ -70,6 +82,7 @@ def _uvicorn(factory: str, port: int, log_config: Path) -> list[str]:
         str(log_config),
         "--timeout-graceful-shutdown",
         "5",
+        "--no-server-header",
     ]
 
 
@@ -83,6 +96,48 @@ async def _pump(child: Child, width: int) -> None:
     async for raw in child.process.stdout:
         sys.stdout.write(prefix + raw.decode(errors="replace"))
         sys.stdout.flush()
+
+
+async def _spawn(argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+
+
+async def _keep_running(
+    child: Child,
+    env: dict[str, str],
+    width: int,
+    stop: asyncio.Event,
+    pumps: list[asyncio.Task[None]],
+) -> None:
+    """Start `child` again each time it dies, until the suite stops."""
+    delay = RESTART_FIRST_S
+    while True:
+        code = await child.process.wait()
+        if stop.is_set():
+            return
+        if time.monotonic() - child.started_at >= RESTART_STABLE_S:
+            delay = RESTART_FIRST_S
+        try:
+            # Waiting first also tells a death from Ctrl-C, which the terminal sends to every
+            # process of the group at once: by then the suite is stopping.
+            await asyncio.wait_for(stop.wait(), delay)
+            return
+        except TimeoutError:
+            pass
+        child.process = await _spawn(child.argv, env)
+        if stop.is_set():  # Ctrl-C came while it was starting
+            child.process.terminate()
+        child.started_at = time.monotonic()
+        child.restarts += 1
+        pumps.append(asyncio.create_task(_pump(child, width)))
+        print(
+            f"hub: {child.name} exited with {code}; started again after {delay:.1f}s "
+            f"(restart {child.restarts})",
+            flush=True,
+        )
+        delay = min(delay * 2, RESTART_MAX_S)
 
 
 async def _wait_ready(url: str, deadline: float, children: list[Child]) -> bool:
@@ -131,10 +186,7 @@ async def _run(port: int) -> int:
     commands.append(("gateway", _uvicorn(GATEWAY_FACTORY, port, _log_config(hub, "gateway"))))
     width = max(len(n) for n, _ in commands)
     for name, argv in commands:
-        process = await asyncio.create_subprocess_exec(
-            *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
-        children.append(Child(name, process))
+        children.append(Child(name, argv, await _spawn(argv, env), time.monotonic()))
     pumps = [asyncio.create_task(_pump(c, width)) for c in children]
 
     stop = asyncio.Event()
@@ -169,24 +221,19 @@ async def _run(port: int) -> int:
         stop.set()
         exit_code_on_failure = 1
 
-    waiters = [asyncio.create_task(c.process.wait()) for c in children]
-    stop_task = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([stop_task, *waiters], return_when=asyncio.FIRST_COMPLETED)
-    exit_code = exit_code_on_failure
-    if stop_task not in done:
-        dead = next(c for c, w in zip(children, waiters, strict=True) if w in done)
-        print(f"hub: {dead.name} exited with {dead.process.returncode}; stopping", flush=True)
-        exit_code = 1
+    keepers = [asyncio.create_task(_keep_running(c, env, width, stop, pumps)) for c in children]
+    await stop.wait()
     for child in children:
         if child.process.returncode is None:
             child.process.terminate()
-    try:
-        await asyncio.wait_for(asyncio.gather(*waiters), STOP_GRACE_S)
-    except TimeoutError:
+    # Each keeper returns once its process has exited (asyncio.wait cancels nothing).
+    _, running = await asyncio.wait(keepers, timeout=STOP_GRACE_S)
+    if running:
         for child in children:
             if child.process.returncode is None:
                 child.process.kill()
-        await asyncio.gather(*waiters)
+        await asyncio.wait(running)
+    exit_code = exit_code_on_failure
     for pump in pumps:
         pump.cancel()
     print("hub: stopped", flush=True)

@@ -14,6 +14,7 @@ from shared import health
 from shared.auth import StaticKeyStore
 from shared.db import Database
 from shared.logging import configure_logging
+from shared.metrics import install_metrics
 from shared.middleware import RequestContextMiddleware
 from shared.problems import install_problem_handlers
 from shared.settings import HubSettings, ServiceSettings
@@ -97,6 +98,7 @@ def create_service_app(
         large_body_bytes=large_body_bytes,
     )
     app.include_router(health.router)
+    install_metrics(app, settings.service_name)  # GET /metrics, outside the API key
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.json_depth import depth_limited
 from shared.problems import (
     PROBLEM_MEDIA_TYPE,
     NulTextError,
@@ -155,9 +156,12 @@ class RequestContextMiddleware:
                     message = {**message, "headers": headers}
                 await send(message)
 
-            scan = self.refuse_nul_in_json and content_type in _JSON_MEDIA_TYPES
+            is_json = content_type in _JSON_MEDIA_TYPES
+            # Nesting deeper than the parsers can follow is a 422, never a RecursionError.
+            receive_body = depth_limited(limited_receive) if is_json else limited_receive
+            scan = self.refuse_nul_in_json and is_json
             try:
-                app_receive = _NulWatch(limited_receive) if scan else limited_receive
+                app_receive = _NulWatch(receive_body) if scan else receive_body
                 await self.app(scope, app_receive, send_with_id)
             except _BodyTooLarge as exc:
                 # Normally answered by the app's problem handler; this is for an app without it.

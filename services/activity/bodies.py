@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from services.activity.schemas import ActivityCreate, BatchIn, StrictModel
+from shared.json_depth import MAX_JSON_DEPTH, nesting_too_deep_detail, too_deep
 from shared.problems import PROBLEM_BASE, ProblemError, field_error
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -27,20 +28,28 @@ MERGE_PATCH_BODY: dict[str, Any] = {
 }
 
 
-def malformed(message: str) -> ProblemError:
+def malformed(message: str, type_: str = "json_invalid") -> ProblemError:
     return ProblemError(
         422,
         f"body: {message}",
         title="Unprocessable Content",
         type_=PROBLEM_BASE + "validation",
-        errors=[field_error("body", message, "json_invalid")],
+        errors=[field_error("body", message, type_)],
     )
+
+
+def _parse(raw: bytes) -> Any:
+    """`json.loads`, with nesting too deep for it (a RecursionError) refused first. The shared
+    middleware refuses such bodies already; this keeps the rule where the parsing is."""
+    if too_deep(raw, MAX_JSON_DEPTH):
+        raise malformed(nesting_too_deep_detail(MAX_JSON_DEPTH), "json_too_deep")
+    return json.loads(raw)
 
 
 async def read_json(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return _parse(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise malformed(f"malformed JSON: {exc}") from exc
 
@@ -112,7 +121,8 @@ async def read_batch(request: Request) -> list[Any]:
         missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
         raise RequestValidationError([missing])
     try:
-        document = json.loads(raw)
+        # Only a batch that failed validation gets here (pydantic-core parses without recursing).
+        document = _parse(raw)
     except json.JSONDecodeError as exc:
         # Worded as FastAPI words it for a body it parses itself (offset in `loc`).
         raise RequestValidationError(

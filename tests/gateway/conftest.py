@@ -24,7 +24,10 @@ async def suite_env(databases: DatabaseFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def suite(suite_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    running = start_suite(tmp_path_factory.mktemp("suite"), suite_env)
+    # Many tests here present wrong credentials on purpose, all from 127.0.0.1: the per-address
+    # limit on failed authentication is tested on gateways of its own.
+    env = {**suite_env, "GATEWAY_AUTH_FAILURE_LIMIT": "100000/minute"}
+    running = start_suite(tmp_path_factory.mktemp("suite"), env)
     try:
         yield running
     finally:

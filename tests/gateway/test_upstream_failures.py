@@ -84,7 +84,12 @@ async def test_rate_limit_is_per_key_with_retry_after(monkeypatch: pytest.Monkey
     monkeypatch.setenv("HUB_API_KEYS", f"other:{hash_secret('other-key')}:kpi:read")
     dead = f"http://127.0.0.1:{free_port()}"
     settings = GatewaySettings(
-        activity_url=dead, survey_url=dead, kpi_url=dead, rate_limit_per_s=0.5, rate_limit_burst=3
+        activity_url=dead,
+        survey_url=dead,
+        kpi_url=dead,
+        rate_limit="3/minute",
+        auth_failure_limit="3/minute",
+        breaker_failures=100,
     )
     async for client in _gateway(settings):
         statuses = [(await client.get("/api/v1/kpis")).status_code for _ in range(3)]

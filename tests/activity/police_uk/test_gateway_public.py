@@ -30,7 +30,7 @@ async def _anonymous_gateway(**overrides: object) -> AsyncIterator[httpx.AsyncCl
 
 @pytest.fixture
 async def public_gateway() -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _anonymous_gateway(rate_limit_per_s=0.01, rate_limit_burst=3):
+    async for client in _anonymous_gateway(rate_limit="3/hour"):
         yield client
 
 
