@@ -1,6 +1,6 @@
 """Reading import files and validating rows against a survey definition (pure, no I/O on DB).
 
-The import format (DESIGN.md, "Survey import format"): a header row; `respondent_id`, `wave`
+The import format (README, "Survey import format"): a header row; `respondent_id`, `wave`
 (`YYYY-Qn`) or `interview_date` (ISO date, the wave is derived), `area`, `age_band`, `sex`,
 `ethnicity` (optional), `weight` (optional, default 1), then one column per question code. A
 cell holds the answer code or its label, in any case; an empty cell is no answer.

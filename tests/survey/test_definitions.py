@@ -37,7 +37,7 @@ async def test_opcc_survey_is_seeded(survey_client: httpx.AsyncClient) -> None:
         "dont_know",
     ]
     assert [o["code"] for o in informed["options"] if o["excluded_from_base"]] == ["dont_know"]
-    assert informed["text"] == DESIGN_INFORMED  # the words DESIGN.md quotes
+    assert informed["text"] == DESIGN_INFORMED  # the survey's published words
     assert informed["version"] == 1
     assert informed["wordings"] == [
         {"version": 1, "text": informed["text"], "effective_from": None}
