@@ -27,6 +27,7 @@ from shared.requestid import (
     reset_request_id,
     set_request_id,
 )
+from shared.routing import RouteTable
 
 access_log = logging.getLogger("hub.access")
 error_log = logging.getLogger("hub.errors")
@@ -49,11 +50,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_problem(send: Send, status: int, detail: str, request_id: str) -> None:
-    await _send_problem_body(send, problem_body(status, detail=detail), request_id)
+async def _send_problem(
+    send: Send,
+    status: int,
+    detail: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> None:
+    problem = problem_body(status, detail=detail, instance=instance)
+    await _send_problem_body(send, problem, request_id, headers)
 
 
-async def _send_problem_body(send: Send, problem: dict[str, Any], request_id: str) -> None:
+async def _send_problem_body(
+    send: Send, problem: dict[str, Any], request_id: str, headers: dict[str, str] | None = None
+) -> None:
     status: int = problem["status"]
     body = json.dumps(problem).encode()
     await send(
@@ -64,6 +75,7 @@ async def _send_problem_body(send: Send, problem: dict[str, Any], request_id: st
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
             ],
         }
     )
@@ -97,8 +109,12 @@ class RequestContextMiddleware:
             "multipart/form-data",
         ),
         refuse_nul_in_json: bool = True,
+        routes: RouteTable | None = None,
     ) -> None:
         self.app = app
+        # The app's routes: 405 with the path's whole `Allow`, 415 by each operation's media
+        # types (None: the app's own routing answers, `accepted` alone checks media types).
+        self.routes = routes
         self.max_body_bytes = max_body_bytes
         # Where `large_body_bytes` applies: path prefixes (str) or whole paths (a pattern).
         paths = tuple(large_body_paths)
@@ -121,6 +137,22 @@ class RequestContextMiddleware:
         status_holder = [0]
         try:
             content_type = _content_type(scope) if scope["method"] in _BODY_METHODS else ""
+            routed = (
+                self.routes.refusal(scope["path"], scope["method"], content_type)
+                if self.routes is not None
+                else None
+            )
+            if routed is not None:
+                status_holder[0] = routed.status
+                await _send_problem(
+                    send,
+                    routed.status,
+                    routed.detail,
+                    request_id,
+                    routed.headers,
+                    _printable(scope["path"]),
+                )
+                return
             refused = self._refuse(scope, content_type)
             if refused is not None:
                 status, detail = refused
@@ -215,8 +247,10 @@ class RequestContextMiddleware:
         limit = self._limit_for(scope["path"])
         if length is not None and length.isdigit() and int(length) > limit:
             return 413, _BodyTooLarge(limit).detail
-        if self.accepted is None:
-            return None
+        if self.accepted is None or (
+            self.routes is not None and self.routes.declares_body(scope["path"], scope["method"])
+        ):
+            return None  # no check here, or the operation's own media types were checked
         if length == "0" and not content_type:
             return None
         if content_type not in self.accepted:

@@ -33,6 +33,7 @@ from services.activity.service import LONDON
 from shared.auth import Principal, require_scope
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
 from shared.db import SessionDep, utcnow
+from shared.openapi import array_body_schema
 from shared.problems import invalid, problem_responses
 
 router = APIRouter(prefix="/police-uk", tags=["police.uk"])
@@ -43,6 +44,9 @@ Force = Annotated[str, Path(pattern=r"^[a-z0-9\-]{1,100}$", description="e.g. av
 NeighbourhoodId = Annotated[str, Path(min_length=1, max_length=100)]
 
 Text = Annotated[str, Field(max_length=10_000)]
+# Items per import body: a force's neighbourhoods; a team or a priority list.
+MAX_NEIGHBOURHOODS = 2000
+MAX_ITEMS = 200
 
 
 class Foreign(BaseModel):
@@ -170,7 +174,10 @@ IMPORT_EXAMPLE = [
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "array"}, "example": IMPORT_EXAMPLE}
+                "application/json": {
+                    "schema": array_body_schema(PoliceNeighbourhood, MAX_NEIGHBOURHOODS),
+                    "example": IMPORT_EXAMPLE,
+                }
             },
         }
     },
@@ -183,7 +190,9 @@ async def import_neighbourhoods(
     _: Writer,
     district: Annotated[str, Query(max_length=40, description="District the areas sit in.")],
 ) -> ImportResult:
-    items: list[PoliceNeighbourhood] = await _list_body(request, PoliceNeighbourhood, 2000)
+    items: list[PoliceNeighbourhood] = await _list_body(
+        request, PoliceNeighbourhood, MAX_NEIGHBOURHOODS
+    )
     parent = await session.get(Area, district)
     if parent is None or parent.kind != AreaKind.district:
         raise invalid("query.district", f"no district {district!r}", "unknown_area")
@@ -250,7 +259,7 @@ async def import_neighbourhoods(
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "array"},
+                    "schema": array_body_schema(PolicePerson, MAX_ITEMS),
                     "example": [
                         {
                             "name": "Neighbourhood sergeant",
@@ -272,7 +281,7 @@ async def import_people(
     session: SessionDep,
     _: Writer,
 ) -> registries.AreaRead:
-    people: list[PolicePerson] = await _list_body(request, PolicePerson, 200)
+    people: list[PolicePerson] = await _list_body(request, PolicePerson, MAX_ITEMS)
     area = await _area_of(session, force, neighbourhood)
     area.people = [p.model_dump(exclude_none=True) for p in people]
     area.version += 1
@@ -292,7 +301,7 @@ async def import_people(
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "array"},
+                    "schema": array_body_schema(PolicePriority, MAX_ITEMS),
                     "example": [
                         {
                             "issue": "<p>Anti-social behaviour in the park</p>",
@@ -314,7 +323,7 @@ async def import_priorities(
     session: SessionDep,
     _: Writer,
 ) -> registries.AreaRead:
-    priorities: list[PolicePriority] = await _list_body(request, PolicePriority, 200)
+    priorities: list[PolicePriority] = await _list_body(request, PolicePriority, MAX_ITEMS)
     area = await _area_of(session, force, neighbourhood)
     area.priorities = [
         registries.Priority(

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.bounds import INSTANT_TEXT, PlausibleDate, PlausibleInstant
 from shared.contracts.taxonomy import (
     ActivityStatus,
     ActivityType,
@@ -111,8 +111,8 @@ class ActionIn(StrictModel):
     issue: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     action: MidText | None = None
     owner: ShortText | None = None
-    due_on: date | None = None
-    done_on: date | None = None
+    due_on: PlausibleDate | None = None
+    done_on: PlausibleDate | None = None
     outcome: MidText | None = None
 
 
@@ -141,10 +141,8 @@ class ActionListItem(ActionRead):
 class ActivityBase(StrictModel):
     title: ShortText
     status: ActivityStatus
-    starts_at: AwareDatetime = Field(
-        description="UTC instant (any offset accepted, stored as UTC)."
-    )
-    ends_at: AwareDatetime | None = None
+    starts_at: PlausibleInstant = Field(description=INSTANT_TEXT)
+    ends_at: PlausibleInstant | None = Field(default=None, description=INSTANT_TEXT)
     directorate: Directorate
     activity_type: ActivityType
     channel: Channel
@@ -226,7 +224,7 @@ class ActivityCreate(ActivityBase):
                     "classification": "engagement",
                     "purpose": "consult",
                     "topics": ["asb", "drugs"],
-                    "area": "BRS-EAST-04",
+                    "area": "BRS-01",
                     "location": {
                         "latitude": 51.4633,
                         "longitude": -2.5621,

@@ -130,11 +130,22 @@ async def list_surveys(session: SessionDep, _: Reader) -> list[SurveyRead]:
     status_code=201,
     response_model=SurveyRead,
     summary="Define a survey (questions, ordered answers, what is excluded from the base)",
-    responses=problem_responses(409),
+    description="Sending a definition already stored exactly as sent is a replay (200, "
+    "`Idempotent-Replayed: true`); the same code with another definition is a 409.",
+    responses={
+        **problem_responses(409),
+        200: {"model": SurveyRead, "description": "A replay: the survey is defined as sent."},
+    },
 )
 async def create_survey(
     payload: SurveyCreate, request: Request, response: Response, session: SessionDep, _: Writer
 ) -> SurveyRead:
+    replayed = await service.replayed_survey(session, payload)
+    if replayed is not None:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        response.headers["Location"] = f"{_prefix(request)}/surveys/{replayed.code}"
+        return replayed
     created = await service.create_survey(session, payload)
     response.headers["Location"] = f"{_prefix(request)}/surveys/{created.code}"
     return created
@@ -224,7 +235,12 @@ async def get_survey(code: SurveyCode, session: SessionDep, _: Reader) -> Survey
     status_code=201,
     response_model=QuestionRead,
     summary="Record a new wording of a question (a break in its series from a wave on)",
-    responses=problem_responses(404),
+    description="Sending the current wording again (same text, same first wave) is a replay "
+    "(200, `Idempotent-Replayed: true`, nothing changed).",
+    responses={
+        **problem_responses(404),
+        200: {"model": QuestionRead, "description": "A replay: this is the current wording."},
+    },
 )
 async def add_wording(
     code: SurveyCode,
@@ -232,8 +248,12 @@ async def add_wording(
     payload: WordingCreate,
     session: SessionDep,
     _: Writer,
+    response: Response,
 ) -> QuestionRead:
-    survey = await service.add_wording(session, code, question, payload)
+    survey, replayed = await service.add_wording(session, code, question, payload)
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return next(q for q in survey.questions if q.code == question)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
 
 from services.survey.models import CHOICE_SLOTS, TEXT_SLOTS
 from services.survey.rows import BASE_COLUMNS
+from shared.bounds import PlausibleDate
 from shared.contracts.survey import Wave
 
 Code = Annotated[
@@ -261,7 +262,7 @@ class ResponseIn(StrictModel):
     wave: AnyCaseWave | None = Field(
         default=None, description="`YYYY-Qn` (any case, as in import files)."
     )
-    interview_date: date | None = None
+    interview_date: PlausibleDate | None = None
     area: Category | None = None
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     sex: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
@@ -323,15 +324,24 @@ class ResponsesResult(BaseModel):
 # --- population margins and representativeness -------------------------------------------
 
 
+# More people than live on Earth is a typing slip, not a population.
+MAX_POPULATION = 1e10
+
+
 class AgeSexPopulation(StrictModel):
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
     sex: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    population: float = Field(gt=0, description="Count or share; normalised per dimension.")
+    population: float = Field(
+        gt=0,
+        le=MAX_POPULATION,
+        allow_inf_nan=False,
+        description="Count or share; normalised per dimension.",
+    )
 
 
 class AreaPopulation(StrictModel):
     area: Category
-    population: float = Field(gt=0)
+    population: float = Field(gt=0, le=MAX_POPULATION, allow_inf_nan=False)
 
 
 class PopulationMargins(StrictModel):

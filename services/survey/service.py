@@ -117,6 +117,24 @@ async def get_survey(session: AsyncSession, code: str) -> SurveyRead:
     return to_read(definition, survey.description)
 
 
+def defines(read: SurveyRead, payload: SurveyCreate) -> bool:
+    """The stored survey is what `payload` defines (a resend of the same definition)."""
+    sent = payload.model_dump(mode="json")
+    stored = read.model_dump(mode="json", include={"code", "title", "description", "questions"})
+    for question in stored["questions"]:
+        for name in ("version", "wordings"):
+            question.pop(name, None)
+    return bool(sent == stored)
+
+
+async def replayed_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead | None:
+    """The stored survey when `payload` is a resend of its definition, else None."""
+    if await repository.get_survey(session, payload.code) is None:
+        return None
+    read = await get_survey(session, payload.code)
+    return read if defines(read, payload) else None
+
+
 async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead:
     if await repository.get_survey(session, payload.code) is not None:
         raise ProblemError(
@@ -169,11 +187,20 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
 
 async def add_wording(
     session: AsyncSession, code: str, question_code: str, payload: WordingCreate
-) -> SurveyRead:
+) -> tuple[SurveyRead, bool]:
+    """The survey with the new wording, and whether this was a resend of the current one
+    (a replay: nothing changed)."""
     survey = await require_survey(session, code)
     question = survey.question(question_code)
     if question is None:
         raise errors.question_not_found(code, question_code)
+    current = max(question.wordings, key=lambda w: w.version, default=None)
+    if (
+        current is not None
+        and current.text == payload.text
+        and current.effective_from == payload.effective_from
+    ):
+        return await get_survey(session, code), True
     latest_from = max((w.effective_from or "" for w in question.wordings), default="")
     if payload.effective_from <= latest_from:
         raise invalid(
@@ -198,7 +225,7 @@ async def add_wording(
         .values(text=payload.text, version=version)
     )
     await session.flush()
-    return await get_survey(session, code)
+    return await get_survey(session, code), False
 
 
 # --- imports --------------------------------------------------------------------------------------

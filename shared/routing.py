@@ -1,0 +1,98 @@
+"""What a path accepts, read off the app's own routes and OpenAPI document, so the request
+middleware can answer 405 (with a correct `Allow`) and 415 before a route runs.
+
+Starlette alone answers a method the path lacks from the first route that matches the path
+(`Allow` then names that route's methods only: TRACE on `/activities` said `Allow: POST`),
+and the media type of a body read by hand (batch, merge patch) was never checked at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount, compile_path
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ACCEPT_HEADERS = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    detail: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Path:
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+    # Per method: the media types its body may have (from the document); absent: not declared.
+    media_types: dict[str, tuple[str, ...]]
+
+
+class RouteTable:
+    """Built from the app on first use (every route is included by then)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._paths: list[_Path] | None = None
+
+    def refusal(self, path: str, method: str, content_type: str) -> Refusal | None:
+        """405 when no route of `path` takes `method`; 415 when its body's media type is not
+        one the operation declares (an empty body without a type is left to the route)."""
+        matching = [p for p in self._table() if p.pattern.match(path)]
+        if not matching:
+            return None  # no such path: the app's 404
+        if not any(method in p.methods for p in matching):
+            # The resource is the first path that matches, as routing picks it (`export.csv`,
+            # not `{activity_id}`); all of its methods, whichever route declares each.
+            allow = ", ".join(sorted(matching[0].methods))
+            return Refusal(
+                405, f"{method} is not allowed on {path}; allowed: {allow}.", {"Allow": allow}
+            )
+        if method not in _BODY_METHODS or not content_type:
+            return None
+        declared = [p.media_types[method] for p in matching if method in p.media_types]
+        if not declared or content_type in declared[0]:
+            return None
+        accepted = ", ".join(declared[0])
+        header = _ACCEPT_HEADERS.get(method)
+        return Refusal(
+            415,
+            f"Content-Type {content_type} is not accepted by {method} {path}; send {accepted}.",
+            {header: accepted} if header else {},
+        )
+
+    def declares_body(self, path: str, method: str) -> bool:
+        return any(p.pattern.match(path) and method in p.media_types for p in self._table())
+
+    def _table(self) -> list[_Path]:
+        if self._paths is None:
+            self._paths = _build(self._app)
+        return self._paths
+
+
+def _build(app: FastAPI) -> list[_Path]:
+    document: dict[str, Any] = app.openapi().get("paths", {})
+    by_path: dict[str, tuple[set[str], dict[str, tuple[str, ...]]]] = {}
+    # Included routers stay routers in FastAPI's table; this walks the routes they hold.
+    for route in iter_route_contexts(app.routes):
+        path, methods = route.path, route.methods
+        if path is None or not methods or isinstance(route.original_route, Mount):
+            continue  # mounts (static assets) take what they take
+        entry = by_path.setdefault(path, (set(), {}))
+        entry[0].update(methods)
+        item = document.get(route.path_format or path, {})
+        for method in methods:
+            content = item.get(method.lower(), {}).get("requestBody", {}).get("content")
+            if content:
+                entry[1][method] = tuple(content)
+    return [
+        _Path(compile_path(path)[0], frozenset(methods), media)
+        for path, (methods, media) in by_path.items()
+    ]
