@@ -6,6 +6,7 @@ says why, and the range is written into the schema's description so clients know
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
@@ -22,6 +23,19 @@ INSTANT_TEXT = (
 DATE_TEXT = f"An ISO date (`YYYY-MM-DD`), {RANGE_TEXT}."
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_text(value: object) -> object:
+    # Only `YYYY-MM-DD` (or a date): pydantic alone would read `0` or `1663176600` as a Unix
+    # time, which no client of a date field means.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise PydanticCustomError("date_format", "must be an ISO date, YYYY-MM-DD")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("date_type", "must be an ISO date string, YYYY-MM-DD")
+    return value
+
+
 def _plausible_date(value: date) -> date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise PydanticCustomError("date_out_of_range", f"must be {RANGE_TEXT}")
@@ -30,8 +44,12 @@ def _plausible_date(value: date) -> date:
 
 def _aware(value: object) -> object:
     # Checked before parsing finishes, so the message names what is missing (pydantic's own
-    # "should have timezone info" reads as a server detail).
+    # "should have timezone info" reads as a server detail); a number is not an instant.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
     if isinstance(value, str):
+        if value.strip().lstrip("-").replace(".", "", 1).isdigit():
+            raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
@@ -56,6 +74,7 @@ def _plausible_instant(value: datetime) -> datetime:
 
 PlausibleDate = Annotated[
     date,
+    BeforeValidator(_iso_date_text),
     AfterValidator(_plausible_date),
     WithJsonSchema({"type": "string", "format": "date", "description": DATE_TEXT}),
 ]

@@ -35,7 +35,7 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 # What each problem status means wherever it is answered (route-specific wording wins).
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
-    400: "The multipart body could not be parsed.",
+    400: "The body could not be read (not UTF-8, or a multipart body that does not parse).",
     401: "Missing or wrong credentials (`X-API-Key: <key>` or `Authorization: Bearer <token>`).",
     403: "The credentials lack the scope for this operation.",
     404: "No such resource (or it belongs to a district the credentials do not cover).",
@@ -155,9 +155,7 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         statuses.append(404)
     body = operation.get("requestBody")
     if method in _BODY_METHODS and body:
-        statuses += [413, 415]
-        if "multipart/form-data" in body.get("content", {}):
-            statuses.append(400)
+        statuses += [400, 413, 415]
     return statuses
 
 

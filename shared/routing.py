@@ -48,19 +48,20 @@ class RouteTable:
         matching = [p for p in self._table() if p.pattern.match(path)]
         if not matching:
             return None  # no such path: the app's 404
-        if not any(method in p.methods for p in matching):
-            # The resource is the first path that matches, as routing picks it (`export.csv`,
-            # not `{activity_id}`); all of its methods, whichever route declares each.
-            allow = ", ".join(sorted(matching[0].methods))
+        # The resource is the first path that matches (`/activities/batch`, not
+        # `/activities/{activity_id}`), with all of its methods, whichever route declares each.
+        resource = matching[0]
+        if method not in resource.methods:
+            allow = ", ".join(sorted(resource.methods))
             return Refusal(
                 405, f"{method} is not allowed on {path}; allowed: {allow}.", {"Allow": allow}
             )
         if method not in _BODY_METHODS or not content_type:
             return None
-        declared = [p.media_types[method] for p in matching if method in p.media_types]
-        if not declared or content_type in declared[0]:
+        declared = resource.media_types.get(method)
+        if not declared or content_type in declared:
             return None
-        accepted = ", ".join(declared[0])
+        accepted = ", ".join(declared)
         header = _ACCEPT_HEADERS.get(method)
         return Refusal(
             415,
@@ -69,7 +70,8 @@ class RouteTable:
         )
 
     def declares_body(self, path: str, method: str) -> bool:
-        return any(p.pattern.match(path) and method in p.media_types for p in self._table())
+        resource = next((p for p in self._table() if p.pattern.match(path)), None)
+        return resource is not None and method in resource.media_types
 
     def _table(self) -> list[_Path]:
         if self._paths is None:

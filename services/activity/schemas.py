@@ -30,6 +30,7 @@ from shared.contracts.taxonomy import (
     Source,
     Topic,
 )
+from shared.problems import Problem
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
@@ -321,6 +322,15 @@ class ReviewIn(StrictModel):
     )
 
 
+class BatchItemIn(ActivityCreate):
+    """An activity in a batch: as for a single POST, but its client-generated `id` is
+    required (a resend of the batch is recognised by it)."""
+
+    id: uuid.UUID = Field(
+        description="Client-generated; a resend of the batch stores nothing twice."
+    )
+
+
 class BatchIn(StrictModel):
     items: list[Any] = Field(
         description="Up to 500 activities, each with a client-generated `id` (so a resend is "
@@ -336,8 +346,15 @@ class BatchItemResult(BaseModel):
         "since; nothing stored) or `invalid`."
     )
     status: int = Field(description="The status a single POST would have answered.")
-    etag: str | None = None
-    problem: dict[str, Any] | None = None
+    etag: str | None = Field(
+        default=None,
+        description="The stored activity's ETag (send it as `If-Match` to amend it), whenever "
+        "the id names a stored activity: `created`, `replayed` and `conflict`; null for "
+        "`invalid` and `gone`.",
+    )
+    problem: Problem | None = Field(
+        default=None, description="Why the item was not stored, as a single POST would say."
+    )
 
 
 class BatchResult(BaseModel):
