@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import (
     APIRouter,
     BackgroundTasks,
@@ -25,6 +26,7 @@ from sqlalchemy import and_, or_, select
 from services.survey import analysis, errors, service
 from services.survey.config import SurveySettings
 from services.survey.definitions import QuestionDef, SurveyDef
+from services.survey.import_format import csv_template, xlsx_template
 from services.survey.imports import ImportRunner
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.schemas import (
@@ -301,6 +303,40 @@ async def create_import(
     location = f"{_prefix(request)}/surveys/imports/{job.id}"
     response.headers["Location"] = location
     return await service.job_read(session, job.id, prefix=_prefix(request))
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/surveys/{code}/imports/template.csv",
+    summary="A CSV template of the survey's import format (header and an example row)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM."}},
+)
+async def get_import_template_csv(code: SurveyCode, session: SessionDep, _: Reader) -> Response:
+    survey = await service.require_survey(session, code)
+    return Response(
+        csv_template(survey),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{code}-import-template.csv"'},
+    )
+
+
+@router.get(
+    "/surveys/{code}/imports/template.xlsx",
+    summary="An XLSX template of the survey's import format (header and an example row)",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "An XLSX workbook."}},
+)
+async def get_import_template_xlsx(code: SurveyCode, session: SessionDep, _: Reader) -> Response:
+    survey = await service.require_survey(session, code)
+    workbook = await anyio.to_thread.run_sync(xlsx_template, survey)  # openpyxl is blocking
+    return Response(
+        workbook,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{code}-import-template.xlsx"'},
+    )
 
 
 @router.post(

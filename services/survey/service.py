@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors, repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_format import import_columns
 from services.survey.imports import spool_path
 from services.survey.models import (
     AnswerOption,
@@ -39,8 +40,11 @@ from services.survey.rows import (
 from services.survey.schemas import (
     AnswerOptionRead,
     CommentRead,
+    ImportColumn,
     ImportJobRead,
     ImportRowErrorRead,
+    ImportTemplates,
+    ImportWarning,
     PopulationMargins,
     QuestionRead,
     ResponseIn,
@@ -66,10 +70,13 @@ JOB_ERRORS_SHOWN = 100
 
 
 def to_read(survey: SurveyDef, description: str | None) -> SurveyRead:
+    templates = f"/api/v1/surveys/{survey.code}/imports/template"
     return SurveyRead(
         code=survey.code,
         title=survey.title,
         description=description,
+        import_columns=[ImportColumn.model_validate(c) for c in import_columns(survey)],
+        import_templates=ImportTemplates(csv=f"{templates}.csv", xlsx=f"{templates}.xlsx"),
         questions=[
             QuestionRead(
                 code=q.code,
@@ -342,6 +349,7 @@ async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> Import
         unchanged=row.unchanged,
         rejected=row.rejected,
         failure=row.failure,
+        warnings=[ImportWarning.model_validate(w) for w in row.warnings or []],
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
