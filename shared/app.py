@@ -93,6 +93,9 @@ def create_service_app(
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
+        # A path is what the document says: `/activities/` is a 404 problem, not a 307 to
+        # `/activities` (an undocumented answer that clients then replay without the body).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app)

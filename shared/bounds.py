@@ -21,6 +21,10 @@ INSTANT_TEXT = (
     f"offset is required), {RANGE_TEXT}; stored as UTC."
 )
 DATE_TEXT = f"An ISO date (`YYYY-MM-DD`), {RANGE_TEXT}."
+# The range as the schema can state it, so generated clients and fuzzers know it too.
+_YEARS = r"(19\d{2}|20\d{2}|2100)"
+DATE_PATTERN = rf"^{_YEARS}-\d{{2}}-\d{{2}}$"
+INSTANT_PATTERN = rf"^{_YEARS}-\d{{2}}-\d{{2}}[Tt ]\d{{2}}:\d{{2}}.*([Zz]|[+-]\d{{2}}:?\d{{2}})$"
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -76,11 +80,20 @@ PlausibleDate = Annotated[
     date,
     BeforeValidator(_iso_date_text),
     AfterValidator(_plausible_date),
-    WithJsonSchema({"type": "string", "format": "date", "description": DATE_TEXT}),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DATE_PATTERN, "description": DATE_TEXT}
+    ),
 ]
 PlausibleInstant = Annotated[
     datetime,
     BeforeValidator(_aware),
     AfterValidator(_plausible_instant),
-    WithJsonSchema({"type": "string", "format": "date-time", "description": INSTANT_TEXT}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": INSTANT_PATTERN,
+            "description": INSTANT_TEXT,
+        }
+    ),
 ]

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import (
     PROBLEM_MEDIA_TYPE,
+    FieldError,
     NulTextError,
     nul_field_errors,
     problem_body,
@@ -158,6 +159,28 @@ class RequestContextMiddleware:
                 status, detail = refused
                 status_holder[0] = status
                 await _send_problem(send, status, detail, request_id)
+                return
+            repeated = (
+                self.routes.repeated_query(
+                    scope["path"], scope["method"], scope.get("query_string", b"")
+                )
+                if self.routes is not None
+                else []
+            )
+            if repeated:
+                status_holder[0] = 422
+                problem = validation_problem_body(
+                    [
+                        FieldError(
+                            field=f"query.{name}",
+                            message="given more than once; this parameter takes one value",
+                            type="repeated",
+                        )
+                        for name in repeated
+                    ],
+                    instance=_printable(scope["path"]),
+                )
+                await _send_problem_body(send, problem, request_id)
                 return
             nul_fields = _nul_in_target(scope)
             if nul_fields:

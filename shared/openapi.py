@@ -196,6 +196,7 @@ def _require_if_match(operation: dict[str, Any]) -> None:
             for option in schema.pop("anyOf", []):
                 if option.get("type") != "null":
                     schema.update(option)
+            schema.setdefault("minLength", 1)
 
 
 def _share_merge_patch(operation: dict[str, Any], schemas: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -33,6 +34,8 @@ class _Path:
     methods: frozenset[str]
     # Per method: the media types its body may have (from the document); absent: not declared.
     media_types: dict[str, tuple[str, ...]]
+    # Per method: the query parameters that take one value (not an array).
+    single_query: dict[str, frozenset[str]]
 
 
 class RouteTable:
@@ -69,6 +72,18 @@ class RouteTable:
             {header: accepted} if header else {},
         )
 
+    def repeated_query(self, path: str, method: str, query: bytes) -> list[str]:
+        """Query parameters of one value given more than once (`?area=a&area=b`): routing
+        alone would take the last and ignore the rest, so the caller is told instead."""
+        if b"&" not in query:
+            return []
+        resource = next((p for p in self._table() if p.pattern.match(path)), None)
+        single = resource.single_query.get(method) if resource is not None else None
+        if not single:
+            return []
+        names = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
+        return sorted({n for n in names if n in single and names.count(n) > 1})
+
     def declares_body(self, path: str, method: str) -> bool:
         resource = next((p for p in self._table() if p.pattern.match(path)), None)
         return resource is not None and method in resource.media_types
@@ -81,20 +96,31 @@ class RouteTable:
 
 def _build(app: FastAPI) -> list[_Path]:
     document: dict[str, Any] = app.openapi().get("paths", {})
-    by_path: dict[str, tuple[set[str], dict[str, tuple[str, ...]]]] = {}
+    by_path: dict[str, tuple[set[str], dict[str, tuple[str, ...]], dict[str, frozenset[str]]]] = {}
     # Included routers stay routers in FastAPI's table; this walks the routes they hold.
     for route in iter_route_contexts(app.routes):
         path, methods = route.path, route.methods
         if path is None or not methods or isinstance(route.original_route, Mount):
             continue  # mounts (static assets) take what they take
-        entry = by_path.setdefault(path, (set(), {}))
+        entry = by_path.setdefault(path, (set(), {}, {}))
         entry[0].update(methods)
         item = document.get(route.path_format or path, {})
         for method in methods:
-            content = item.get(method.lower(), {}).get("requestBody", {}).get("content")
+            operation = item.get(method.lower(), {})
+            content = operation.get("requestBody", {}).get("content")
             if content:
                 entry[1][method] = tuple(content)
+            entry[2][method] = frozenset(
+                p["name"]
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query" and not _takes_array(p.get("schema", {}))
+            )
     return [
-        _Path(compile_path(path)[0], frozenset(methods), media)
-        for path, (methods, media) in by_path.items()
+        _Path(compile_path(path)[0], frozenset(methods), media, single)
+        for path, (methods, media, single) in by_path.items()
     ]
+
+
+def _takes_array(schema: dict[str, Any]) -> bool:
+    options = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return any(option.get("type") == "array" for option in options)

@@ -138,7 +138,7 @@ def test_the_rewrite_keeps_route_specific_wording() -> None:
         "name": "If-Match",
         "in": "header",
         "required": True,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "minLength": 1},
     }
     assert "ETag" in op["responses"]["200"]["headers"]  # the path has an If-Match operation
     assert set(out["components"]["schemas"]) == {"Problem", "FieldError"}
@@ -211,3 +211,24 @@ async def test_credentials_and_routing_problems_have_the_hubs_types(
     nowhere = await activity_client.get("/api/v1/nowhere")
     assert nowhere.status_code == 404
     assert nowhere.json()["type"] == PROBLEM_BASE + "not-found"
+
+
+async def test_a_query_parameter_of_one_value_given_twice_is_refused(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    response = await activity_client.get("/api/v1/areas?district=BRS&district=NSM")
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["query.district"]
+    # A parameter that takes several values may repeat.
+    grouped = await activity_client.get(
+        "/api/v1/activities/aggregate?group_by=period&group_by=area"
+    )
+    assert grouped.status_code == 200, grouped.text
+
+
+async def test_a_trailing_slash_is_a_404_not_a_redirect(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    response = await activity_client.get("/api/v1/activities/")
+    assert response.status_code == 404, response.text
+    assert response.json()["type"] == PROBLEM_BASE + "not-found"

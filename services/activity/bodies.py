@@ -91,7 +91,7 @@ def batch_request_body(example: dict[str, Any]) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["items"],
-        "properties": {"items": items},
+        "properties": {"items": {**items, "maxItems": 500}},
     }
     examples = {"batch": {"value": example}}
     return {

@@ -47,6 +47,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        min_length=1,
         max_length=200,
         description="Optional: the ETag last read. If the record changed since, 412 and nothing "
         "changes. Without it the change applies to whatever is current.",
@@ -71,8 +72,8 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
 
 
 class Centre(StrictModel):
-    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False, strict=True)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False, strict=True)
 
 
 class Person(StrictModel):
@@ -456,7 +457,7 @@ class GroupFields(StrictModel):
     name: ShortText
     group_type: GroupType
     area: AreaCode | None = None
-    active: bool = True
+    active: bool = Field(default=True, strict=True)
     active_from: PlausibleDate | None = None
     active_to: PlausibleDate | None = None
     members: Count | None = None
@@ -851,7 +852,7 @@ class HoursFields(StrictModel):
     month: MonthText = Field(description="Calendar month, `2022-09`.")
     area: AreaCode | None = Field(default=None, description="Omit for force-wide hours.")
     volunteers: Count = 0
-    hours: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    hours: float = Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)
     notes: LongText | None = None
 
 

@@ -79,6 +79,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        min_length=1,
         max_length=200,
         description="The ETag last read. Required: without it 428, when stale 412.",
     ),

@@ -41,7 +41,8 @@ AreaCode = Annotated[
         strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$"
     ),
 ]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Strict: a count is a JSON integer, never `"5"`, `5.0` or `true` (what the schema says).
+Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 
 
 # Validation context for re-reading a stored activity (the base a merge patch applies to):
@@ -56,9 +57,9 @@ class StrictModel(BaseModel):
 
 
 class Location(StrictModel):
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, strict=True)
     longitude: float | None = Field(
-        default=None, ge=-180, le=180, allow_inf_nan=False, validate_default=True
+        default=None, ge=-180, le=180, allow_inf_nan=False, validate_default=True, strict=True
     )
     venue: ShortText | None = None
 

@@ -313,7 +313,7 @@ class ResponseIn(StrictModel):
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     sex: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     ethnicity: Category | None = None
-    weight: float = Field(default=1.0, gt=0, le=1_000_000)
+    weight: float = Field(default=1.0, gt=0, le=1_000_000, allow_inf_nan=False, strict=True)
     answers: dict[str, Annotated[str, StringConstraints(max_length=4000)] | None] = Field(
         default_factory=dict,
         max_length=CHOICE_SLOTS + TEXT_SLOTS,
@@ -381,13 +381,14 @@ class AgeSexPopulation(StrictModel):
         gt=0,
         le=MAX_POPULATION,
         allow_inf_nan=False,
+        strict=True,
         description="Count or share; normalised per dimension.",
     )
 
 
 class AreaPopulation(StrictModel):
     area: Category
-    population: float = Field(gt=0, le=MAX_POPULATION, allow_inf_nan=False)
+    population: float = Field(gt=0, le=MAX_POPULATION, allow_inf_nan=False, strict=True)
 
 
 class PopulationMargins(StrictModel):
