@@ -306,6 +306,7 @@ async def create_import(
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OCTET_STREAM = "application/octet-stream"
 
 
 @router.get(
@@ -327,14 +328,27 @@ async def get_import_template_csv(code: SurveyCode, session: SessionDep, _: Read
     "/surveys/{code}/imports/template.xlsx",
     summary="An XLSX template of the survey's import format (header and an example row)",
     response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "An XLSX workbook."}},
+    responses={
+        200: {
+            "content": {
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "An XLSX workbook; labelled `application/octet-stream` when the "
+            "request's `Accept` asks for that and not for the XLSX type.",
+        }
+    },
 )
-async def get_import_template_xlsx(code: SurveyCode, session: SessionDep, _: Reader) -> Response:
+async def get_import_template_xlsx(
+    code: SurveyCode, request: Request, session: SessionDep, _: Reader
+) -> Response:
     survey = await service.require_survey(session, code)
     workbook = await anyio.to_thread.run_sync(xlsx_template, survey)  # openpyxl is blocking
+    accept = request.headers.get("accept", "")
+    generic = OCTET_STREAM in accept and XLSX_MEDIA_TYPE not in accept
     return Response(
         workbook,
-        media_type=XLSX_MEDIA_TYPE,
+        media_type=OCTET_STREAM if generic else XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{code}-import-template.xlsx"'},
     )
 

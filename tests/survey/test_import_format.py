@@ -98,5 +98,10 @@ async def test_both_templates_download_and_import_as_they_are(
     assert list(header) == names
     job = await import_file(survey_client, xlsx_template.content, filename="template.xlsx")
     assert (job["state"], job["accepted"], job["rejected"]) == ("done", 1, 0)
+    generic = await survey_client.get(
+        survey["import_templates"]["xlsx"], headers={"Accept": "application/octet-stream"}
+    )
+    assert generic.headers["content-type"] == "application/octet-stream"
+    assert generic.content[:2] == b"PK"
     missing = await survey_client.get("/api/v1/surveys/nosuch/imports/template.csv")
     assert missing.status_code == 404
