@@ -41,7 +41,7 @@ async def test_docs_pages_load_only_what_the_hub_serves(
     gateway: httpx.AsyncClient, seeded_suite: Suite, page: str
 ) -> None:
     # The gateway (merged document) and each service (its own), over plain HTTP.
-    for port in (seeded_suite.port, seeded_suite.port + 1, seeded_suite.port + 2):
+    for port in range(seeded_suite.port, seeded_suite.port + 4):  # gateway and services
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             response = await client.get(page)
             assert response.status_code == 200, (port, page)
