@@ -102,6 +102,7 @@ async def test_schemathesis_finds_no_failure(fuzzed_suite: Suite, tmp_path: Path
     summary = output[output.find("SUMMARY") :]
     tested = re.search(r"Tested: (\d+)", summary)
     cases = re.search(r"(\d+) generated, (\d+) passed", summary)
+    print(summary)  # the figures (operations, cases, failures), shown with `pytest -s`
     assert done.returncode == 0, output[-20_000:]
     assert tested is not None, summary
     assert int(tested.group(1)) >= 50, summary  # every operation of the merged document
