@@ -103,7 +103,7 @@ def wrk(
     headers: dict[str, str] | None = None,
     script: Path | None = None,
 ) -> WrkResult:
-    """One wrk run (-t1, like the figures in DESIGN.md)."""
+    """One wrk run (-t1, like the reference figures measured for this project)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]

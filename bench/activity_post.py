@@ -11,10 +11,10 @@ Measures in one run, per backend (SQLite and PostgreSQL):
 and prints the ratios against the targets: gateway/direct >= 0.5, service/minimal >= 0.5,
 batch per-activity speed-up >= 10x (activities/s of the better batch run over single posts/s).
 
-Single posts are driven by wrk (-t1, a C load generator, as the figures in DESIGN.md), so the
+Single posts are driven by wrk (-t1, a C load generator, as the reference figures), so the
 client takes little of the two cores; batches by an asyncio aiohttp client, bodies made before
 the clock starts. The baseline minimal endpoint talks to the driver directly (asyncpg pool, or one
-aiosqlite connection with one writer at a time), like DESIGN.md's reference figure. Loopback only;
+aiosqlite connection with one writer at a time), like the reference figure. Loopback only;
 servers, database and load generator share the machine.
 
     .venv/bin/python -m bench.activity_post                   # both backends
@@ -144,7 +144,7 @@ def _minimal_row(body: dict[str, Any], sqlite: bool) -> dict[str, Any]:
 def minimal_app() -> FastAPI:
     """FastAPI + one raw INSERT of the same row into the same migrated table: no validation,
     no auth. `MINIMAL_CLIENT=driver` talks to the driver directly (asyncpg pool / one aiosqlite
-    connection), as DESIGN.md's reference figure; `MINIMAL_CLIENT=sqlalchemy` sends the same
+    connection), as the reference figure; `MINIMAL_CLIENT=sqlalchemy` sends the same
     SQL through an engine set up like the service's (shared.db), one transaction per request."""
     url = os.environ["MINIMAL_DATABASE_URL"]
     sqlite = url.startswith("sqlite")
@@ -340,7 +340,7 @@ async def load(
 def wrk_post(
     name: str, url: str, key: str, workdir: Path, *, duration: float, concurrency: int
 ) -> Result:
-    """Single POSTs driven by wrk (-t1, as DESIGN.md's figures): a C load generator, so the
+    """Single POSTs driven by wrk (-t1, as the reference figures): a C load generator, so the
     client takes little of the two cores the servers share. Each request is a new activity
     (no id, no Idempotency-Key), the same body every time."""
     script = workdir / "post.lua"

@@ -1,4 +1,4 @@
-"""Survey import benchmark on PostgreSQL (DESIGN.md, "Non-functional targets").
+"""Survey import benchmark on PostgreSQL: the import targets listed below.
 
 Measures, in one run on the same generated rows:
 - a raw `COPY ... FROM STDIN (FORMAT csv)` of the file into a survey-shaped table with a primary

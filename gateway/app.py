@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from gateway.config import GatewaySettings
 from gateway.headers import install_edges
@@ -25,6 +24,7 @@ from gateway.ratelimit import RateLimits, storage_for
 from gateway.upstreams import build_upstreams
 from shared.app import serving_collector
 from shared.auth import StaticKeyStore
+from shared.docs import install_docs
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
 from shared.problems import install_problem_handlers, problem_response
@@ -100,9 +100,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def openapi() -> dict[str, Any]:
         return await merger.document()
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
+    install_docs(app, title="Engagement Hub API")
 
     limits = RateLimits(
         storage_for(settings.redis_url), settings.rate_limit, settings.auth_failure_limit

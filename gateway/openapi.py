@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from gateway.upstreams import Upstream
+from shared.openapi import HEADERS, problem_response, problem_schemas
 
 CACHE_SECONDS = 30.0
 
@@ -49,8 +50,14 @@ class OpenAPIMerger:
         return doc
 
 
+# What the gateway itself can answer on every proxied operation, beside the service's own.
+GATEWAY_STATUSES = (401, 429, 502, 504)
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
 def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    operation_ids: dict[str, str] = {}
     schemas: dict[str, Any] = {}
     security_schemes: dict[str, Any] = {}
     tags: list[dict[str, Any]] = []
@@ -74,6 +81,10 @@ def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for path, item in doc.get("paths", {}).items():
             if path.startswith("/api/"):
                 paths[path] = item
+                for method, operation in item.items():
+                    if method in _METHODS:
+                        _take_operation_id(operation, service, operation_ids)
+                        _add_gateway_problems(operation)
         tags += [t for t in doc.get("tags", []) if t not in tags]
     return {
         "openapi": "3.1.0",
@@ -90,5 +101,28 @@ def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "tags": tags,
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": schemas, "securitySchemes": security_schemes},
+        "components": {
+            "schemas": {**schemas, **problem_schemas()},
+            "securitySchemes": security_schemes,
+        },
     }
+
+
+def _take_operation_id(operation: dict[str, Any], service: str, taken: dict[str, str]) -> None:
+    """Operation ids stay as each service wrote them unless two services share one: then the
+    later one is prefixed with its service's name (`kpi_list_imports`)."""
+    op_id = operation.get("operationId")
+    if not op_id:
+        return
+    if op_id in taken and taken[op_id] != service:
+        op_id = f"{service}_{op_id}"
+        operation["operationId"] = op_id
+    taken[op_id] = service
+
+
+def _add_gateway_problems(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status in GATEWAY_STATUSES:
+        responses.setdefault(str(status), problem_response(status))
+    responses["429"].setdefault("headers", {"Retry-After": HEADERS["Retry-After"]})
+    operation["responses"] = dict(sorted(responses.items()))

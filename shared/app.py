@@ -13,10 +13,13 @@ from fastapi import APIRouter, FastAPI
 from shared import health
 from shared.auth import StaticKeyStore
 from shared.db import Database
+from shared.docs import install_docs
 from shared.logging import configure_logging
 from shared.metrics import install_metrics
 from shared.middleware import RequestContextMiddleware
+from shared.openapi import contract_document, operation_id
 from shared.problems import install_problem_handlers
+from shared.routing import RouteTable
 from shared.settings import HubSettings, ServiceSettings
 
 API_PREFIX = "/api/v1"
@@ -88,17 +91,38 @@ def create_service_app(
         version="1.0.0",
         openapi_tags=openapi_tags,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
+        # A path is what the document says: `/activities/` is a 404 problem, not a 307 to
+        # `/activities` (an undocumented answer that clients then replay without the body).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    install_contract(app)
+    install_docs(app, title=title)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         large_body_paths=tuple(large_body_paths),
         large_body_bytes=large_body_bytes,
+        routes=RouteTable(app),
     )
     app.include_router(health.router)
     install_metrics(app, settings.service_name)  # GET /metrics, outside the API key
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     return app
+
+
+def install_contract(app: FastAPI) -> None:
+    """`app.openapi()` answers the rewritten document (`shared.openapi`), built once."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = contract_document(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

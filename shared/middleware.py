@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.json_depth import depth_limited
 from shared.problems import (
     PROBLEM_MEDIA_TYPE,
+    FieldError,
     NulTextError,
     nul_field_errors,
     problem_body,
@@ -28,6 +29,7 @@ from shared.requestid import (
     reset_request_id,
     set_request_id,
 )
+from shared.routing import RouteTable
 
 access_log = logging.getLogger("hub.access")
 error_log = logging.getLogger("hub.errors")
@@ -50,11 +52,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_problem(send: Send, status: int, detail: str, request_id: str) -> None:
-    await _send_problem_body(send, problem_body(status, detail=detail), request_id)
+async def _send_problem(
+    send: Send,
+    status: int,
+    detail: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> None:
+    problem = problem_body(status, detail=detail, instance=instance)
+    await _send_problem_body(send, problem, request_id, headers)
 
 
-async def _send_problem_body(send: Send, problem: dict[str, Any], request_id: str) -> None:
+async def _send_problem_body(
+    send: Send, problem: dict[str, Any], request_id: str, headers: dict[str, str] | None = None
+) -> None:
     status: int = problem["status"]
     body = json.dumps(problem).encode()
     await send(
@@ -65,6 +77,7 @@ async def _send_problem_body(send: Send, problem: dict[str, Any], request_id: st
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
             ],
         }
     )
@@ -98,8 +111,12 @@ class RequestContextMiddleware:
             "multipart/form-data",
         ),
         refuse_nul_in_json: bool = True,
+        routes: RouteTable | None = None,
     ) -> None:
         self.app = app
+        # The app's routes: 405 with the path's whole `Allow`, 415 by each operation's media
+        # types (None: the app's own routing answers, `accepted` alone checks media types).
+        self.routes = routes
         self.max_body_bytes = max_body_bytes
         # Where `large_body_bytes` applies: path prefixes (str) or whole paths (a pattern).
         paths = tuple(large_body_paths)
@@ -122,11 +139,49 @@ class RequestContextMiddleware:
         status_holder = [0]
         try:
             content_type = _content_type(scope) if scope["method"] in _BODY_METHODS else ""
+            routed = (
+                self.routes.refusal(scope["path"], scope["method"], content_type)
+                if self.routes is not None
+                else None
+            )
+            if routed is not None:
+                status_holder[0] = routed.status
+                await _send_problem(
+                    send,
+                    routed.status,
+                    routed.detail,
+                    request_id,
+                    routed.headers,
+                    _printable(scope["path"]),
+                )
+                return
             refused = self._refuse(scope, content_type)
             if refused is not None:
                 status, detail = refused
                 status_holder[0] = status
                 await _send_problem(send, status, detail, request_id)
+                return
+            repeated = (
+                self.routes.repeated_query(
+                    scope["path"], scope["method"], scope.get("query_string", b"")
+                )
+                if self.routes is not None
+                else []
+            )
+            if repeated:
+                status_holder[0] = 422
+                problem = validation_problem_body(
+                    [
+                        FieldError(
+                            field=f"query.{name}",
+                            message="given more than once; this parameter takes one value",
+                            type="repeated",
+                        )
+                        for name in repeated
+                    ],
+                    instance=_printable(scope["path"]),
+                )
+                await _send_problem_body(send, problem, request_id)
                 return
             nul_fields = _nul_in_target(scope)
             if nul_fields:
@@ -219,8 +274,10 @@ class RequestContextMiddleware:
         limit = self._limit_for(scope["path"])
         if length is not None and length.isdigit() and int(length) > limit:
             return 413, _BodyTooLarge(limit).detail
-        if self.accepted is None:
-            return None
+        if self.accepted is None or (
+            self.routes is not None and self.routes.declares_body(scope["path"], scope["method"])
+        ):
+            return None  # no check here, or the operation's own media types were checked
         if length == "0" and not content_type:
             return None
         if content_type not in self.accepted:

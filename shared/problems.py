@@ -22,6 +22,34 @@ PROBLEM_BASE = "https://engagement-hub.example/problems/"
 
 logger = logging.getLogger("hub.problems")
 
+# The Hub's own type for each status a problem is answered with when the raiser names none
+# (credentials, routing, media types, limits): never `about:blank`, so a client can tell a
+# Hub problem from a proxy's page by its type alone.
+_DEFAULT_TYPES: dict[int, str] = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    410: "gone",
+    412: "precondition-failed",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    428: "precondition-required",
+    429: "rate-limited",
+    500: "internal-error",
+    502: "bad-gateway",
+    503: "unavailable",
+    504: "upstream-timeout",
+}
+
+
+def default_type(status: int) -> str:
+    slug = _DEFAULT_TYPES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "-")
+    return PROBLEM_BASE + slug
+
 
 class FieldError(BaseModel):
     """One failing field: where it is, and why it failed."""
@@ -36,7 +64,10 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = "about:blank"
+    type: str = Field(
+        description="A URI naming the kind of problem, under "
+        "`https://engagement-hub.example/problems/` (e.g. `…/validation`, `…/not-found`)."
+    )
     title: str
     status: int
     detail: str | None = None
@@ -145,7 +176,7 @@ def problem_body(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": type_ or "about:blank",
+        "type": type_ or default_type(status),
         "title": title or HTTPStatus(status).phrase,
         "status": status,
     }

@@ -1,4 +1,4 @@
-"""Pure statistics for the survey rules in DESIGN.md (section Statistics).
+"""Pure statistics for the survey's published counting rules (README, "Survey statistics").
 
 Standard library only (no numpy/scipy at runtime). Every function here is checked in the tests
 against an independent implementation (scipy, statsmodels, pymannkendall).

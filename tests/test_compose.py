@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Kept in the repository (source and licence: tests/data/README.md), so a fresh clone anywhere
+# runs this test; HUB_COMPOSE_SCHEMA may point at a newer copy.
 SCHEMA = Path(
-    os.environ.get(
-        "HUB_COMPOSE_SCHEMA", ROOT.parent / "shared" / "reference" / "compose-spec.schema.json"
-    )
+    os.environ.get("HUB_COMPOSE_SCHEMA", ROOT / "tests" / "data" / "compose-spec.schema.json")
 )
 
 

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from services.activity.schemas import ActivityCreate, BatchIn, StrictModel
+from services.activity.schemas import ActivityCreate, BatchIn, BatchItemIn, StrictModel
 from shared.json_depth import MAX_JSON_DEPTH, nesting_too_deep_detail, too_deep
 from shared.problems import PROBLEM_BASE, ProblemError, field_error
 
@@ -86,16 +86,21 @@ class _ValidBatch(StrictModel):
 
 def batch_request_body(example: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI `requestBody` of the batch endpoint (its body is read by `read_batch`)."""
+    # An item is an ActivityCreate whose `id` is required: written inline (a hand-written body
+    # cannot add components), its nested models referring to the components ActivityCreate has.
+    item = BatchItemIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    item.pop("$defs", None)
+    item.pop("examples", None)
     items = {
         "type": "array",
-        "items": {"$ref": "#/components/schemas/ActivityCreate"},
+        "items": item,
         "description": BatchIn.model_fields["items"].description,
     }
     schema = {
         "type": "object",
         "additionalProperties": False,
         "required": ["items"],
-        "properties": {"items": items},
+        "properties": {"items": {**items, "maxItems": 500}},
     }
     examples = {"batch": {"value": example}}
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -27,6 +27,7 @@ from services.activity.police_uk.schemas import Completeness
 from services.activity.police_uk.service import completeness
 from services.activity.schemas import AreaCode, Count, LongText, ShortText, StrictModel
 from shared.auth import Principal, require_scope
+from shared.bounds import PlausibleDate
 from shared.contracts.taxonomy import AreaKind, GroupType, PlanKind, VolunteerRole
 from shared.db import SessionDep, utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage, decode_cursor, encode_cursor
@@ -51,6 +52,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        min_length=1,
         max_length=200,
         description="Optional: the ETag last read. If the record changed since, 412 and nothing "
         "changes. Without it the change applies to whatever is current.",
@@ -75,8 +77,8 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
 
 
 class Centre(StrictModel):
-    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False, strict=True)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False, strict=True)
 
 
 class Person(StrictModel):
@@ -95,9 +97,9 @@ class Priority(StrictModel):
     """A neighbourhood priority (the shape of data.police.uk's `priorities`)."""
 
     issue: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-    issue_date: date | None = None
+    issue_date: PlausibleDate | None = None
     action: LongText | None = None
-    action_date: date | None = None
+    action_date: PlausibleDate | None = None
 
 
 class AreaFields(StrictModel):
@@ -123,12 +125,11 @@ class AreaIn(AreaFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            # In order: an integrator can post them one after the other into an empty store.
+            # A neighbourhood of the demo store's district BRS (`make run`); sending it again
+            # is a replay (200, nothing changed).
             "examples": [
-                {"code": "ASC", "name": "Example Constabulary", "kind": "force"},
-                {"code": "BRS", "name": "Bristol", "kind": "district", "parent": "ASC"},
                 {
-                    "code": "BRS-EAST-04",
+                    "code": "BRS-EASTON",
                     "name": "Easton and Lawrence Hill",
                     "kind": "neighbourhood",
                     "parent": "BRS",
@@ -254,6 +255,12 @@ def area_values(fields: AreaFields, district: str | None, force: str | None) -> 
     }
 
 
+def _registered_as(area: Area, payload: AreaIn) -> bool:
+    """The stored area says what `payload` says (a resend of the same registration)."""
+    values = area_values(payload, area.district_code, area.force_code)
+    return all(getattr(area, name) == value for name, value in values.items())
+
+
 async def _police_uk_clash(session: AsyncSession, fields: AreaFields, code: str) -> None:
     if fields.police_uk_id is None:
         return
@@ -363,11 +370,22 @@ async def list_areas(
     response_model=AreaRead,
     tags=["areas"],
     summary="Register an area (force, district or neighbourhood)",
-    responses=problem_responses(409),
+    description="Sending an area already registered exactly as sent is a replay (200, "
+    "`Idempotent-Replayed: true`, nothing changed); the same code with other fields is a 409.",
+    responses={
+        **problem_responses(409),
+        200: {"model": AreaRead, "description": "A replay: the area is registered as sent."},
+    },
 )
 async def post_area(
     payload: AreaIn, session: SessionDep, _: Writer, response: Response
 ) -> AreaRead:
+    existing = await get_area(session, payload.code)
+    if existing is not None and _registered_as(existing, payload):
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        response.headers["ETag"] = service.version_etag(existing.version)
+        return area_read(existing)
     area = await create_area(session, payload)
     response.headers["Location"] = f"/api/v1/areas/{area.code}"
     response.headers["ETag"] = service.version_etag(area.version)
@@ -421,9 +439,9 @@ class GroupFields(StrictModel):
     name: ShortText
     group_type: GroupType
     area: AreaCode | None = None
-    active: bool = True
-    active_from: date | None = None
-    active_to: date | None = None
+    active: bool = Field(default=True, strict=True)
+    active_from: PlausibleDate | None = None
+    active_to: PlausibleDate | None = None
     members: Count | None = None
     contact: ShortText | None = None
     notes: LongText | None = None
@@ -442,7 +460,7 @@ class GroupIn(GroupFields):
                 {
                     "name": "Easton Community Speedwatch",
                     "group_type": "community_speedwatch",
-                    "area": "BRS-EAST-04",
+                    "area": "BRS-01",
                     "active": True,
                     "active_from": "2021-04-01",
                     "members": 9,
@@ -610,8 +628,8 @@ class PlanFields(StrictModel):
     )
     area: AreaCode | None = Field(default=None, description="Where a local plan applies.")
     owner: ShortText | None = None
-    starts_on: date
-    ends_on: date
+    starts_on: PlausibleDate
+    ends_on: PlausibleDate
     objectives: list[ShortText] = Field(default_factory=list, max_length=50)
     notes: LongText | None = None
 
@@ -816,7 +834,7 @@ class HoursFields(StrictModel):
     month: MonthText = Field(description="Calendar month, `2022-09`.")
     area: AreaCode | None = Field(default=None, description="Omit for force-wide hours.")
     volunteers: Count = 0
-    hours: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    hours: float = Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)
     notes: LongText | None = None
 
 

@@ -30,6 +30,7 @@ from services.activity.schemas import (
     ReviewIn,
 )
 from shared.auth import Principal, authenticate, require_scope
+from shared.bounds import PlausibleDate
 from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateResponse
 from shared.contracts.taxonomy import (
     ActivityStatus,
@@ -78,6 +79,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        min_length=1,
         max_length=200,
         description="The ETag last read. Required: without it 428, when stale 412.",
     ),
@@ -107,8 +109,10 @@ def log_filters(
     status: ActivityStatus | None = None,
     review_state: ReviewState | None = None,
     plan_id: uuid.UUID | None = None,
-    from_: Annotated[date | None, Query(alias="from", description="First local day.")] = None,
-    to: Annotated[date | None, Query(description="Last local day (inclusive).")] = None,
+    from_: Annotated[
+        PlausibleDate | None, Query(alias="from", description="First local day.")
+    ] = None,
+    to: Annotated[PlausibleDate | None, Query(description="Last local day (inclusive).")] = None,
     q: Annotated[
         str | None,
         Query(
@@ -216,7 +220,7 @@ BATCH_EXAMPLE = {
             "channel": "face_to_face",
             "classification": "interaction",
             "topics": ["asb"],
-            "area": "BRS-EAST-04",
+            "area": "BRS-01",
             "source": "mobile",
         },
     ]
@@ -320,8 +324,8 @@ async def overlaps(
     _: Reader,
     district: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[PlausibleDate | None, Query(alias="from")] = None,
+    to: PlausibleDate | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> list[Overlap]:
     pairs = await repository.overlaps(

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.bounds import INSTANT_TEXT, PlausibleDate, PlausibleInstant
 from shared.contracts.taxonomy import (
     ActivityStatus,
     ActivityType,
@@ -30,6 +30,7 @@ from shared.contracts.taxonomy import (
     Source,
     Topic,
 )
+from shared.problems import Problem
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
@@ -40,7 +41,8 @@ AreaCode = Annotated[
         strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$"
     ),
 ]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Strict: a count is a JSON integer, never `"5"`, `5.0` or `true` (what the schema says).
+Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 
 
 # Validation context for re-reading a stored activity (the base a merge patch applies to):
@@ -55,9 +57,9 @@ class StrictModel(BaseModel):
 
 
 class Location(StrictModel):
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, strict=True)
     longitude: float | None = Field(
-        default=None, ge=-180, le=180, allow_inf_nan=False, validate_default=True
+        default=None, ge=-180, le=180, allow_inf_nan=False, validate_default=True, strict=True
     )
     venue: ShortText | None = None
 
@@ -111,8 +113,8 @@ class ActionIn(StrictModel):
     issue: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     action: MidText | None = None
     owner: ShortText | None = None
-    due_on: date | None = None
-    done_on: date | None = None
+    due_on: PlausibleDate | None = None
+    done_on: PlausibleDate | None = None
     outcome: MidText | None = None
 
 
@@ -141,10 +143,8 @@ class ActionListItem(ActionRead):
 class ActivityBase(StrictModel):
     title: ShortText
     status: ActivityStatus
-    starts_at: AwareDatetime = Field(
-        description="UTC instant (any offset accepted, stored as UTC)."
-    )
-    ends_at: AwareDatetime | None = None
+    starts_at: PlausibleInstant = Field(description=INSTANT_TEXT)
+    ends_at: PlausibleInstant | None = Field(default=None, description=INSTANT_TEXT)
     directorate: Directorate
     activity_type: ActivityType
     channel: Channel
@@ -226,7 +226,7 @@ class ActivityCreate(ActivityBase):
                     "classification": "engagement",
                     "purpose": "consult",
                     "topics": ["asb", "drugs"],
-                    "area": "BRS-EAST-04",
+                    "area": "BRS-01",
                     "location": {
                         "latitude": 51.4633,
                         "longitude": -2.5621,
@@ -323,6 +323,15 @@ class ReviewIn(StrictModel):
     )
 
 
+class BatchItemIn(ActivityCreate):
+    """An activity in a batch: as for a single POST, but its client-generated `id` is
+    required (a resend of the batch is recognised by it)."""
+
+    id: uuid.UUID = Field(
+        description="Client-generated; a resend of the batch stores nothing twice."
+    )
+
+
 class BatchIn(StrictModel):
     items: list[Any] = Field(
         description="Up to 500 activities, each with a client-generated `id` (so a resend is "
@@ -338,8 +347,15 @@ class BatchItemResult(BaseModel):
         "since; nothing stored) or `invalid`."
     )
     status: int = Field(description="The status a single POST would have answered.")
-    etag: str | None = None
-    problem: dict[str, Any] | None = None
+    etag: str | None = Field(
+        default=None,
+        description="The stored activity's ETag (send it as `If-Match` to amend it), whenever "
+        "the id names a stored activity: `created`, `replayed` and `conflict`; null for "
+        "`invalid` and `gone`.",
+    )
+    problem: Problem | None = Field(
+        default=None, description="Why the item was not stored, as a single POST would say."
+    )
 
 
 class BatchResult(BaseModel):

@@ -579,11 +579,13 @@ async def create_batch(
         assert payload.id is not None
         first = pending[payload.id]
         same = first[2] == body_hash
+        stored_as = results[first[0]]  # the first item with this id: what is stored under it
         results[index] = BatchItemResult(
             index=index,
             id=payload.id,
             outcome="replayed" if same else "conflict",
             status=201 if same else 409,
+            etag=stored_as.etag if stored_as is not None else None,
             problem=None if same else _problem_dict(errors.client_id_conflict(payload.id)),
         )
     await repository.insert_rows(session, repository.ACTION, action_rows_all)
@@ -624,6 +626,7 @@ def _existing_outcome(
         id=activity_id,
         outcome="conflict",
         status=409,
+        etag=version_etag(stored.version) if stored is not None else None,
         problem=_problem_dict(errors.client_id_conflict(activity_id)),
     )
 

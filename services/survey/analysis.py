@@ -1,6 +1,6 @@
 """Survey analysis: aggregation in SQL (counts, sums of w and w^2), statistics in Python.
 
-The counting rules are DESIGN.md's "Statistics": the base excludes answers flagged
+The counting rules are the README's "Survey statistics": the base excludes answers flagged
 `excluded_from_base`; share = sum w [answer] / sum w over the base; effective n = (sum w)^2 /
 sum w^2; Wilson interval on the effective n; suppressed under 50, low base under 100.
 """

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.margin_check import unmatched_values
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.rows import (
     CSV_ERROR,
@@ -504,6 +505,7 @@ async def _execute(
     async with engine.connect() as conn:
         run = ImportRun(conn, job_id, survey, plan, postgres=not db.sqlite)
         inserted = updated = 0
+        warnings: list[dict[str, Any]] = []
         done = False
         if run.postgres and not await _has_responses(conn, survey.id):
             # A first load: COPY straight into the responses in one transaction. A respondent
@@ -512,10 +514,13 @@ async def _execute(
             validator.enable_lines([str(survey.id)], [run.source, now, now])
             done = await run.load_directly(db, batches(lines=True))
             inserted = run.rows_read - run.rejected
+            if done:  # every response of the survey came from this file
+                warnings = await unmatched_values(conn, "survey_response", survey.id)
         if not done:
             await run.create_stage()
             try:
                 await _pipeline(batches(), run.write_batch)
+                warnings = await unmatched_values(conn, STAGE, survey.id, staged=True)
                 inserted, updated = await run.merge()
             finally:
                 await run.drop_stage()
@@ -532,6 +537,7 @@ async def _execute(
                     inserted=inserted,
                     updated=updated,
                     unchanged=accepted - inserted - updated,
+                    warnings=warnings,
                     finished_at=utcnow(),
                     heartbeat_at=utcnow(),
                 )

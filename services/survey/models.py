@@ -10,6 +10,7 @@ of the survey definition, so a new survey needs no code.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -205,6 +206,10 @@ class ImportJob(SurveyTable, table=True):
     unchanged: int = 0
     rejected: int = 0
     failure: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Values matching no population margin, per column (services.survey.margin_check).
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_by: str = Field(sa_column=Column(String(100), nullable=False))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

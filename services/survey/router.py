@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import (
     APIRouter,
     BackgroundTasks,
@@ -25,6 +26,7 @@ from sqlalchemy import and_, or_, select
 from services.survey import analysis, errors, service
 from services.survey.config import SurveySettings
 from services.survey.definitions import QuestionDef, SurveyDef
+from services.survey.import_format import csv_template, xlsx_template
 from services.survey.imports import ImportRunner
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.schemas import (
@@ -130,11 +132,22 @@ async def list_surveys(session: SessionDep, _: Reader) -> list[SurveyRead]:
     status_code=201,
     response_model=SurveyRead,
     summary="Define a survey (questions, ordered answers, what is excluded from the base)",
-    responses=problem_responses(409),
+    description="Sending a definition already stored exactly as sent is a replay (200, "
+    "`Idempotent-Replayed: true`); the same code with another definition is a 409.",
+    responses={
+        **problem_responses(409),
+        200: {"model": SurveyRead, "description": "A replay: the survey is defined as sent."},
+    },
 )
 async def create_survey(
     payload: SurveyCreate, request: Request, response: Response, session: SessionDep, _: Writer
 ) -> SurveyRead:
+    replayed = await service.replayed_survey(session, payload)
+    if replayed is not None:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        response.headers["Location"] = f"{_prefix(request)}/surveys/{replayed.code}"
+        return replayed
     created = await service.create_survey(session, payload)
     response.headers["Location"] = f"{_prefix(request)}/surveys/{created.code}"
     return created
@@ -224,7 +237,12 @@ async def get_survey(code: SurveyCode, session: SessionDep, _: Reader) -> Survey
     status_code=201,
     response_model=QuestionRead,
     summary="Record a new wording of a question (a break in its series from a wave on)",
-    responses=problem_responses(404),
+    description="Sending the current wording again (same text, same first wave) is a replay "
+    "(200, `Idempotent-Replayed: true`, nothing changed).",
+    responses={
+        **problem_responses(404),
+        200: {"model": QuestionRead, "description": "A replay: this is the current wording."},
+    },
 )
 async def add_wording(
     code: SurveyCode,
@@ -232,8 +250,12 @@ async def add_wording(
     payload: WordingCreate,
     session: SessionDep,
     _: Writer,
+    response: Response,
 ) -> QuestionRead:
-    survey = await service.add_wording(session, code, question, payload)
+    survey, replayed = await service.add_wording(session, code, question, payload)
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return next(q for q in survey.questions if q.code == question)
 
 
@@ -281,6 +303,54 @@ async def create_import(
     location = f"{_prefix(request)}/surveys/imports/{job.id}"
     response.headers["Location"] = location
     return await service.job_read(session, job.id, prefix=_prefix(request))
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OCTET_STREAM = "application/octet-stream"
+
+
+@router.get(
+    "/surveys/{code}/imports/template.csv",
+    summary="A CSV template of the survey's import format (header and an example row)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM."}},
+)
+async def get_import_template_csv(code: SurveyCode, session: SessionDep, _: Reader) -> Response:
+    survey = await service.require_survey(session, code)
+    return Response(
+        csv_template(survey),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{code}-import-template.csv"'},
+    )
+
+
+@router.get(
+    "/surveys/{code}/imports/template.xlsx",
+    summary="An XLSX template of the survey's import format (header and an example row)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "An XLSX workbook; labelled `application/octet-stream` when the "
+            "request's `Accept` asks for that and not for the XLSX type.",
+        }
+    },
+)
+async def get_import_template_xlsx(
+    code: SurveyCode, request: Request, session: SessionDep, _: Reader
+) -> Response:
+    survey = await service.require_survey(session, code)
+    workbook = await anyio.to_thread.run_sync(xlsx_template, survey)  # openpyxl is blocking
+    accept = request.headers.get("accept", "")
+    generic = OCTET_STREAM in accept and XLSX_MEDIA_TYPE not in accept
+    return Response(
+        workbook,
+        media_type=OCTET_STREAM if generic else XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{code}-import-template.xlsx"'},
+    )
 
 
 @router.post(

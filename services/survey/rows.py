@@ -1,6 +1,6 @@
 """Reading import files and validating rows against a survey definition (pure, no I/O on DB).
 
-The import format (DESIGN.md, "Survey import format"): a header row; `respondent_id`, `wave`
+The import format (README, "Survey import format"): a header row; `respondent_id`, `wave`
 (`YYYY-Qn`) or `interview_date` (ISO date, the wave is derived), `area`, `age_band`, `sex`,
 `ethnicity` (optional), `weight` (optional, default 1), then one column per question code. A
 cell holds the answer code or its label, in any case; an empty cell is no answer.
@@ -612,8 +612,13 @@ def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
         handle.close()
         raise HeaderProblem(f"the workbook cannot be read ({type(exc).__name__})") from exc
     try:
+        if not workbook.worksheets:
+            raise HeaderProblem("the workbook has no worksheet")
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # The rows the sheet holds, not the rows its `dimension` claims: read-only mode trusts
+        # that header, and a writer that gets it wrong (A1:G2 over 6 rows) would lose rows.
+        sheet.reset_dimensions()
+        for values in _sheet_rows(sheet):
             cells = [_xlsx_cell(v) for v in values]
             while cells and cells[-1] == "":
                 cells.pop()
@@ -628,6 +633,24 @@ def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
     finally:
         workbook.close()
         handle.close()
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows; a sheet that breaks off (malformed XML, a bad cell) says where."""
+    rows = sheet.iter_rows(values_only=True)
+    read = 0
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl and its XML parser raise many kinds
+            raise HeaderProblem(
+                f"sheet {sheet.title!r} cannot be read after row {read} "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
+        read += 1
+        yield values
 
 
 CSV_ERROR = "\x00csv"

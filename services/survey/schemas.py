@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
 
 from services.survey.models import CHOICE_SLOTS, TEXT_SLOTS
 from services.survey.rows import BASE_COLUMNS
+from shared.bounds import PlausibleDate
 from shared.contracts.survey import Wave
 
 Code = Annotated[
@@ -178,11 +179,42 @@ class QuestionRead(BaseModel):
     )
 
 
+class ImportAnswer(BaseModel):
+    code: str
+    label: str
+
+
+class ImportColumn(BaseModel):
+    """One column of the survey's import format (CSV or XLSX, header row first)."""
+
+    name: str = Field(description="The header name (any case).")
+    requirement: Literal["required", "wave_or_interview_date", "optional", "question"] = Field(
+        description="`required`; `wave_or_interview_date` (one of the two is required); "
+        "`optional`; `question` (at least one question column is required)."
+    )
+    format: str
+    example: str = Field(description="The value the template's example row holds.")
+    answers: list[ImportAnswer] | None = Field(
+        description="A single-choice question's accepted answers: a cell holds the code or the "
+        "label (any case). Null for other columns."
+    )
+
+
+class ImportTemplates(BaseModel):
+    csv: str = Field(description="A CSV template (UTF-8 with BOM): the header and an example row.")
+    xlsx: str = Field(description="The same as an XLSX workbook.")
+
+
 class SurveyRead(BaseModel):
     code: str
     title: str
     description: str | None
     questions: list[QuestionRead]
+    import_columns: list[ImportColumn] = Field(
+        description="The import format: every column, required or optional, its format and "
+        "accepted codes and labels."
+    )
+    import_templates: ImportTemplates
 
 
 # --- imports ------------------------------------------------------------------------------
@@ -225,6 +257,17 @@ class ImportRowErrorRead(BaseModel):
     reason: str
 
 
+class ImportWarning(BaseModel):
+    """Values of one column that match no population margin: kept as given (they are the
+    supplier's codes), but representativeness and weighting cannot place them."""
+
+    column: Literal["area", "age_band", "sex"]
+    rows: int = Field(description="Accepted rows holding such a value.")
+    values: int = Field(description="How many distinct values match no margin.")
+    examples: list[str] = Field(description="Up to 5 of them, most frequent first.")
+    message: str
+
+
 class ImportJobRead(BaseModel):
     id: str
     survey: str
@@ -243,6 +286,10 @@ class ImportJobRead(BaseModel):
     unchanged: int
     rejected: int
     failure: str | None
+    warnings: list[ImportWarning] = Field(
+        description="Per column (area, age band, sex): values matching no population margin "
+        "of the survey. Empty when every value matches, or the survey has no margins for it."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -261,12 +308,12 @@ class ResponseIn(StrictModel):
     wave: AnyCaseWave | None = Field(
         default=None, description="`YYYY-Qn` (any case, as in import files)."
     )
-    interview_date: date | None = None
+    interview_date: PlausibleDate | None = None
     area: Category | None = None
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     sex: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     ethnicity: Category | None = None
-    weight: float = Field(default=1.0, gt=0, le=1_000_000)
+    weight: float = Field(default=1.0, gt=0, le=1_000_000, allow_inf_nan=False, strict=True)
     answers: dict[str, Annotated[str, StringConstraints(max_length=4000)] | None] = Field(
         default_factory=dict,
         max_length=CHOICE_SLOTS + TEXT_SLOTS,
@@ -323,15 +370,25 @@ class ResponsesResult(BaseModel):
 # --- population margins and representativeness -------------------------------------------
 
 
+# More people than live on Earth is a typing slip, not a population.
+MAX_POPULATION = 1e10
+
+
 class AgeSexPopulation(StrictModel):
     age_band: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
     sex: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    population: float = Field(gt=0, description="Count or share; normalised per dimension.")
+    population: float = Field(
+        gt=0,
+        le=MAX_POPULATION,
+        allow_inf_nan=False,
+        strict=True,
+        description="Count or share; normalised per dimension.",
+    )
 
 
 class AreaPopulation(StrictModel):
     area: Category
-    population: float = Field(gt=0)
+    population: float = Field(gt=0, le=MAX_POPULATION, allow_inf_nan=False, strict=True)
 
 
 class PopulationMargins(StrictModel):

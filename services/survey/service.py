@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors, repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_format import import_columns
 from services.survey.imports import spool_path
 from services.survey.models import (
     AnswerOption,
@@ -39,8 +40,11 @@ from services.survey.rows import (
 from services.survey.schemas import (
     AnswerOptionRead,
     CommentRead,
+    ImportColumn,
     ImportJobRead,
     ImportRowErrorRead,
+    ImportTemplates,
+    ImportWarning,
     PopulationMargins,
     QuestionRead,
     ResponseIn,
@@ -66,10 +70,13 @@ JOB_ERRORS_SHOWN = 100
 
 
 def to_read(survey: SurveyDef, description: str | None) -> SurveyRead:
+    templates = f"/api/v1/surveys/{survey.code}/imports/template"
     return SurveyRead(
         code=survey.code,
         title=survey.title,
         description=description,
+        import_columns=[ImportColumn.model_validate(c) for c in import_columns(survey)],
+        import_templates=ImportTemplates(csv=f"{templates}.csv", xlsx=f"{templates}.xlsx"),
         questions=[
             QuestionRead(
                 code=q.code,
@@ -115,6 +122,24 @@ async def get_survey(session: AsyncSession, code: str) -> SurveyRead:
     definition = await load_definition(session, survey_id=survey.id)
     assert definition is not None
     return to_read(definition, survey.description)
+
+
+def defines(read: SurveyRead, payload: SurveyCreate) -> bool:
+    """The stored survey is what `payload` defines (a resend of the same definition)."""
+    sent = payload.model_dump(mode="json")
+    stored = read.model_dump(mode="json", include={"code", "title", "description", "questions"})
+    for question in stored["questions"]:
+        for name in ("version", "wordings"):
+            question.pop(name, None)
+    return bool(sent == stored)
+
+
+async def replayed_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead | None:
+    """The stored survey when `payload` is a resend of its definition, else None."""
+    if await repository.get_survey(session, payload.code) is None:
+        return None
+    read = await get_survey(session, payload.code)
+    return read if defines(read, payload) else None
 
 
 async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead:
@@ -169,11 +194,20 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
 
 async def add_wording(
     session: AsyncSession, code: str, question_code: str, payload: WordingCreate
-) -> SurveyRead:
+) -> tuple[SurveyRead, bool]:
+    """The survey with the new wording, and whether this was a resend of the current one
+    (a replay: nothing changed)."""
     survey = await require_survey(session, code)
     question = survey.question(question_code)
     if question is None:
         raise errors.question_not_found(code, question_code)
+    current = max(question.wordings, key=lambda w: w.version, default=None)
+    if (
+        current is not None
+        and current.text == payload.text
+        and current.effective_from == payload.effective_from
+    ):
+        return await get_survey(session, code), True
     latest_from = max((w.effective_from or "" for w in question.wordings), default="")
     if payload.effective_from <= latest_from:
         raise invalid(
@@ -198,7 +232,7 @@ async def add_wording(
         .values(text=payload.text, version=version)
     )
     await session.flush()
-    return await get_survey(session, code)
+    return await get_survey(session, code), False
 
 
 # --- imports --------------------------------------------------------------------------------------
@@ -315,6 +349,7 @@ async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> Import
         unchanged=row.unchanged,
         rejected=row.rejected,
         failure=row.failure,
+        warnings=[ImportWarning.model_validate(w) for w in row.warnings or []],
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,

@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.bounds import PlausibleDate
+
 
 class AggregatePeriod(StrEnum):
     month = "month"
@@ -41,8 +43,8 @@ class AggregateQuery(BaseModel):
 
     group_by: list[AggregateDimension] = Field(default_factory=lambda: [AggregateDimension.period])
     period: AggregatePeriod = AggregatePeriod.month
-    from_: date | None = Field(default=None, alias="from", description="First local day.")
-    to: date | None = Field(default=None, description="Last local day (inclusive).")
+    from_: PlausibleDate | None = Field(default=None, alias="from", description="First local day.")
+    to: PlausibleDate | None = Field(default=None, description="Last local day (inclusive).")
     status: str | None = Field(default=None, description="Default: completed only.")
     area: str | None = None
     district: str | None = None

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, StringConstraints
 
-WAVE_PATTERN = r"^\d{4}-Q[1-4]$"
+# Calendar quarters of the years 1900-2100 (a wave outside them is a typing slip).
+WAVE_PATTERN = r"^(19\d{2}|20\d{2}|2100)-Q[1-4]$"
 _WAVE_RE = re.compile(WAVE_PATTERN)
 
 Wave = Annotated[str, StringConstraints(pattern=WAVE_PATTERN)]

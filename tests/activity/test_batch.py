@@ -184,3 +184,41 @@ async def test_a_batch_stores_the_same_rows_as_single_creates(
         assert {k: v for k, v in read.items() if k not in volatile} == {
             k: v for k, v in single.json().items() if k not in volatile
         }
+
+
+async def test_every_stored_item_carries_its_etag(activity_client: httpx.AsyncClient) -> None:
+    first, second = batch_item(), batch_item()
+    taken = batch_item()
+    stored = await activity_client.post("/api/v1/activities", json=taken)
+    assert stored.status_code == 201, stored.text
+    other_body = {**taken, "title": "Another body under a taken id"}
+    items = [first, second, first, other_body, batch_item(area="NOWHERE")]
+    response = await activity_client.post("/api/v1/activities/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["items"]
+    assert [r["outcome"] for r in results] == [
+        "created",
+        "created",
+        "replayed",
+        "conflict",
+        "invalid",
+    ]
+    for result in results[:3]:
+        fetched = await activity_client.get(f"/api/v1/activities/{result['id']}")
+        assert result["etag"] == fetched.headers["etag"]
+    assert results[3]["etag"] == stored.headers["etag"]
+    assert results[4]["etag"] is None
+    assert results[4]["problem"]["status"] == 422
+    # A resend: every item replayed, each with the same ETag as before.
+    again = await activity_client.post("/api/v1/activities/batch", json={"items": items[:3]})
+    assert [r["etag"] for r in again.json()["items"]] == [r["etag"] for r in results[:3]]
+
+
+async def test_the_schema_says_a_batch_item_needs_an_id(activity_client: httpx.AsyncClient) -> None:
+    doc = (await activity_client.get("/openapi.json")).json()
+    body = doc["paths"]["/api/v1/activities/batch"]["post"]["requestBody"]
+    item = body["content"]["application/json"]["schema"]["properties"]["items"]["items"]
+    assert "id" in item["required"]
+    assert item["properties"]["id"]["format"] == "uuid"
+    results = doc["components"]["schemas"]["BatchItemResult"]["properties"]
+    assert "ETag" in results["etag"]["description"]

@@ -40,11 +40,17 @@ async def test_every_post_has_a_request_example(activity_client: httpx.AsyncClie
 
 
 @pytest.fixture
-async def bare_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The service on an empty store (no seeded areas): examples must stand on their own."""
+async def demo_client(activity_db_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The service on the registries a fresh `make run` has (the demo data), as integrators
+    meet it first."""
     from services.activity.app import create_app
     from services.activity.config import ActivitySettings
+    from services.activity.demo import generate
+    from shared.db import Database
 
+    db = Database(activity_db_url)
+    assert await generate(db, activities=50)
+    await db.dispose()
     app = create_app(ActivitySettings(database_url=activity_db_url))
     async for client in client_for(app, "http://activity"):
         yield client
@@ -54,18 +60,22 @@ def _examples(model: type) -> list[dict[str, Any]]:
     return model.model_config["json_schema_extra"]["examples"]  # type: ignore[no-any-return]
 
 
-async def test_every_example_is_accepted_as_written_into_an_empty_store(
-    bare_client: httpx.AsyncClient,
+async def test_every_example_is_accepted_as_written_into_the_demo_store(
+    demo_client: httpx.AsyncClient,
 ) -> None:
     from services.activity.police_uk import IMPORT_EXAMPLE
     from services.activity.registries import AreaIn, GroupIn, HoursIn, PlanIn
     from services.activity.router import BATCH_EXAMPLE
     from services.activity.schemas import ActivityCreate, ReviewIn
 
-    client = bare_client
+    client = demo_client
     for example in _examples(AreaIn):
         response = await client.post("/api/v1/areas", json=example)
         assert response.status_code == 201, response.text
+        again = await client.post("/api/v1/areas", json=example)  # a replay, nothing changed
+        assert again.status_code == 200, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == response.json()
     for path, model in (
         ("/api/v1/community-groups", GroupIn),
         ("/api/v1/plans", PlanIn),
@@ -91,7 +101,7 @@ async def test_every_example_is_accepted_as_written_into_an_empty_store(
     )
     # The area example already links BC193: the import updates that area.
     assert imported.status_code == 200, imported.text
-    assert imported.json() == {"created": [], "updated": ["BRS-EAST-04"]}
+    assert imported.json() == {"created": [], "updated": ["BRS-EASTON"]}
     schema = (await client.get("/openapi.json")).json()["paths"]
     for suffix in ("people", "priorities"):
         body = schema["/api/v1/police-uk/{force}/{neighbourhood}/" + suffix]["post"]

@@ -37,7 +37,7 @@ async def test_opcc_survey_is_seeded(survey_client: httpx.AsyncClient) -> None:
         "dont_know",
     ]
     assert [o["code"] for o in informed["options"] if o["excluded_from_base"]] == ["dont_know"]
-    assert informed["text"] == DESIGN_INFORMED  # the words DESIGN.md quotes
+    assert informed["text"] == DESIGN_INFORMED  # the survey's published words
     assert informed["version"] == 1
     assert informed["wordings"] == [
         {"version": 1, "text": informed["text"], "effective_from": None}
@@ -51,7 +51,13 @@ async def test_create_survey_from_the_openapi_example(survey_client: httpx.Async
     assert response.status_code == 201, response.text
     assert response.headers["location"] == "/api/v1/surveys/two_minute"
     assert (await survey_client.get(response.headers["location"])).json() == response.json()
-    assert_problem(await survey_client.post("/api/v1/surveys", json=example), 409)
+    # The same definition again is a replay; the same code defined otherwise is a conflict.
+    again = await survey_client.post("/api/v1/surveys", json=example)
+    assert again.status_code == 200, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == response.json()
+    other = {**example, "title": "Another survey under the same code"}
+    assert_problem(await survey_client.post("/api/v1/surveys", json=other), 409)
     # The new survey takes imports and answers results with no code change.
     data = b"respondent_id,wave,area,age_band,sex,know_team,priority\n"
     data += b"".join(

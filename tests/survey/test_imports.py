@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -491,3 +493,48 @@ async def test_text_holding_nul_is_a_rejected_row_not_a_failed_import(
     assert "is not an answer" in errors[3][2]
     q3 = (await survey_client.get(RESULTS, params={"to": "2022-Q3", "from": "2022-Q3"})).json()
     assert q3["groups"][0]["base_n"] == 0
+
+
+def _with_sheet_xml(workbook: bytes, change: Callable[[str], str]) -> bytes:
+    """The workbook with its first sheet's XML changed (as another writer might have it)."""
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data.decode()).encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+async def test_xlsx_rows_beyond_the_declared_dimension_are_read(
+    survey_client: httpx.AsyncClient,
+) -> None:
+    rows = [_row(f"D{i}") for i in range(5)]
+
+    def understate(xml: str) -> str:
+        declared = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:G2"/>', xml)
+        if declared == xml:  # a writer that wrote none: add the wrong one
+            declared = xml.replace("<sheetData", '<dimension ref="A1:G2"/><sheetData', 1)
+        return declared
+
+    workbook = _with_sheet_xml(xlsx_bytes(rows), understate)
+    assert b'ref="A1:G2"' in zipfile.ZipFile(io.BytesIO(workbook)).read("xl/worksheets/sheet1.xml")
+    job = await import_file(survey_client, workbook, filename="wave.xlsx")
+    assert (job["state"], job["rows_read"], job["accepted"], job["rejected"]) == ("done", 5, 5, 0)
+
+
+async def test_an_unreadable_sheet_says_why(survey_client: httpx.AsyncClient) -> None:
+    rows = [_row(f"U{i}") for i in range(3)]
+    broken = _with_sheet_xml(xlsx_bytes(rows), lambda xml: xml.replace("</row>", "</rowx>", 3))
+    response = await survey_client.post(
+        "/api/v1/surveys/opcc/imports", files={"file": ("wave.xlsx", broken, "text/csv")}
+    )
+    if response.status_code == 422:  # broken in the header row: refused at once
+        assert "cannot be read" in response.json()["detail"]
+        return
+    assert response.status_code == 202, response.text
+    job = await wait_for_job(survey_client, response.headers["location"])
+    assert job["state"] == "failed"
+    assert "sheet 'responses' cannot be read" in job["failure"]

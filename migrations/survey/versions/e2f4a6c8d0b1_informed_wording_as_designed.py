@@ -1,8 +1,8 @@
-"""The seeded `informed` question in DESIGN.md's words
+"""The seeded `informed` question in the survey's published words
 
 The seed (b51c0d2e7f10) stored "How well informed do you feel about what the police are doing
 to tackle crime and anti-social behaviour in your local area?"; the survey's published wording
-(DESIGN.md) is "How well informed do you feel about what the police are doing to tackle crime
+is "How well informed do you feel about what the police are doing to tackle crime
 and ASB?". This corrects the seed in place: the question text and its wording version 1 are
 changed only where they still hold the old seeded words, so a wording recorded since (a new
 version, a break in the series) is left as it is. It is not a new wording version.

@@ -31,6 +31,7 @@ from services.activity.police_uk.schemas import (
 )
 from shared.auth import Principal, require_scope
 from shared.db import SessionDep
+from shared.openapi import array_body_schema
 from shared.problems import invalid, problem_responses
 
 writes = APIRouter(prefix="/police-uk", tags=["police.uk"])
@@ -49,11 +50,18 @@ async def _json(request: Request) -> Any:
         raise malformed("nested too deeply") from None
 
 
-def _body_example(example: Any, schema_type: str = "array") -> dict[str, Any]:
+# Items per import body: a force's neighbourhoods; a team or a priority list.
+MAX_NEIGHBOURHOODS = 2000
+MAX_ITEMS = 200
+
+
+def _body_example(example: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    # These bodies are read by hand (arrays, or one of two shapes), so FastAPI cannot
+    # document them: the schema is written here, arrays with their items typed.
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"type": schema_type}, "example": example}},
+            "content": {"application/json": {"schema": schema, "example": example}},
         }
     }
 
@@ -81,7 +89,7 @@ def _validated(shape: Any, body: Any) -> Any:
     summary="Create or replace a force record (the shape of /forces/{id})",
     description="Name, description, web site, telephone and engagement methods (the force's "
     "social accounts and web pages).",
-    openapi_extra=_body_example(FORCE_EXAMPLE, "object"),
+    openapi_extra=_body_example(FORCE_EXAMPLE, {"type": "object"}),
     responses=problem_responses(),
 )
 async def put_force(
@@ -97,13 +105,15 @@ async def put_force(
     "/forces/{force}/people",
     response_model=list[Officer],
     summary="Replace a force's senior officers (the shape of /forces/{id}/people)",
-    openapi_extra=_body_example(SENIOR_OFFICERS_EXAMPLE),
+    openapi_extra=_body_example(
+        SENIOR_OFFICERS_EXAMPLE, array_body_schema(PolicePerson, MAX_ITEMS)
+    ),
     responses=problem_responses(404),
 )
 async def put_senior_officers(
     force: Force, request: Request, session: SessionDep, _: Writer
 ) -> list[Officer]:
-    people: list[PolicePerson] = await _list_body(request, PolicePerson, 200)
+    people: list[PolicePerson] = await _list_body(request, PolicePerson, MAX_ITEMS)
     record = await imports.put_senior_officers(session, force, people)
     return [service.officer(p) for p in record.senior_officers]
 
@@ -115,7 +125,9 @@ async def put_senior_officers(
     description="Creates an area per neighbourhood under `district` (code `<district>-<id>`), "
     "or updates the area already linked to that data.police.uk id. Fields an item leaves out "
     "keep their values.",
-    openapi_extra=_body_example(IMPORT_EXAMPLE),
+    openapi_extra=_body_example(
+        IMPORT_EXAMPLE, array_body_schema(PoliceNeighbourhood, MAX_NEIGHBOURHOODS)
+    ),
     responses=problem_responses(),
 )
 async def import_neighbourhoods(
@@ -125,7 +137,9 @@ async def import_neighbourhoods(
     _: Writer,
     district: Annotated[str, Query(max_length=40, description="District the areas sit in.")],
 ) -> ImportResult:
-    items: list[PoliceNeighbourhood] = await _list_body(request, PoliceNeighbourhood, 2000)
+    items: list[PoliceNeighbourhood] = await _list_body(
+        request, PoliceNeighbourhood, MAX_NEIGHBOURHOODS
+    )
     return await imports.import_neighbourhoods(session, force, district, items)
 
 
@@ -144,14 +158,15 @@ async def import_neighbourhoods(
                 "contact_details": {"email": "team@example.police.uk"},
                 "photo_url": "https://example.police.uk/photos/team-1.jpg",
             }
-        ]
+        ],
+        array_body_schema(PolicePerson, MAX_ITEMS),
     ),
     responses=problem_responses(404),
 )
 async def import_people(
     force: Force, neighbourhood: NeighbourhoodId, request: Request, session: SessionDep, _: Writer
 ) -> registries.AreaRead:
-    people: list[PolicePerson] = await _list_body(request, PolicePerson, 200)
+    people: list[PolicePerson] = await _list_body(request, PolicePerson, MAX_ITEMS)
     return registries.area_read(await imports.replace_team(session, force, neighbourhood, people))
 
 
@@ -169,14 +184,15 @@ async def import_people(
                 "action": "<p>Extra patrols; youth diversion sessions.</p>",
                 "action-date": "2022-08-15T00:00:00",
             }
-        ]
+        ],
+        array_body_schema(PolicePriority, MAX_ITEMS),
     ),
     responses=problem_responses(404),
 )
 async def import_priorities(
     force: Force, neighbourhood: NeighbourhoodId, request: Request, session: SessionDep, _: Writer
 ) -> registries.AreaRead:
-    items: list[PolicePriority] = await _list_body(request, PolicePriority, 200)
+    items: list[PolicePriority] = await _list_body(request, PolicePriority, MAX_ITEMS)
     area = await imports.replace_priorities(session, force, neighbourhood, items)
     return registries.area_read(area)
 
@@ -188,7 +204,15 @@ async def import_priorities(
     description="A JSON array of `{latitude, longitude}` points (one ring, open or closed), "
     "or a GeoJSON Polygon, MultiPolygon or Feature of one (`[longitude, latitude]`). "
     "Answers the boundary as `/boundary` serves it.",
-    openapi_extra=_body_example(BOUNDARY_EXAMPLE),
+    openapi_extra=_body_example(
+        BOUNDARY_EXAMPLE,
+        {
+            "oneOf": [
+                array_body_schema(BoundaryPoint, boundaries.MAX_BOUNDARY_POINTS),
+                {"type": "object", "description": "GeoJSON Polygon, MultiPolygon or Feature"},
+            ]
+        },
+    ),
     responses=problem_responses(404),
 )
 async def put_boundary(
