@@ -36,6 +36,9 @@ class _Path:
     media_types: dict[str, tuple[str, ...]]
     # Per method: the query parameters that take one value (not an array).
     single_query: dict[str, frozenset[str]]
+    # Path parameters (a catch-all counts many): of two paths that match, the one with fewer
+    # is the resource meant.
+    parameters: int
 
 
 class RouteTable:
@@ -48,12 +51,10 @@ class RouteTable:
     def refusal(self, path: str, method: str, content_type: str) -> Refusal | None:
         """405 when no route of `path` takes `method`; 415 when its body's media type is not
         one the operation declares (an empty body without a type is left to the route)."""
-        matching = [p for p in self._table() if p.pattern.match(path)]
-        if not matching:
+        resource = self._resource(path)
+        if resource is None:
             return None  # no such path: the app's 404
-        # The resource is the first path that matches (`/activities/batch`, not
-        # `/activities/{activity_id}`), with all of its methods, whichever route declares each.
-        resource = matching[0]
+        # All of the resource's methods count, whichever route declares each.
         if method not in resource.methods:
             allow = ", ".join(sorted(resource.methods))
             return Refusal(
@@ -77,7 +78,7 @@ class RouteTable:
         alone would take the last and ignore the rest, so the caller is told instead."""
         if b"&" not in query:
             return []
-        resource = next((p for p in self._table() if p.pattern.match(path)), None)
+        resource = self._resource(path)
         single = resource.single_query.get(method) if resource is not None else None
         if not single:
             return []
@@ -85,8 +86,15 @@ class RouteTable:
         return sorted({n for n in names if n in single and names.count(n) > 1})
 
     def declares_body(self, path: str, method: str) -> bool:
-        resource = next((p for p in self._table() if p.pattern.match(path)), None)
+        resource = self._resource(path)
         return resource is not None and method in resource.media_types
+
+    def _resource(self, path: str) -> _Path | None:
+        # The most literal path that matches (`/activities/batch`, not
+        # `/activities/{activity_id}`; `/{force}/neighbourhoods`, not `/{force}/{id}`, whichever
+        # router was included first).
+        matching = [p for p in self._table() if p.pattern.match(path)]
+        return min(matching, key=lambda p: p.parameters) if matching else None
 
     def _table(self) -> list[_Path]:
         if self._paths is None:
@@ -116,9 +124,14 @@ def _build(app: FastAPI) -> list[_Path]:
                 if p.get("in") == "query" and not _takes_array(p.get("schema", {}))
             )
     return [
-        _Path(compile_path(path)[0], frozenset(methods), media, single)
+        _Path(compile_path(path)[0], frozenset(methods), media, single, _parameters(path))
         for path, (methods, media, single) in by_path.items()
     ]
+
+
+def _parameters(path: str) -> int:
+    # A `{rest:path}` catch-all (e.g. CORS preflights of a whole prefix) is the least literal.
+    return path.count("{") + 100 * path.count(":path}")
 
 
 def _takes_array(schema: dict[str, Any]) -> bool:

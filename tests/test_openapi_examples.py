@@ -28,6 +28,13 @@ PATH_VALUES = {
     "code": "opcc",
     "question": "informed",
 }
+# Where one path needs another value: only a planned activity is published as an event (the
+# second activity example is one).
+PATH_VALUES_BY_PATH = {
+    "/api/v1/police-uk/published-events/{activity_id}": {
+        "activity_id": "0b8f3c2d-6e1a-4f7b-9c5d-8a2e4f6b1c3d"
+    },
+}
 QUERY_VALUES = {"/api/v1/police-uk/{force}/neighbourhoods": {"district": "BRS"}}
 
 Example = tuple[str, str, str, Any]  # method, path, media type, value
@@ -55,7 +62,8 @@ def request_examples(doc: dict[str, Any]) -> list[Example]:
 
 async def _send(client: httpx.AsyncClient, example: Example) -> httpx.Response:
     method, path, media_type, value = example
-    url = re.sub(r"\{([^}]+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+    values = {**PATH_VALUES, **PATH_VALUES_BY_PATH.get(path, {})}
+    url = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
     params = QUERY_VALUES.get(path, {})
     if media_type == "multipart/form-data":
         files = {

@@ -253,7 +253,23 @@ class ActivityCreate(ActivityBase):
                     ],
                     "intel_submitted": 1,
                     "source": "mobile",
-                }
+                },
+                {
+                    "id": "0b8f3c2d-6e1a-4f7b-9c5d-8a2e4f6b1c3d",
+                    "title": "Beat surgery, Easton library",
+                    "status": "planned",
+                    "starts_at": "2030-06-13T10:00:00+01:00",
+                    "ends_at": "2030-06-13T12:00:00+01:00",
+                    "directorate": "neighbourhood_partnerships",
+                    "activity_type": "beat_surgery",
+                    "channel": "face_to_face",
+                    "classification": "engagement",
+                    "purpose": "consult",
+                    "topics": ["asb"],
+                    "area": "BRS-01",
+                    "location": {"latitude": 51.4640, "longitude": -2.5590, "venue": "Library"},
+                    "source": "web",
+                },
             ]
         },
     )

@@ -84,10 +84,11 @@ async def test_every_example_is_accepted_as_written_into_the_demo_store(
         for example in _examples(model):
             response = await client.post(path, json=example)
             assert response.status_code == 201, (path, response.text)
-    (activity,) = _examples(ActivityCreate)
-    created = await client.post("/api/v1/activities", json=activity)
-    assert created.status_code == 201, created.text
-    assert created.json()["id"] == activity["id"]
+    activity, planned = _examples(ActivityCreate)
+    for example in (activity, planned):
+        created = await client.post("/api/v1/activities", json=example)
+        assert created.status_code == 201, created.text
+        assert created.json()["id"] == example["id"]
     batch = await client.post("/api/v1/activities/batch", json=BATCH_EXAMPLE)
     assert batch.status_code == 200, batch.text
     assert [i["outcome"] for i in batch.json()["items"]] == ["replayed", "created"]
