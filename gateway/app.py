@@ -16,13 +16,18 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.access import Access
+from gateway.admin import router as admin_router
 from gateway.config import GatewaySettings
+from gateway.keys.models import GATEWAY_AUDIT
 from gateway.openapi import OpenAPIMerger
 from gateway.proxy import Proxy
 from gateway.ratelimit import TokenBuckets
 from gateway.upstreams import build_upstreams
 from shared.app import serving_collector
+from shared.audit import AuditTrail
 from shared.auth import StaticKeyStore
+from shared.db import Database
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
 from shared.problems import install_problem_handlers, problem_response
@@ -36,6 +41,9 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     hub = HubSettings()
     upstreams = build_upstreams(settings)
     merger = OpenAPIMerger(upstreams)
+    # The gateway's own store: managed keys, its audit records (migrated by `hub migrate`).
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    access = Access.build(settings, hub, StaticKeyStore.from_settings(hub, warn=True), db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
             yield
         for upstream in upstreams.values():
             await upstream.close()
+        await db.dispose()
 
     app = FastAPI(
         title="Engagement Hub gateway",
@@ -56,6 +65,9 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         lifespan=lifespan,
     )
     app.state.upstreams = upstreams
+    app.state.db = db
+    app.state.audit = AuditTrail("gateway", GATEWAY_AUDIT)
+    app.state.access = access
     install_problem_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
@@ -102,6 +114,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Engagement Hub API")
 
+    app.include_router(admin_router)
     limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
-    app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits))
+    app.mount("/api/v1", Proxy(upstreams, access, limits))
     return app

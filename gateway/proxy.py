@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
+from gateway.access import Access
+from gateway.identity import CREDENTIAL_HEADERS
 from gateway.ratelimit import TokenBuckets, retry_after_header
 from gateway.upstreams import ROUTES, Upstream
-from shared.auth import KeyStore, authenticate
+from shared.auth import Principal
 from shared.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
 from shared.requestid import current_request_id
 
@@ -46,10 +48,10 @@ WHOLE_BODY_BYTES = 1024 * 1024
 
 class Proxy:
     def __init__(
-        self, upstreams: dict[str, Upstream], key_store: KeyStore, limits: TokenBuckets
+        self, upstreams: dict[str, Upstream], access: Access, limits: TokenBuckets
     ) -> None:
         self.upstreams = upstreams
-        self.key_store = key_store
+        self.access = access
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,22 +62,24 @@ class Proxy:
         segment = sub.lstrip("/").split("/", 1)[0]
         try:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            self._authenticate_within_limits(headers, scope)
+            principal = await self._authenticate_within_limits(headers, scope)
+            self.access.authorise(principal, scope["method"], sub)
             upstream = self._route(segment, path)
         except ProblemError as exc:
             await _problem(send, exc.status, exc.detail or exc.title, path, exc.headers)
             return
-        await self._forward(upstream, scope, receive, send)
+        await self._forward(upstream, scope, receive, send, principal)
 
-    def _authenticate_within_limits(self, headers: dict[str, str], scope: Scope) -> None:
+    async def _authenticate_within_limits(self, headers: dict[str, str], scope: Scope) -> Principal:
         client_host = (scope.get("client") or ("unknown", 0))[0]
         try:
-            principal = authenticate(self.key_store, headers)
+            principal = await self.access.authenticate(headers)
         except ProblemError:
             # Failed attempts spend from the caller address's bucket: guessing keys is slow.
             self._spend(f"addr:{client_host}")
             raise
         self._spend(f"key:{principal.key_id}")
+        return principal
 
     def _spend(self, bucket: str) -> None:
         wait = self.limits.take(bucket)
@@ -93,7 +97,7 @@ class Proxy:
         return self.upstreams[name]
 
     async def _forward(
-        self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+        self, upstream: Upstream, scope: Scope, receive: Receive, send: Send, principal: Principal
     ) -> None:
         path: str = scope["path"]
         query = scope.get("query_string", b"")
@@ -101,7 +105,7 @@ class Proxy:
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in scope["headers"]
-            if k not in HOP_BY_HOP
+            if k not in HOP_BY_HOP and k not in CREDENTIAL_HEADERS
         ]
         client_host = (scope.get("client") or ("unknown", 0))[0]
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
@@ -111,6 +115,9 @@ class Proxy:
             ("x-forwarded-host", host.decode("latin-1")),
             ("x-request-id", current_request_id() or ""),
         ]
+        identity = self.access.forwarder.header(principal, current_request_id())
+        if identity is not None:
+            headers.append(identity)
         body = _RequestBody(receive)
         data = await body.first() if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") else None
         assert upstream.session is not None, "upstream sessions open in the lifespan"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.identity import internal_secret
 from hub.cli import load_demo, migrate
 from hub.services import GATEWAY_FACTORY, SERVICES
 from shared.logging import uvicorn_log_config
@@ -106,6 +107,7 @@ async def _run(port: int) -> int:
     key, generated = _bootstrap_key(hub.data_dir)
     env = dict(os.environ, HUB_BOOTSTRAP_API_KEY=key, PYTHONUNBUFFERED="1")
     os.environ["HUB_BOOTSTRAP_API_KEY"] = key
+    env["HUB_INTERNAL_SECRET"] = os.environ["HUB_INTERNAL_SECRET"] = internal_secret(hub.data_dir)
 
     local: dict[str, int] = {}
     for name, spec in SERVICES.items():
@@ -116,7 +118,7 @@ async def _run(port: int) -> int:
         local[name] = int(os.environ.get(f"HUB_{name.upper()}_PORT", port + spec.port_offset))
         env[f"HUB_{name.upper()}_URL"] = f"http://127.0.0.1:{local[name]}"
 
-    await migrate(list(local))
+    await migrate([*local, "gateway"])
     if os.environ.get("HUB_DEMO", "1") != "0":
         await load_demo(list(local), 1)
 

@@ -6,8 +6,11 @@ from fastapi import FastAPI
 
 from services.activity import housekeeping, police_uk, registries
 from services.activity.config import ActivitySettings
+from services.activity.models import ACTIVITY_AUDIT
 from services.activity.router import router
 from shared.app import create_service_app
+from shared.audit import AuditTrail
+from shared.audit_api import audit_router
 
 TAGS = [
     {"name": "activities", "description": "The engagement log."},
@@ -23,14 +26,21 @@ TAGS = [
 
 def create_app(settings: ActivitySettings | None = None) -> FastAPI:
     settings = settings or ActivitySettings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
-        routers=[router, registries.router, police_uk.router],
+        routers=[
+            router,
+            registries.router,
+            police_uk.router,
+            audit_router(ACTIVITY_AUDIT, "activity"),
+        ],
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,
         on_startup=[housekeeping.start],
         on_shutdown=[housekeeping.stop],
     )
+    app.state.audit = AuditTrail("activity", ACTIVITY_AUDIT)
+    return app

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from shared.audit import audit_table
 from shared.db import UTCDateTime, service_registry, utcnow
 
 
@@ -381,3 +382,7 @@ class ActivityMonthCountChange(ActivityTable, table=True):
     activities: int = Field(sa_column=Column(Integer, nullable=False))
     attendees: int = Field(sa_column=Column(BigInteger, nullable=False))
     young_people: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# Append-only audit records of this service's writes and exports (`shared.audit`).
+ACTIVITY_AUDIT = audit_table(ActivityTable.metadata, "activity")

@@ -474,10 +474,24 @@ async def add_history(session: AsyncSession, *entries: dict[str, Any]) -> None:
 # --- activities: reads ---------------------------------------------------------------------
 
 
+def in_districts(column: Any, districts: frozenset[str] | None) -> list[Any]:
+    """The service's one district rule, applied by every query that finds records: a caller
+    limited to districts (`Principal.districts`) only ever reaches records of those districts;
+    anything else is, to that caller, not there (a 404, never a 403)."""
+    return [] if districts is None else [column.in_(sorted(districts))]
+
+
 async def get_activity(
-    session: AsyncSession, activity_id: uuid.UUID, *, include_deleted: bool = False
+    session: AsyncSession,
+    activity_id: uuid.UUID,
+    *,
+    include_deleted: bool = False,
+    districts: frozenset[str] | None = None,
 ) -> Activity | None:
-    stmt = select(Activity).where(Activity.id == activity_id)  # type: ignore[arg-type]
+    stmt = select(Activity).where(
+        Activity.id == activity_id,  # type: ignore[arg-type]
+        *in_districts(ACTIVITY.c.district_code, districts),
+    )
     if not include_deleted:
         stmt = stmt.where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -582,9 +596,13 @@ def search_condition(dialect: str, words: list[str]) -> Any:
 
 
 async def overlaps(
-    session: AsyncSession, filters: list[Callable[[Any], Any]], limit: int
+    session: AsyncSession,
+    filters: list[Callable[[Any], Any]],
+    limit: int,
+    districts: frozenset[str] | None = None,
 ) -> list[tuple[Any, Any, str]]:
-    """Planned activities of different directorates, same local week, same area or venue."""
+    """Planned activities of different directorates, same local week, same area or venue
+    (both of them in the caller's districts)."""
     first = aliased(Activity, name="a")
     second = aliased(Activity, name="b")
     same_venue = and_(
@@ -601,12 +619,14 @@ async def overlaps(
                 second.week_start == first.week_start,  # type: ignore[arg-type]
                 second.directorate > first.directorate,  # type: ignore[arg-type]
                 or_(second.area_code == first.area_code, same_venue),  # type: ignore[arg-type]
+                *in_districts(second.district_code, districts),
             ),
         )
         .where(
             first.status == "planned",  # type: ignore[arg-type]
             first.deleted_at.is_(None),  # type: ignore[union-attr]
             *[condition(first) for condition in filters],
+            *in_districts(first.district_code, districts),
         )
         .order_by(first.week_start, first.area_code, first.starts_at, first.id, second.id)  # type: ignore[arg-type]
         .limit(limit)
@@ -631,12 +651,16 @@ async def overdue_actions(
     district: str | None,
     after: tuple[date | None, uuid.UUID] | None,
     limit: int,
+    districts: frozenset[str] | None = None,
 ) -> list[tuple[ActivityAction, Activity]]:
     due = ActivityAction.due_on
     stmt = (
         select(ActivityAction, Activity)
         .join(Activity, Activity.id == ActivityAction.activity_id)  # type: ignore[arg-type]
-        .where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+            *in_districts(ACTIVITY.c.district_code, districts),
+        )
     )
     if overdue_only:
         stmt = stmt.where(

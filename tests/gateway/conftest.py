@@ -18,7 +18,7 @@ async def suite_env(databases: DatabaseFactory) -> dict[str, str]:
         return {}
     return {
         f"{service.upper()}_DATABASE_URL": await databases.fresh(service)
-        for service in ("activity", "survey", "kpi")
+        for service in ("activity", "survey", "kpi", "gateway")
     }
 
 
