@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,11 +24,15 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.keys.models import ApiKey, KeyVersion
 from shared.auth import Principal, hash_secret
 from shared.db import Database, utcnow
+from shared.problems import ProblemError
+
+logger = logging.getLogger("hub.gateway.keys")
 
 KEY_PREFIX = "hub_"
 T = TypeVar("T")
@@ -91,8 +96,6 @@ class Coalesced(Generic[T]):
                 waiting.set_result(result.result())
 
         self._running.add_done_callback(hand_on)
-        if done.cancelled() or done.exception() is not None:
-            return
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,17 @@ class ManagedKeys:
         key_id = key_id_of(secret)
         if key_id is None:
             return None
+        try:
+            return await self._lookup(key_id, secret)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("the key store is unavailable: %r", exc)
+            raise ProblemError(
+                503,
+                "API keys cannot be checked just now; retry shortly.",
+                headers={"Retry-After": "1"},
+            ) from exc
+
+    async def _lookup(self, key_id: str, secret: str) -> Principal | None:
         version = await self._version.get()
         if version != self._cache_version:
             self._cache.clear()
