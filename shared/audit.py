@@ -73,8 +73,7 @@ class AuditTrail:
     ) -> dict[str, Any]:
         principal = getattr(request.state, "principal", None)
         actor = principal.key_id if isinstance(principal, Principal) else "anonymous"
-        route = request.scope.get("route")
-        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+        template = route_template(request)
         noted: dict[str, Any] = getattr(request.state, "audit", None) or {}
         targets = noted.get("targets")
         if targets is None:
@@ -86,7 +85,7 @@ class AuditTrail:
             "id": uuid.uuid4(),
             "at": utcnow(),
             "actor": actor[:200],
-            "action": f"{request.method} {template or request.url.path}"[:300],
+            "action": f"{request.method} {template}"[:300],
             "method": request.method,
             "path": request.url.path[:1000],
             "targets": targets,
@@ -116,6 +115,15 @@ class AuditTrail:
             # The write already failed and the caller is told so; a lost failure record is
             # logged loudly rather than turning the caller's answer into another error.
             logger.exception("could not record a failed %s %s", request.method, request.url.path)
+
+
+def route_template(request: Request) -> str:
+    """The path with its parameters named, e.g. `/api/v1/activities/{activity_id}`: what an
+    admin filters by (`action`), whichever record it was."""
+    path = request.url.path
+    for name, value in request.path_params.items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
 
 
 def note(request: Request, *, targets: Sequence[Any] | None = None, filters: Any = None) -> None:

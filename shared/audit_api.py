@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,9 +130,11 @@ async def read_audit(
     return AuditPage(items=items, limit=query.limit, next_cursor=next_cursor)
 
 
+AdminDep = Annotated[Principal, Depends(require_scope("admin"))]
+
+
 def audit_router(table: Table, service: str) -> APIRouter:
     router = APIRouter(tags=["audit"])
-    admin = Annotated[Principal, Depends(require_scope("admin"))]
 
     @router.get(
         "/audit",
@@ -141,7 +143,7 @@ def audit_router(table: Table, service: str) -> APIRouter:
         include_in_schema=False,
     )
     async def list_audit(
-        request: Request, session: SessionDep, _: admin, query: AuditQueryDep
+        session: SessionDep, _: AdminDep, query: AuditQueryDep
     ) -> AuditPage:
         return await read_audit(session, table, service, query)
 
