@@ -142,9 +142,7 @@ def audit_router(table: Table, service: str) -> APIRouter:
         summary="This service's audit records (admins; the gateway merges them)",
         include_in_schema=False,
     )
-    async def list_audit(
-        session: SessionDep, _: AdminDep, query: AuditQueryDep
-    ) -> AuditPage:
+    async def list_audit(session: SessionDep, _: AdminDep, query: AuditQueryDep) -> AuditPage:
         return await read_audit(session, table, service, query)
 
     return router
