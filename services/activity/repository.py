@@ -481,6 +481,33 @@ def in_districts(column: Any, districts: frozenset[str] | None) -> list[Any]:
     return [] if districts is None else [column.in_(sorted(districts))]
 
 
+def registry_in_districts(model: Any, districts: frozenset[str] | None) -> list[Any]:
+    """`in_districts` for a registry table: by its own district, or by its area's."""
+    if districts is None:
+        return []
+    table = model.__table__
+    if "district_code" in table.c:
+        return in_districts(table.c.district_code, districts)
+    areas = select(AREA.c.code).where(*in_districts(AREA.c.district_code, districts))
+    return [table.c.area_code.in_(areas)]
+
+
+async def get_registry_record(
+    session: AsyncSession,
+    model: Any,
+    key: Any,
+    districts: frozenset[str] | None,
+    *,
+    for_update: bool = False,
+) -> Any:
+    """One area, group, plan or volunteer-hours record, if the caller's districts reach it."""
+    (primary,) = model.__table__.primary_key.columns
+    stmt = select(model).where(primary == key, *registry_in_districts(model, districts))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_activity(
     session: AsyncSession,
     activity_id: uuid.UUID,

@@ -111,3 +111,32 @@ async def test_a_caller_of_several_districts_sees_each_of_them(
     unreconciled = await activity_client.get("/api/v1/activities/unreconciled", headers=two)
     assert unreconciled.status_code == 200
     assert all(i["district"] in ("NSM", "BS") for i in unreconciled.json()["items"])
+
+
+async def test_registries_keep_to_the_callers_districts(
+    activity_client: httpx.AsyncClient,
+) -> None:
+    group = {"name": "Speedwatch", "group_type": "community_speedwatch", "area": "BRS-01"}
+    created = await activity_client.post("/api/v1/community-groups", json=group)
+    assert created.status_code == 201, created.text
+    hours = await activity_client.post(
+        "/api/v1/volunteer-hours",
+        json={"role": "cadet", "month": "2022-09", "area": "BRS-01", "hours": 12},
+    )
+    assert hours.status_code == 201, hours.text
+
+    areas = await activity_client.get("/api/v1/areas", headers=_reader())
+    assert {a["code"] for a in areas.json()["items"]} == {"NSM", "NSM-01", "NSM-02"}
+    assert_problem(await activity_client.get("/api/v1/areas/BRS-01", headers=_reader()), 404)
+    moved = await activity_client.patch(
+        "/api/v1/areas/BRS-01", json={"name": "Mine"}, headers={**_writer(), **MERGE}
+    )
+    assert_problem(moved, 404)
+    for collection, location in (
+        ("community-groups", created.headers["location"]),
+        ("volunteer-hours", hours.headers["location"]),
+    ):
+        assert_problem(await activity_client.get(location, headers=_reader()), 404)
+        listed = await activity_client.get(f"/api/v1/{collection}", headers=_reader())
+        assert listed.json()["items"] == []
+        assert len((await activity_client.get(f"/api/v1/{collection}")).json()["items"]) == 1
