@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_validator
 
 from gateway.access import Access
@@ -36,7 +37,16 @@ AUDIT_READ_TIMEOUT_S = 10.0
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-async def admin_principal(request: Request) -> Principal:
+# Declared so the OpenAPI document shows both ways to authenticate (as the services do).
+_api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKey")
+_bearer_scheme = HTTPBearer(auto_error=False, scheme_name="Bearer")
+
+
+async def admin_principal(
+    request: Request,
+    _key: Annotated[str | None, Depends(_api_key_scheme)] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
+) -> Principal:
     access: Access = request.app.state.access
     principal = await access.authenticate(request.headers)
     request.state.principal = principal  # the audit record's actor

@@ -40,7 +40,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     settings = settings or GatewaySettings()
     hub = HubSettings()
     upstreams = build_upstreams(settings)
-    merger = OpenAPIMerger(upstreams)
+    merger = OpenAPIMerger(upstreams, own=lambda: app.openapi())
     # The gateway's own store: managed keys, its audit records (migrated by `hub migrate`).
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     access = Access.build(settings, hub, StaticKeyStore.from_settings(hub, warn=True), db)

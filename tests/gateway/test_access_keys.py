@@ -156,3 +156,11 @@ async def test_a_client_cannot_smuggle_an_identity_through_the_gateway(
         headers={**reader, "X-Hub-Identity": smuggled},
     )
     assert_problem(response, 403)
+
+
+async def test_the_admin_routes_are_in_the_merged_openapi(gateway: httpx.AsyncClient) -> None:
+    doc = (await gateway.get("/openapi.json")).json()
+    assert {"post", "get"} <= set(doc["paths"]["/api/v1/admin/api-keys"])
+    assert "delete" in doc["paths"]["/api/v1/admin/api-keys/{key_id}"]
+    assert "get" in doc["paths"]["/api/v1/admin/audit"]
+    assert "/api/v1/audit" not in doc["paths"]  # the services' own, read by the gateway only

@@ -8,6 +8,7 @@ import time
 import jwt
 import pytest
 
+import shared.auth as shared_auth
 from shared.auth import (
     IDENTITY_HEADER,
     IdentitySigner,
@@ -87,3 +88,17 @@ def test_identities_are_short_lived() -> None:
     token = IdentitySigner(SECRET).sign(Principal("k"), None)
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="hub-services")
     assert 0 < claims["exp"] - time.time() <= 31
+
+
+def test_forwarding_headers_carry_the_caller_on_to_another_service() -> None:
+    from fastapi import FastAPI
+    from starlette.requests import Request
+
+    app = FastAPI()
+    app.state.identity_signer = IdentitySigner(SECRET)
+    request = Request({"type": "http", "app": app, "headers": []})
+    caller = Principal("user:inspector", frozenset({"activity:read"}), frozenset({"NSM"}))
+    headers = shared_auth.forwarding_headers(request, caller)
+    other_service = ServiceCredentials(StaticKeyStore({}), IdentitySigner(SECRET))
+    seen = other_service.principal({k.lower(): v for k, v in headers.items()})
+    assert seen == caller
