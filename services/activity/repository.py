@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -29,6 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TextualSelect
 
 from services.activity.models import (
+    ACTIVITY_AUDIT,
     Activity,
     ActivityAction,
     ActivityHistory,
@@ -279,6 +281,43 @@ _INSERT_FROM_AREA_ON_DRIVER = DriverStatement(
 async def insert_activity_in_area_alone(db: Database, values: dict[str, Any]) -> str | None:
     """The same insert as the only statement of its request, autocommitted on the driver."""
     row = await _INSERT_FROM_AREA_ON_DRIVER.fetch_one(db, _insert_from_area_params(values))
+    return None if row is None else str(row[0])
+
+
+_AUDIT_COLUMNS = [c.name for c in ACTIVITY_AUDIT.columns]
+
+
+def _insert_recorded_statement(dialect: str) -> Any:
+    """PostgreSQL: the insert from its area and its audit record in one statement (the record
+    is inserted for the row the insert returns, so only for an activity stored)."""
+    assert dialect == "postgresql", "SQLite has no data-modifying WITH: one transaction there"
+    created = _insert_from_area_statement(dialect).cte("created")
+    record = insert(ACTIVITY_AUDIT).from_select(
+        _AUDIT_COLUMNS,
+        select(
+            *[bindparam(f"a_{n}", type_=ACTIVITY_AUDIT.c[n].type) for n in _AUDIT_COLUMNS]
+        ).select_from(created),
+    )
+    return select(created.c.district_code).add_cte(record.cte("recorded"))
+
+
+_INSERT_RECORDED_ON_DRIVER = DriverStatement(
+    _insert_recorded_statement,
+    {
+        **{f"p_{n}": ACTIVITY.c[n].type for n in _FROM_AREA_COLUMNS},
+        "p_area_lookup": AREA.c.code.type,
+        **{f"a_{n}": ACTIVITY_AUDIT.c[n].type for n in _AUDIT_COLUMNS},
+    },
+)
+
+
+async def insert_activity_in_area_recorded(
+    db: Database, values: dict[str, Any], record: dict[str, Any]
+) -> str | None:
+    """`insert_activity_in_area_alone` with the write's audit record, atomically (PostgreSQL)."""
+    params = _insert_from_area_params(values)
+    params.update({f"a_{n}": record[n] for n in _AUDIT_COLUMNS})
+    row = await _INSERT_RECORDED_ON_DRIVER.fetch_one(db, params)
     return None if row is None else str(row[0])
 
 

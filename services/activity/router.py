@@ -184,11 +184,23 @@ async def create_activity(
     # before the response is sent, as every other write is.
     db: Database = request.app.state.db
     result = None
-    if audit.trail_of(request) is None and service.can_create_alone(
-        payload, idempotency_key, principal
-    ):
+    trail = audit.trail_of(request)
+    # With an audit trail the insert and its record go together: one statement on PostgreSQL;
+    # SQLite has no data-modifying WITH, so there it is the one transaction below.
+    alone = trail is None or not db.sqlite
+    if alone and service.can_create_alone(payload, idempotency_key, principal):
+
+        def record(activity_id: uuid.UUID) -> dict[str, Any]:
+            assert trail is not None
+            audit.note(request, targets=[activity_id])
+            return trail.entry(request, outcome=audit.SUCCEEDED)
+
         result = await service.create_activity_alone(
-            db, payload, principal=principal, location_prefix=_prefix(request)
+            db,
+            payload,
+            principal=principal,
+            location_prefix=_prefix(request),
+            audit_record=None if trail is None else record,
         )
     if result is None:
         settings = _settings(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -409,12 +410,18 @@ def can_create_alone(
 
 
 async def create_activity_alone(
-    db: Database, payload: ActivityCreate, *, principal: Principal, location_prefix: str
+    db: Database,
+    payload: ActivityCreate,
+    *,
+    principal: Principal,
+    location_prefix: str,
+    audit_record: Callable[[uuid.UUID], dict[str, Any]] | None = None,
 ) -> CreateResult | None:
     """The hot path of `can_create_alone` creates: the insert runs on its own, autocommitted
-    on the driver (one round trip, no session). None when nothing was inserted (the client
-    id exists, or the area is unknown): the full path then tells replay, conflict, deleted
-    and unknown area apart."""
+    on the driver (one round trip, no session), with its audit record (`audit_record` for
+    the new id) in the same statement. None when nothing was inserted (the client id exists,
+    or the area is unknown): the full path then tells replay, conflict, deleted and unknown
+    area apart, and records the outcome."""
     activity_id = payload.id or uuid.uuid4()
     values = activity_values(
         payload,
@@ -423,7 +430,11 @@ async def create_activity_alone(
         body_hash=body_hash_of(payload),
         district="",
     )
-    district = await repository.insert_activity_in_area_alone(db, values)
+    if audit_record is None:
+        district = await repository.insert_activity_in_area_alone(db, values)
+    else:
+        record = audit_record(activity_id)
+        district = await repository.insert_activity_in_area_recorded(db, values, record)
     if district is None:
         return None
     values["district_code"] = district
