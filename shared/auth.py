@@ -215,9 +215,18 @@ def identity_headers(
     return headers
 
 
-def forwarding_headers(request: Request, principal: Principal) -> dict[str, str]:
-    """`identity_headers` for the caller of `request`, signed with the service's secret."""
+def forwarding_headers(
+    request: Request, principal: Principal, *, scopes: Iterable[str] | None = None
+) -> dict[str, str]:
+    """`identity_headers` for the caller of `request`, signed with the service's secret.
+
+    A service that reads other services for its caller (the KPI service's sources) passes the
+    scopes those reads need (`scopes=["activity:read", "survey:read"]`): the caller's id and
+    districts always go with them, so the caller's limits hold at the source."""
     from shared.requestid import current_request_id
+
+    if scopes is not None:
+        principal = Principal(principal.key_id, frozenset(scopes), principal.districts)
 
     signer: IdentitySigner | None = getattr(request.app.state, "identity_signer", None)
     if signer is None:

@@ -102,3 +102,16 @@ def test_forwarding_headers_carry_the_caller_on_to_another_service() -> None:
     other_service = ServiceCredentials(StaticKeyStore({}), IdentitySigner(SECRET))
     seen = other_service.principal({k.lower(): v for k, v in headers.items()})
     assert seen == caller
+
+
+def test_a_service_reading_its_sources_keeps_the_callers_districts() -> None:
+    from fastapi import FastAPI
+    from starlette.requests import Request
+
+    app = FastAPI()
+    app.state.identity_signer = IdentitySigner(SECRET)
+    request = Request({"type": "http", "app": app, "headers": []})
+    caller = Principal("user:lead", frozenset({"kpi:read"}), frozenset({"BRS"}))
+    headers = shared_auth.forwarding_headers(request, caller, scopes=["activity:read"])
+    seen = IdentitySigner(SECRET).verify(headers[IDENTITY_HEADER])
+    assert seen == Principal("user:lead", frozenset({"activity:read"}), frozenset({"BRS"}))
