@@ -20,6 +20,9 @@ from shared.auth import ALL_SCOPES, SCOPES, Principal, unauthorised
 logger = logging.getLogger("hub.gateway.tokens")
 
 ALGORITHMS = ["RS256", "ES256"]
+# An unknown key id refetches the JWKS (the provider rotated its keys), but at most this often:
+# tokens with made-up key ids must not turn the gateway against the identity provider.
+REFETCH_MIN_S = 1.0
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -57,10 +60,14 @@ class TokenVerifier:
         return {key.key_id or "": key for key in key_set.keys}
 
     async def _key_for(self, kid: str) -> jwt.PyJWK | None:
-        stale = time.monotonic() - self._loaded_at > self.settings.oidc_jwks_refresh_s
-        if self._client is not None and (kid not in self._keys or stale):
+        age = time.monotonic() - self._loaded_at
+        stale = age > self.settings.oidc_jwks_refresh_s
+        if self._client is not None and (stale or (kid not in self._keys and age > REFETCH_MIN_S)):
             async with self._refresh:
-                if kid not in self._keys or stale:
+                age = time.monotonic() - self._loaded_at
+                if age > self.settings.oidc_jwks_refresh_s or (
+                    kid not in self._keys and age > REFETCH_MIN_S
+                ):
                     await self._fetch()
         return self._keys.get(kid) or (self._keys.get("") if len(self._keys) == 1 else None)
 
