@@ -269,7 +269,7 @@ def _service_credentials(request: Request) -> ServiceCredentials:
     if credentials is None:
         store = getattr(request.app.state, "key_store", None)
         hub = HubSettings()
-        direct = store if store is not None else StaticKeyStore.from_settings(hub)
+        direct = store or StaticKeyStore.from_settings(hub, bootstrap_only=True)
         credentials = ServiceCredentials(direct, IdentitySigner.from_settings(hub))
         request.app.state.credentials = credentials
     return credentials
