@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 BENCH_KEY = "bench-key-" + "b" * 16
+BENCH_INTERNAL_SECRET = "bench-internal-secret-" + "i" * 32
 
 
 async def wait_ready(url: str, within: float = 120.0) -> None:
@@ -43,7 +44,12 @@ def uvicorn_process(
     factory: str, port: int, env: dict[str, str], *, ready_path: str = "/healthz"
 ) -> Iterator[str]:
     """Run `uvicorn --factory <factory>` on 127.0.0.1:<port> until the block ends."""
-    full_env = {**os.environ, "HUB_BOOTSTRAP_API_KEY": BENCH_KEY, "HUB_LOG_LEVEL": "WARNING"}
+    full_env = {
+        **os.environ,
+        "HUB_BOOTSTRAP_API_KEY": BENCH_KEY,
+        "HUB_INTERNAL_SECRET": BENCH_INTERNAL_SECRET,  # gateway -> service identities
+        "HUB_LOG_LEVEL": "WARNING",
+    }
     full_env.update(env)
     process = subprocess.Popen(
         [

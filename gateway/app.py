@@ -15,15 +15,20 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from gateway.access import Access
+from gateway.admin import router as admin_router
 from gateway.config import GatewaySettings
 from gateway.headers import install_edges
+from gateway.keys.models import GATEWAY_AUDIT
 from gateway.metrics import record_circuit
 from gateway.openapi import OpenAPIMerger
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimits, storage_for
 from gateway.upstreams import build_upstreams
 from shared.app import serving_collector
+from shared.audit import AuditTrail
 from shared.auth import StaticKeyStore
+from shared.db import Database
 from shared.docs import install_docs
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
@@ -37,7 +42,10 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     settings = settings or GatewaySettings()
     hub = HubSettings()
     upstreams = build_upstreams(settings, on_circuit_change=record_circuit)
-    merger = OpenAPIMerger(upstreams)
+    merger = OpenAPIMerger(upstreams, own=lambda: app.openapi())
+    # The gateway's own store: managed keys, its audit records (migrated by `hub migrate`).
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    access = Access.build(settings, hub, StaticKeyStore.from_settings(hub, warn=True), db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +57,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
             yield
         for upstream in upstreams.values():
             await upstream.close()
+        await db.dispose()
 
     app = FastAPI(
         title="Engagement Hub gateway",
@@ -58,6 +67,9 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         lifespan=lifespan,
     )
     app.state.upstreams = upstreams
+    app.state.db = db
+    app.state.audit = AuditTrail("gateway", GATEWAY_AUDIT)
+    app.state.access = access
     install_problem_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
@@ -102,10 +114,11 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
 
     install_docs(app, title="Engagement Hub API")
 
+    app.include_router(admin_router)
     limits = RateLimits(
         storage_for(settings.redis_url), settings.rate_limit, settings.auth_failure_limit
     )
-    proxy = Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits, settings)
+    proxy = Proxy(upstreams, access, limits, settings)
     app.mount("/api/v1", proxy)
     install_edges(app, settings, proxy.authenticate_within_limits)
     return app

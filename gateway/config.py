@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import HubSettings
 
 
 class GatewaySettings(BaseSettings):
@@ -81,3 +85,35 @@ class GatewaySettings(BaseSettings):
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Limit for survey file uploads."
     )
+    # --- access (gateway/access.py, gateway/keys/, gateway/tokens.py) ---
+    database_url: str = Field(
+        default="",
+        description="The gateway's own store (managed API keys, its audit records): "
+        "`sqlite+aiosqlite:///<HUB_DATA_DIR>/gateway.db` by default, or PostgreSQL.",
+    )
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    oidc_jwks_url: str | None = Field(default=None, description="OpenID Connect JWKS URL.")
+    oidc_jwks_file: str | None = Field(default=None, description="Or a JWKS file.")
+    oidc_issuer: str | None = Field(default=None, description="Required `iss` of tokens.")
+    oidc_audience: str | None = Field(default=None, description="Required `aud` of tokens.")
+    oidc_leeway_s: int = Field(default=60, ge=0, le=600, description="Clock-skew allowance.")
+    oidc_scope_claim: str = Field(default="scope", description="Claim with Hub scopes.")
+    oidc_roles_claim: str = Field(default="roles", description="Claim with role names.")
+    oidc_role_scopes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Roles to scopes, JSON: `{"analyst": ["survey:read", "kpi:read"]}`.',
+    )
+    oidc_districts_claim: str = Field(
+        default="hub_districts", description="Claim limiting the caller to districts."
+    )
+    oidc_jwks_refresh_s: int = Field(default=300, ge=10, description="JWKS cache lifetime.")
+
+    @model_validator(mode="after")
+    def _default_store(self) -> Any:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{HubSettings().data_dir / 'gateway.db'}"
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_jwks_url or self.oidc_jwks_file)

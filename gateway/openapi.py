@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gateway.upstreams import Upstream
@@ -14,8 +15,13 @@ CACHE_SECONDS = 30.0
 
 
 class OpenAPIMerger:
-    def __init__(self, upstreams: dict[str, Upstream]) -> None:
+    def __init__(
+        self,
+        upstreams: dict[str, Upstream],
+        own: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.upstreams = upstreams
+        self.own = own  # the gateway's own routes (admin): documented with the services'
         self._cached: dict[str, Any] | None = None
         self._cached_at = 0.0
         self._lock = asyncio.Lock()
@@ -28,9 +34,12 @@ class OpenAPIMerger:
                 )
                 merged = merge(
                     {
-                        name: doc
-                        for name, doc in zip(self.upstreams, docs, strict=True)
-                        if isinstance(doc, dict)
+                        **({"gateway": self.own()} if self.own is not None else {}),
+                        **{
+                            name: doc
+                            for name, doc in zip(self.upstreams, docs, strict=True)
+                            if isinstance(doc, dict)
+                        },
                     }
                 )
                 missing = [

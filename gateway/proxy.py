@@ -23,11 +23,13 @@ from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
 from gateway import metrics
+from gateway.access import Access
 from gateway.config import GatewaySettings
+from gateway.identity import CREDENTIAL_HEADERS
 from gateway.public import is_public_request
 from gateway.ratelimit import RateLimits, Refusal
 from gateway.upstreams import ROUTES, Upstream
-from shared.auth import KeyStore, Principal, authenticate, presented_secret
+from shared.auth import Principal, presented_secret
 from shared.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
 from shared.requestid import current_request_id
 
@@ -62,12 +64,12 @@ class Proxy:
     def __init__(
         self,
         upstreams: dict[str, Upstream],
-        key_store: KeyStore,
+        access: Access,
         limits: RateLimits,
         settings: GatewaySettings,
     ) -> None:
         self.upstreams = upstreams
-        self.key_store = key_store
+        self.access = access
         self.limits = limits
         self.settings = settings
 
@@ -83,7 +85,9 @@ class Proxy:
                     400, "The path holds a `.` or `..` segment (encoded or not); send it resolved."
                 )
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            await self.authenticate_within_limits(headers, scope)
+            principal = await self.authenticate_within_limits(headers, scope)
+            if not self._is_public(headers, scope):
+                self.access.authorise(principal, scope["method"], sub)
             upstream = self._route(segment, path)
             body = await self._read_body(scope, receive, headers)
         except ProblemError as exc:
@@ -91,19 +95,22 @@ class Proxy:
             return
         except _ClientGone:
             return
-        await self._forward(upstream, scope, body, send)
+        await self._forward(upstream, scope, body, send, principal)
+
+    def _is_public(self, headers: dict[str, str], scope: Scope) -> bool:
+        return presented_secret(headers) is None and is_public_request(
+            scope, police_uk_public=self.settings.police_uk_public
+        )
 
     async def authenticate_within_limits(self, headers: dict[str, str], scope: Scope) -> Principal:
         client_host = (scope.get("client") or ("unknown", 0))[0]
-        if presented_secret(headers) is None and is_public_request(
-            scope, police_uk_public=self.settings.police_uk_public
-        ):
+        if self._is_public(headers, scope):
             # Public reads: no key; the caller address has a credential's allowance of its own.
             anonymous = Principal(f"addr:{client_host}")
             _refuse_if(await self.limits.spend_credential(anonymous), "credential")
             return anonymous
         try:
-            principal = authenticate(self.key_store, headers)
+            principal = await self.access.authenticate(headers)
         except ProblemError:
             # Failed attempts spend from the caller address's allowance: guessing keys is slow.
             _refuse_if(await self.limits.spend_auth_failure(client_host), "auth_failure")
@@ -140,7 +147,12 @@ class Proxy:
                 return clock.stream(chunks)  # a chunked upload: streamed from here on
 
     async def _forward(
-        self, upstream: Upstream, scope: Scope, body: bytes | _StreamedBody | None, send: Send
+        self,
+        upstream: Upstream,
+        scope: Scope,
+        body: bytes | _StreamedBody | None,
+        send: Send,
+        principal: Principal,
     ) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
@@ -148,7 +160,7 @@ class Proxy:
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in scope["headers"]
-            if k not in HOP_BY_HOP
+            if k not in HOP_BY_HOP and k not in CREDENTIAL_HEADERS
         ]
         client_host = (scope.get("client") or ("unknown", 0))[0]
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
@@ -161,6 +173,9 @@ class Proxy:
             ("x-forwarded-host", host.decode("latin-1")),
             ("x-request-id", current_request_id() or ""),
         ]
+        identity = self.access.forwarder.header(principal, current_request_id())
+        if identity is not None:
+            headers.append(identity)
         # A streamed body cannot be sent twice.
         resendable = idempotent and not isinstance(body, _StreamedBody)
         attempts = 1 + (self.settings.retries if resendable else 0)

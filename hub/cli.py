@@ -9,14 +9,14 @@ import sys
 
 from sqlalchemy.engine import make_url
 
-from hub.services import SERVICES
+from hub.services import SERVICES, STORES
 from shared.db import Database
 from shared.migrations import upgrade
 
 
 async def migrate(names: list[str]) -> None:
     for name in names:
-        spec = SERVICES[name]
+        spec = STORES[name]
         url = spec.settings().database_url
         await upgrade(name, url)
         print(f"migrated {name}: {make_url(url).render_as_string(hide_password=True)}", flush=True)
@@ -46,20 +46,21 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=None, help="gateway port (default $HUB_PORT or 8000)"
     )
     mig = sub.add_parser("migrate", help="apply every migration (all services by default)")
-    mig.add_argument("services", nargs="*", metavar="service", help=", ".join(SERVICES))
+    mig.add_argument("services", nargs="*", metavar="service", help=", ".join(STORES))
     demo = sub.add_parser("demo", help="load demo data into empty stores")
     demo.add_argument("--size", type=int, default=1, help="scale: 1 = about a year of one force")
     demo.add_argument("services", nargs="*", metavar="service", help=", ".join(SERVICES))
     rev = sub.add_parser("revision", help="autogenerate a migration for one service")
-    rev.add_argument("service", choices=list(SERVICES))
+    rev.add_argument("service", choices=list(STORES))
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
-    unknown = [s for s in getattr(args, "services", []) if s not in SERVICES]
+    known = STORES if args.command == "migrate" else SERVICES
+    unknown = [s for s in getattr(args, "services", []) if s not in known]
     if unknown:
-        parser.error(f"unknown service(s): {', '.join(unknown)}; choose from {', '.join(SERVICES)}")
+        parser.error(f"unknown service(s): {', '.join(unknown)}; choose from {', '.join(known)}")
 
     if args.command == "migrate":
-        asyncio.run(migrate(args.services or list(SERVICES)))
+        asyncio.run(migrate(args.services or list(STORES)))
         return 0
     if args.command == "demo":
         asyncio.run(load_demo(args.services or list(SERVICES), args.size))

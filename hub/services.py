@@ -69,3 +69,16 @@ SERVICES: dict[str, ServiceSpec] = {
     ),
 }
 GATEWAY_FACTORY = "gateway.app:create_app"
+# Everything `hub migrate` migrates: the services' stores and the gateway's own small store
+# (managed API keys, the gateway's audit records; `GATEWAY_DATABASE_URL`).
+STORES: dict[str, ServiceSpec] = {
+    **SERVICES,
+    "gateway": ServiceSpec(
+        "gateway",
+        0,
+        GATEWAY_FACTORY,
+        "gateway.config:GatewaySettings",
+        "gateway.keys.models:GatewayTable",
+        None,
+    ),
+}

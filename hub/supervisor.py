@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.identity import internal_secret
 from hub.cli import load_demo, migrate
 from hub.services import GATEWAY_FACTORY, SERVICES
 from shared.logging import uvicorn_log_config
@@ -161,6 +162,7 @@ async def _run(port: int) -> int:
     key, generated = _bootstrap_key(hub.data_dir)
     env = dict(os.environ, HUB_BOOTSTRAP_API_KEY=key, PYTHONUNBUFFERED="1")
     os.environ["HUB_BOOTSTRAP_API_KEY"] = key
+    env["HUB_INTERNAL_SECRET"] = os.environ["HUB_INTERNAL_SECRET"] = internal_secret(hub.data_dir)
 
     local: dict[str, int] = {}
     for name, spec in SERVICES.items():
@@ -175,7 +177,7 @@ async def _run(port: int) -> int:
         env.setdefault(f"KPI_{source.upper()}_URL", env.get(f"HUB_{source.upper()}_URL", ""))
     env.setdefault("KPI_SOURCE_API_KEY", key)
 
-    await migrate(list(local))
+    await migrate([*local, "gateway"])
     if os.environ.get("HUB_DEMO", "1") != "0":
         await load_demo(list(local), 1)
 

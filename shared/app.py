@@ -67,7 +67,8 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if configure_logs:
             configure_logging(settings.service_name, hub.log_level, json_lines=hub.log_json)
-        app.state.key_store = StaticKeyStore.from_settings(hub, warn=True)
+        # Services take the gateway's signed identity or the bootstrap key, nothing else.
+        app.state.key_store = StaticKeyStore.from_settings(hub, warn=True, bootstrap_only=True)
         app.state.db = Database(
             settings.database_url,
             pool_size=settings.db_pool_size,

@@ -207,10 +207,12 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The one session of a request, committed once at the boundary (or rolled back).
 
     Used with ``scope="function"`` so the commit happens before the response is sent: a
-    client never sees a 201 for a row that then failed to commit.
+    client never sees a 201 for a row that then failed to commit. A write's audit record goes
+    into the same transaction (`shared.audit`).
     """
-    db: Database = request.app.state.db
-    async with db.transaction(request.method) as session:
+    from shared.audit import audited_transaction  # the audit trail builds on this module
+
+    async with audited_transaction(request) as session:
         yield session
 
 

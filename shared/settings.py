@@ -30,6 +30,11 @@ class HubSettings(BaseSettings):
             "(the SHA-256 of the secret, never the secret itself)."
         ),
     )
+    internal_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the identity the gateway forwards to the services (32+ characters; "
+        "`hub up` generates one into the data dir).",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -13,6 +13,9 @@ from fastapi import FastAPI
 # Set before any app is built: every app reads these at creation.
 TEST_API_KEY = "test-key-" + "x" * 24
 os.environ["HUB_BOOTSTRAP_API_KEY"] = TEST_API_KEY
+# Signs the identity the gateway forwards; tests mint identities with it too.
+TEST_INTERNAL_SECRET = "test-internal-secret-" + "s" * 32
+os.environ["HUB_INTERNAL_SECRET"] = TEST_INTERNAL_SECRET
 os.environ.setdefault("HUB_LOG_JSON", "true")
 os.environ.setdefault("HUB_LOG_LEVEL", "WARNING")
 

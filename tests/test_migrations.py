@@ -1,11 +1,12 @@
-"""Every service's migrations reach `head` on SQLite and PostgreSQL, and match the models."""
+"""Every store's migrations (the services', the gateway's) reach `head` on SQLite and
+PostgreSQL, and match the models."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect
 
-from hub.services import SERVICES
+from hub.services import STORES as SERVICES
 from shared.db import create_engine
 from shared.migrations import pending_diff, upgrade, version_table
 from tests.support.databases import DatabaseFactory

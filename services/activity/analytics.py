@@ -63,6 +63,8 @@ class Filters:
     from_: date | None = None
     to: date | None = None
     q: str | None = None
+    # The caller's own limit (`Principal.districts`), not a filter it chose: never echoed.
+    districts: frozenset[str] | None = None
 
     def check(self) -> None:
         if self.from_ is not None and self.to is not None and self.to < self.from_:
@@ -74,7 +76,7 @@ class Filters:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is not None:
+            if value is not None and f.name != "districts":
                 out[f.name.rstrip("_")] = str(value)
         return out
 
@@ -114,7 +116,7 @@ class Filters:
                 (c.status, self.status),
             )
             if value is not None
-        ]
+        ] + repository.in_districts(c.district_code, self.districts)
 
     def conditions(self, dialect: str, *, counting: bool = False) -> list[Any]:
         """SQL conditions; `counting` keeps to the columns of the counting index."""
@@ -553,6 +555,7 @@ async def _add_volunteer_hours(
         where.append(h.area_code == filters.area)
     if filters.district is not None:
         where.append(h.district_code == filters.district)
+    where += repository.in_districts(h.district_code, filters.districts)
     if filters.from_ is not None:
         where.append(h.local_month >= filters.from_.year * 100 + filters.from_.month)
     if filters.to is not None:

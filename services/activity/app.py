@@ -6,10 +6,13 @@ from fastapi import FastAPI
 
 from services.activity import housekeeping, registries
 from services.activity.config import ActivitySettings
+from services.activity.models import ACTIVITY_AUDIT
 from services.activity.police_uk.router import router as police_uk_router
 from services.activity.router import router
 from services.activity.summaries.router import router as summaries_router
 from shared.app import create_service_app
+from shared.audit import AuditTrail
+from shared.audit_api import audit_router
 
 TAGS = [
     {"name": "activities", "description": "The engagement log."},
@@ -28,14 +31,22 @@ TAGS = [
 
 def create_app(settings: ActivitySettings | None = None) -> FastAPI:
     settings = settings or ActivitySettings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
-        routers=[router, registries.router, police_uk_router, summaries_router],
+        routers=[
+            router,
+            registries.router,
+            police_uk_router,
+            summaries_router,
+            audit_router(ACTIVITY_AUDIT, "activity"),
+        ],
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,
         on_startup=[housekeeping.start],
         on_shutdown=[housekeeping.stop],
     )
+    app.state.audit = AuditTrail("activity", ACTIVITY_AUDIT)
+    return app

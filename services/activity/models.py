@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from shared.audit import audit_table
 from shared.db import UTCDateTime, service_registry, utcnow
 
 
@@ -382,6 +383,9 @@ class ActivityMonthCountChange(ActivityTable, table=True):
     attendees: int = Field(sa_column=Column(BigInteger, nullable=False))
     young_people: int = Field(sa_column=Column(BigInteger, nullable=False))
 
+
+# Append-only audit records of this service's writes and exports (`shared.audit`).
+ACTIVITY_AUDIT = audit_table(ActivityTable.metadata, "activity")
 
 # The police.uk domain's tables live in its own package; imported here so that every user of
 # the activity metadata (migrations, tests) sees them.

@@ -340,14 +340,14 @@ async def update_area(
 @router.get("/areas", response_model=CursorPage[AreaRead], tags=["areas"], summary="List areas")
 async def list_areas(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     kind: AreaKind | None = None,
     parent: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[AreaRead]:
-    stmt = select(Area)
+    stmt = select(Area).where(*repository.registry_in_districts(Area, principal.districts))
     if kind is not None:
         stmt = stmt.where(Area.kind == kind.value)  # type: ignore[arg-type]
     if parent is not None:
@@ -396,9 +396,9 @@ async def post_area(
     "/areas/{code}", response_model=AreaRead, tags=["areas"], responses=problem_responses(404)
 )
 async def get_area_endpoint(
-    code: str, session: SessionDep, _: Reader, response: Response
+    code: str, session: SessionDep, principal: Reader, response: Response
 ) -> AreaRead:
-    area = await get_area(session, code)
+    area = await repository.get_registry_record(session, Area, code, principal.districts)
     if area is None:
         raise errors.not_found("area", code)
     response.headers["ETag"] = service.version_etag(area.version)
@@ -422,7 +422,9 @@ async def patch_area(
     if_match: IfMatch = None,
 ) -> AreaRead:
     patch = await read_json_object(request)
-    area = await get_area(session, code, for_update=True)
+    area = await repository.get_registry_record(
+        session, Area, code, principal.districts, for_update=True
+    )
     if area is None:
         raise errors.not_found("area", code)
     check_unchanged(if_match, area.version, "area")
@@ -525,14 +527,16 @@ async def _apply_group(session: AsyncSession, group: CommunityGroup, fields: Gro
 )
 async def list_groups(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     group_type: GroupType | None = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     active: bool | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[GroupRead]:
-    stmt = select(CommunityGroup)
+    stmt = select(CommunityGroup).where(
+        *repository.registry_in_districts(CommunityGroup, principal.districts)
+    )
     if group_type is not None:
         stmt = stmt.where(CommunityGroup.group_type == group_type.value)  # type: ignore[arg-type]
     if area is not None:
@@ -577,9 +581,11 @@ async def post_group(
     responses=problem_responses(404),
 )
 async def get_group(
-    group_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    group_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> GroupRead:
-    group = await session.get(CommunityGroup, group_id)
+    group = await repository.get_registry_record(
+        session, CommunityGroup, group_id, principal.districts
+    )
     if group is None:
         raise errors.not_found("community group", group_id)
     response.headers["ETag"] = service.version_etag(group.version)
@@ -598,12 +604,14 @@ async def patch_group(
     group_id: uuid.UUID,
     request: Request,
     session: SessionDep,
-    _: Writer,
+    principal: Writer,
     response: Response,
     if_match: IfMatch = None,
 ) -> GroupRead:
     patch = await read_json_object(request)
-    group = await session.get(CommunityGroup, group_id, with_for_update=True)
+    group = await repository.get_registry_record(
+        session, CommunityGroup, group_id, principal.districts, for_update=True
+    )
     if group is None:
         raise errors.not_found("community group", group_id)
     check_unchanged(if_match, group.version, "community group")
@@ -729,14 +737,14 @@ async def _apply_plan(session: AsyncSession, plan: Plan, fields: PlanFields) -> 
 )
 async def list_plans(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     kind: PlanKind | None = None,
     parent_id: uuid.UUID | None = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[PlanRead]:
-    stmt = select(Plan)
+    stmt = select(Plan).where(*repository.registry_in_districts(Plan, principal.districts))
     if kind is not None:
         stmt = stmt.where(Plan.kind == kind.value)  # type: ignore[arg-type]
     if parent_id is not None:
@@ -784,9 +792,9 @@ async def post_plan(
     "/plans/{plan_id}", response_model=PlanRead, tags=["plans"], responses=problem_responses(404)
 )
 async def get_plan(
-    plan_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    plan_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> PlanRead:
-    plan = await session.get(Plan, plan_id)
+    plan = await repository.get_registry_record(session, Plan, plan_id, principal.districts)
     if plan is None:
         raise errors.not_found("plan", plan_id)
     response.headers["ETag"] = service.version_etag(plan.version)
@@ -805,12 +813,14 @@ async def patch_plan(
     plan_id: uuid.UUID,
     request: Request,
     session: SessionDep,
-    _: Writer,
+    principal: Writer,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
     patch = await read_json_object(request)
-    plan = await session.get(Plan, plan_id, with_for_update=True)
+    plan = await repository.get_registry_record(
+        session, Plan, plan_id, principal.districts, for_update=True
+    )
     if plan is None:
         raise errors.not_found("plan", plan_id)
     check_unchanged(if_match, plan.version, "plan")
@@ -906,7 +916,7 @@ async def _apply_hours(session: AsyncSession, row: VolunteerHours, fields: Hours
 )
 async def list_hours(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     role: VolunteerRole | None = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
@@ -915,7 +925,9 @@ async def list_hours(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[HoursRead]:
-    stmt = select(VolunteerHours)
+    stmt = select(VolunteerHours).where(
+        *repository.registry_in_districts(VolunteerHours, principal.districts)
+    )
     if role is not None:
         stmt = stmt.where(VolunteerHours.role == role.value)  # type: ignore[arg-type]
     if area is not None:
@@ -964,9 +976,11 @@ async def post_hours(
     responses=problem_responses(404),
 )
 async def get_hours(
-    hours_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    hours_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> HoursRead:
-    row = await session.get(VolunteerHours, hours_id)
+    row = await repository.get_registry_record(
+        session, VolunteerHours, hours_id, principal.districts
+    )
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
     response.headers["ETag"] = service.version_etag(row.version)
@@ -985,12 +999,14 @@ async def patch_hours(
     hours_id: uuid.UUID,
     request: Request,
     session: SessionDep,
-    _: Writer,
+    principal: Writer,
     response: Response,
     if_match: IfMatch = None,
 ) -> HoursRead:
     patch = await read_json_object(request)
-    row = await session.get(VolunteerHours, hours_id, with_for_update=True)
+    row = await repository.get_registry_record(
+        session, VolunteerHours, hours_id, principal.districts, for_update=True
+    )
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
     check_unchanged(if_match, row.version, "volunteer hours record")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -29,6 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TextualSelect
 
 from services.activity.models import (
+    ACTIVITY_AUDIT,
     Activity,
     ActivityAction,
     ActivityHistory,
@@ -282,6 +284,43 @@ async def insert_activity_in_area_alone(db: Database, values: dict[str, Any]) ->
     return None if row is None else str(row[0])
 
 
+_AUDIT_COLUMNS = [c.name for c in ACTIVITY_AUDIT.columns]
+
+
+def _insert_recorded_statement(dialect: str) -> Any:
+    """PostgreSQL: the insert from its area and its audit record in one statement (the record
+    is inserted for the row the insert returns, so only for an activity stored)."""
+    assert dialect == "postgresql", "SQLite has no data-modifying WITH: one transaction there"
+    created = _insert_from_area_statement(dialect).cte("created")
+    record = insert(ACTIVITY_AUDIT).from_select(
+        _AUDIT_COLUMNS,
+        select(
+            *[bindparam(f"a_{n}", type_=ACTIVITY_AUDIT.c[n].type) for n in _AUDIT_COLUMNS]
+        ).select_from(created),
+    )
+    return select(created.c.district_code).add_cte(record.cte("recorded"))
+
+
+_INSERT_RECORDED_ON_DRIVER = DriverStatement(
+    _insert_recorded_statement,
+    {
+        **{f"p_{n}": ACTIVITY.c[n].type for n in _FROM_AREA_COLUMNS},
+        "p_area_lookup": AREA.c.code.type,
+        **{f"a_{n}": ACTIVITY_AUDIT.c[n].type for n in _AUDIT_COLUMNS},
+    },
+)
+
+
+async def insert_activity_in_area_recorded(
+    db: Database, values: dict[str, Any], record: dict[str, Any]
+) -> str | None:
+    """`insert_activity_in_area_alone` with the write's audit record, atomically (PostgreSQL)."""
+    params = _insert_from_area_params(values)
+    params.update({f"a_{n}": record[n] for n in _AUDIT_COLUMNS})
+    row = await _INSERT_RECORDED_ON_DRIVER.fetch_one(db, params)
+    return None if row is None else str(row[0])
+
+
 async def insert_activities(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> set[uuid.UUID]:
@@ -474,10 +513,51 @@ async def add_history(session: AsyncSession, *entries: dict[str, Any]) -> None:
 # --- activities: reads ---------------------------------------------------------------------
 
 
+def in_districts(column: Any, districts: frozenset[str] | None) -> list[Any]:
+    """The service's one district rule, applied by every query that finds records: a caller
+    limited to districts (`Principal.districts`) only ever reaches records of those districts;
+    anything else is, to that caller, not there (a 404, never a 403)."""
+    return [] if districts is None else [column.in_(sorted(districts))]
+
+
+def registry_in_districts(model: Any, districts: frozenset[str] | None) -> list[Any]:
+    """`in_districts` for a registry table: by its own district, or by its area's."""
+    if districts is None:
+        return []
+    table = model.__table__
+    if "district_code" in table.c:
+        return in_districts(table.c.district_code, districts)
+    areas = select(AREA.c.code).where(*in_districts(AREA.c.district_code, districts))
+    return [table.c.area_code.in_(areas)]
+
+
+async def get_registry_record(
+    session: AsyncSession,
+    model: Any,
+    key: Any,
+    districts: frozenset[str] | None,
+    *,
+    for_update: bool = False,
+) -> Any:
+    """One area, group, plan or volunteer-hours record, if the caller's districts reach it."""
+    (primary,) = model.__table__.primary_key.columns
+    stmt = select(model).where(primary == key, *registry_in_districts(model, districts))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_activity(
-    session: AsyncSession, activity_id: uuid.UUID, *, include_deleted: bool = False
+    session: AsyncSession,
+    activity_id: uuid.UUID,
+    *,
+    include_deleted: bool = False,
+    districts: frozenset[str] | None = None,
 ) -> Activity | None:
-    stmt = select(Activity).where(Activity.id == activity_id)  # type: ignore[arg-type]
+    stmt = select(Activity).where(
+        Activity.id == activity_id,  # type: ignore[arg-type]
+        *in_districts(ACTIVITY.c.district_code, districts),
+    )
     if not include_deleted:
         stmt = stmt.where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -582,9 +662,13 @@ def search_condition(dialect: str, words: list[str]) -> Any:
 
 
 async def overlaps(
-    session: AsyncSession, filters: list[Callable[[Any], Any]], limit: int
+    session: AsyncSession,
+    filters: list[Callable[[Any], Any]],
+    limit: int,
+    districts: frozenset[str] | None = None,
 ) -> list[tuple[Any, Any, str]]:
-    """Planned activities of different directorates, same local week, same area or venue."""
+    """Planned activities of different directorates, same local week, same area or venue
+    (both of them in the caller's districts)."""
     first = aliased(Activity, name="a")
     second = aliased(Activity, name="b")
     same_venue = and_(
@@ -601,12 +685,14 @@ async def overlaps(
                 second.week_start == first.week_start,  # type: ignore[arg-type]
                 second.directorate > first.directorate,  # type: ignore[arg-type]
                 or_(second.area_code == first.area_code, same_venue),  # type: ignore[arg-type]
+                *in_districts(second.district_code, districts),
             ),
         )
         .where(
             first.status == "planned",  # type: ignore[arg-type]
             first.deleted_at.is_(None),  # type: ignore[union-attr]
             *[condition(first) for condition in filters],
+            *in_districts(first.district_code, districts),
         )
         .order_by(first.week_start, first.area_code, first.starts_at, first.id, second.id)  # type: ignore[arg-type]
         .limit(limit)
@@ -631,12 +717,16 @@ async def overdue_actions(
     district: str | None,
     after: tuple[date | None, uuid.UUID] | None,
     limit: int,
+    districts: frozenset[str] | None = None,
 ) -> list[tuple[ActivityAction, Activity]]:
     due = ActivityAction.due_on
     stmt = (
         select(ActivityAction, Activity)
         .join(Activity, Activity.id == ActivityAction.activity_id)  # type: ignore[arg-type]
-        .where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+            *in_districts(ACTIVITY.c.district_code, districts),
+        )
     )
     if overdue_only:
         stmt = stmt.where(

@@ -29,7 +29,8 @@ from services.activity.schemas import (
     OverlapActivity,
     ReviewIn,
 )
-from shared.auth import Principal, authenticate, require_scope
+from shared import audit
+from shared.auth import Principal, forbidden, require_scope, service_principal
 from shared.bounds import PlausibleDate
 from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateResponse
 from shared.contracts.taxonomy import (
@@ -43,7 +44,7 @@ from shared.contracts.taxonomy import (
 )
 from shared.db import Database, SessionDep
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage, decode_cursor, encode_cursor
-from shared.problems import ProblemError, invalid, problem_responses
+from shared.problems import invalid, problem_responses
 
 router = APIRouter(tags=["activities"])
 
@@ -51,12 +52,13 @@ router = APIRouter(tags=["activities"])
 async def _fast_writer(request: Request) -> Principal:
     """`activity:write` without the documentation-only security sub-dependencies (the create
     path is the hot one); the security schemes are declared on the operation instead."""
-    principal = authenticate(request.app.state.key_store, request.headers)
+    principal = service_principal(request)
     if not principal.allows("activity:write"):
-        raise ProblemError(403, "This operation needs the `activity:write` scope.")
+        raise forbidden("activity:write")
     return principal
 
 
+_fast_writer.hub_scope = "activity:write"  # type: ignore[attr-defined]  # the scope table test
 FastWriter = Annotated[Principal, Depends(_fast_writer)]
 SECURITY = {"security": [{"ApiKey": []}, {"Bearer": []}]}
 
@@ -100,6 +102,7 @@ def _prefix(request: Request) -> str:
 
 
 def log_filters(
+    principal: Reader,
     area: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
     directorate: Directorate | None = None,
@@ -136,6 +139,7 @@ def log_filters(
         from_=from_,
         to=to,
         q=q,
+        districts=principal.districts,
     )
     filters.check()
     return filters
@@ -184,13 +188,27 @@ async def create_activity(
     # before the response is sent, as every other write is.
     db: Database = request.app.state.db
     result = None
-    if service.can_create_alone(payload, idempotency_key):
+    trail = audit.trail_of(request)
+    # With an audit trail the insert and its record go together: one statement on PostgreSQL;
+    # SQLite has no data-modifying WITH, so there it is the one transaction below.
+    alone = trail is None or not db.sqlite
+    if alone and service.can_create_alone(payload, idempotency_key, principal):
+
+        def record(activity_id: uuid.UUID) -> dict[str, Any]:
+            assert trail is not None
+            audit.note(request, targets=[activity_id])
+            return trail.entry(request, outcome=audit.SUCCEEDED)
+
         result = await service.create_activity_alone(
-            db, payload, principal=principal, location_prefix=_prefix(request)
+            db,
+            payload,
+            principal=principal,
+            location_prefix=_prefix(request),
+            audit_record=None if trail is None else record,
         )
     if result is None:
         settings = _settings(request)
-        async with db.transaction(request.method) as session:
+        async with audit.audited_transaction(request) as session:
             result = await service.create_activity(
                 session,
                 payload,
@@ -200,6 +218,7 @@ async def create_activity(
                 ttl_hours=settings.idempotency_ttl_hours,
                 lock_timeout_ms=settings.idempotency_lock_timeout_ms,
             )
+            audit.note(request, targets=[result.headers["Location"].rsplit("/", 1)[-1]])
     return Response(
         content=result.body, status_code=result.status_code, headers=result.headers, media_type=JSON
     )
@@ -243,7 +262,9 @@ async def create_batch(request: Request, session: SessionDep, principal: Writer)
     limit = _settings(request).batch_max_items
     if len(items) > limit:
         raise invalid("body.items", f"at most {limit} items per batch", "too_long")
-    return await service.create_batch(session, items, principal=principal)
+    result = await service.create_batch(session, items, principal=principal)
+    audit.note(request, targets=[i.id for i in result.items if i.outcome == "created"])
+    return result
 
 
 @router.get(
@@ -269,6 +290,7 @@ async def list_activities(
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM."}},
 )
 async def export_csv(request: Request, _: Reader, filters: FiltersDep) -> StreamingResponse:
+    await audit.record_export(request, filters.applied())
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(
         analytics.export_csv(request.app.state.db, filters),
@@ -321,7 +343,7 @@ async def aggregate(
 )
 async def overlaps(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     district: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     from_: Annotated[PlausibleDate | None, Query(alias="from")] = None,
@@ -329,7 +351,7 @@ async def overlaps(
     limit: Limit = DEFAULT_LIMIT,
 ) -> list[Overlap]:
     pairs = await repository.overlaps(
-        session, analytics.overlap_filters(district, area, from_, to), limit
+        session, analytics.overlap_filters(district, area, from_, to), limit, principal.districts
     )
     return [
         Overlap(
@@ -363,7 +385,7 @@ def _overlap_side(a: Activity) -> OverlapActivity:
 )
 async def unreconciled(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     district: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     directorate: Directorate | None = None,
@@ -371,7 +393,11 @@ async def unreconciled(
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[ActivityRead]:
     filters = analytics.Filters(
-        district=district, area=area, directorate=directorate, status=ActivityStatus.planned
+        district=district,
+        area=area,
+        directorate=directorate,
+        status=ActivityStatus.planned,
+        districts=principal.districts,
     )
     now = datetime.now(UTC)
     conditions = [
@@ -389,9 +415,9 @@ async def unreconciled(
     responses=problem_responses(404),
 )
 async def get_activity(
-    activity_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    activity_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> ActivityRead:
-    activity, actions = await service.load(session, activity_id)
+    activity, actions = await service.load(session, activity_id, principal.districts)
     response.headers["ETag"] = service.etag_of(activity)
     return service.to_read(activity, actions)
 
@@ -444,8 +470,10 @@ async def delete_activity(
     summary="Amendment history: who, when, which fields, old and new",
     responses=problem_responses(404),
 )
-async def get_history(activity_id: uuid.UUID, session: SessionDep, _: Reader) -> list[HistoryEntry]:
-    return await service.history(session, activity_id)
+async def get_history(
+    activity_id: uuid.UUID, session: SessionDep, principal: Reader
+) -> list[HistoryEntry]:
+    return await service.history(session, activity_id, principal.districts)
 
 
 @router.post(
@@ -477,7 +505,7 @@ async def review_activity(
 )
 async def list_actions(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     overdue: Annotated[bool, Query(description="Only actions past due and not done.")] = False,
     open_: Annotated[bool, Query(alias="open", description="Only actions not done.")] = False,
     area: Annotated[str | None, Query(max_length=40)] = None,
@@ -502,6 +530,7 @@ async def list_actions(
         district=district,
         after=after,
         limit=limit + 1,
+        districts=principal.districts,
     )
     next_cursor = None
     if len(rows) > limit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -278,8 +279,23 @@ def check_area(kind_district: tuple[str, str] | None, code: str, field: str) -> 
     return district
 
 
-async def resolve_refs(session: AsyncSession, payload: ActivityBase, prefix: str = "body") -> str:
-    areas = await repository.area_districts(session, [payload.area])
+def visible_areas(
+    areas: dict[str, tuple[str, str]], principal: Principal | None
+) -> dict[str, tuple[str, str]]:
+    """The areas a caller may log against: to a caller limited to districts, an area of
+    another district is an unknown area."""
+    if principal is None or principal.districts is None:
+        return areas
+    return {code: kd for code, kd in areas.items() if principal.sees(kd[1])}
+
+
+async def resolve_refs(
+    session: AsyncSession,
+    payload: ActivityBase,
+    prefix: str = "body",
+    principal: Principal | None = None,
+) -> str:
+    areas = visible_areas(await repository.area_districts(session, [payload.area]), principal)
     district = check_area(areas.get(payload.area), payload.area, f"{prefix}.area")
     if payload.plan_id is not None and payload.plan_id not in await repository.existing_plans(
         session, [payload.plan_id]
@@ -364,6 +380,8 @@ async def create_activity(
                 replayed=True,
             )
 
+    if principal.districts is not None:
+        await resolve_refs(session, payload, principal=principal)  # its districts only
     outcome = await _insert_or_replay(session, payload, principal, body_hash, location_prefix)
     if idempotency_key is not None:
         await repository.complete_idempotency_key(
@@ -377,19 +395,33 @@ async def create_activity(
     return outcome
 
 
-def can_create_alone(payload: ActivityCreate, idempotency_key: str | None) -> bool:
+def can_create_alone(
+    payload: ActivityCreate, idempotency_key: str | None, principal: Principal
+) -> bool:
     """A create that is one INSERT and nothing else: no Idempotency-Key record to keep with
-    it, no actions to store with it, no plan to check first. Most phone logs are."""
-    return idempotency_key is None and not payload.actions and payload.plan_id is None
+    it, no actions to store with it, no plan to check first, no district limit to check.
+    Most phone logs are."""
+    return (
+        idempotency_key is None
+        and not payload.actions
+        and payload.plan_id is None
+        and principal.districts is None
+    )
 
 
 async def create_activity_alone(
-    db: Database, payload: ActivityCreate, *, principal: Principal, location_prefix: str
+    db: Database,
+    payload: ActivityCreate,
+    *,
+    principal: Principal,
+    location_prefix: str,
+    audit_record: Callable[[uuid.UUID], dict[str, Any]] | None = None,
 ) -> CreateResult | None:
     """The hot path of `can_create_alone` creates: the insert runs on its own, autocommitted
-    on the driver (one round trip, no session). None when nothing was inserted (the client
-    id exists, or the area is unknown): the full path then tells replay, conflict, deleted
-    and unknown area apart."""
+    on the driver (one round trip, no session), with its audit record (`audit_record` for
+    the new id) in the same statement. None when nothing was inserted (the client id exists,
+    or the area is unknown): the full path then tells replay, conflict, deleted and unknown
+    area apart, and records the outcome."""
     activity_id = payload.id or uuid.uuid4()
     values = activity_values(
         payload,
@@ -398,7 +430,11 @@ async def create_activity_alone(
         body_hash=body_hash_of(payload),
         district="",
     )
-    district = await repository.insert_activity_in_area_alone(db, values)
+    if audit_record is None:
+        district = await repository.insert_activity_in_area_alone(db, values)
+    else:
+        record = audit_record(activity_id)
+        district = await repository.insert_activity_in_area_recorded(db, values, record)
     if district is None:
         return None
     values["district_code"] = district
@@ -507,7 +543,9 @@ async def create_batch(
             continue
         parsed.append((index, payload, body_hash_of(payload)))
 
-    areas = await repository.area_districts(session, [p.area for _, p, _ in parsed])
+    areas = visible_areas(
+        await repository.area_districts(session, [p.area for _, p, _ in parsed]), principal
+    )
     plans = await repository.existing_plans(
         session, [p.plan_id for _, p, _ in parsed if p.plan_id is not None]
     )
@@ -655,8 +693,10 @@ def check_if_match(if_match: str | None, activity: Activity) -> None:
         raise errors.stale_etag(current)
 
 
-async def load(session: AsyncSession, activity_id: uuid.UUID) -> tuple[Activity, list[Any]]:
-    activity = await repository.get_activity(session, activity_id)
+async def load(
+    session: AsyncSession, activity_id: uuid.UUID, districts: frozenset[str] | None = None
+) -> tuple[Activity, list[Any]]:
+    activity = await repository.get_activity(session, activity_id, districts=districts)
     if activity is None:
         raise errors.activity_not_found(activity_id)
     actions = (await repository.actions_of(session, [activity_id]))[activity_id]
@@ -671,7 +711,7 @@ async def amend_activity(
     if_match: str | None,
     principal: Principal,
 ) -> tuple[Activity, list[Any]]:
-    activity, actions = await load(session, activity_id)
+    activity, actions = await load(session, activity_id, principal.districts)
     check_if_match(if_match, activity)
     for name in patch:
         if name in READ_ONLY:
@@ -702,7 +742,7 @@ async def _amend_loaded(
     }
     if not changes:
         return activity, actions
-    district = await resolve_refs(session, updated)
+    district = await resolve_refs(session, updated, principal=principal)
     values = content_values(updated, district)
     now = utcnow()
     values.update(version=activity.version + 1, updated_at=now)
@@ -743,7 +783,10 @@ async def amend_action(
         raise errors.not_found("action", action_id)
     if "id" in patch:
         raise invalid("body.id", "read-only: set by the service", "read_only")
-    activity, actions = await load(session, action.activity_id)
+    try:
+        activity, actions = await load(session, action.activity_id, principal.districts)
+    except ProblemError as exc:
+        raise errors.not_found("action", action_id) from exc
     check_if_match(if_match, activity)
     listed = [action_read(a).model_dump(mode="json") for a in actions]
     target = next(i for i in listed if i["id"] == str(action_id))
@@ -801,7 +844,7 @@ async def delete_activity(
     if_match: str | None,
     principal: Principal,
 ) -> None:
-    activity, _ = await load(session, activity_id)
+    activity, _ = await load(session, activity_id, principal.districts)
     check_if_match(if_match, activity)
     now = utcnow()
     version = activity.version + 1
@@ -836,7 +879,7 @@ async def review_activity(
     if_match: str | None,
     principal: Principal,
 ) -> tuple[Activity, list[Any]]:
-    activity, actions = await load(session, activity_id)
+    activity, actions = await load(session, activity_id, principal.districts)
     if if_match is not None:
         check_if_match(if_match, activity)
     if review.decision is ReviewDecision.flag and not review.comment:
@@ -874,8 +917,12 @@ async def review_activity(
     return activity, actions
 
 
-async def history(session: AsyncSession, activity_id: uuid.UUID) -> list[HistoryEntry]:
-    activity = await repository.get_activity(session, activity_id, include_deleted=True)
+async def history(
+    session: AsyncSession, activity_id: uuid.UUID, districts: frozenset[str] | None = None
+) -> list[HistoryEntry]:
+    activity = await repository.get_activity(
+        session, activity_id, include_deleted=True, districts=districts
+    )
     if activity is None:
         raise errors.activity_not_found(activity_id)
     entries = [

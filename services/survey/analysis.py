@@ -16,6 +16,7 @@ import anyio
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.survey import repository
 from services.survey.definitions import QuestionDef, SurveyDef
 from services.survey.models import PopulationMargin, Response
 from services.survey.schemas import (
@@ -88,6 +89,8 @@ class Scope:
     first: str | None
     last: str | None
     filters: dict[str, str]
+    # The caller's own limit (`Principal.districts`), not a filter it chose: never echoed.
+    districts: frozenset[str] | None = None
 
 
 async def _custom_plans(session: AsyncSession) -> None:
@@ -105,7 +108,7 @@ def _conditions(survey: SurveyDef, scope: Scope) -> list[Any]:
         out.append(R.c.wave <= scope.last)
     for name, value in scope.filters.items():
         out.append(R.c[name] == value)
-    return out
+    return out + repository.in_districts(R.c.area, scope.districts)
 
 
 async def load_margins(session: AsyncSession, survey: SurveyDef) -> dict[str, dict[str, float]]:
@@ -407,9 +410,10 @@ async def results(
     last: str | None,
     filters: dict[str, str],
     weighting: Weighting,
+    districts: frozenset[str] | None = None,
 ) -> QuestionResults:
     await _prepare(session, survey, question, weighting)
-    scope = Scope(first, last, filters)
+    scope = Scope(first, last, filters, districts)
     table = await aggregate(session, survey, question, by=by, scope=scope, weighting=weighting)
     covered = span(table, scope)
     groups: list[ResultGroup] = []
@@ -502,6 +506,7 @@ async def changes(
     to: str | None,
     filters: dict[str, str],
     weighting: Weighting,
+    districts: frozenset[str] | None = None,
 ) -> QuestionChanges:
     await _prepare(session, survey, question, weighting)
     if to is None:
@@ -510,7 +515,7 @@ async def changes(
             survey,
             question,
             by="wave",
-            scope=Scope(None, None, filters),
+            scope=Scope(None, None, filters, districts),
             weighting=weighting,
         )
         if not table:
@@ -524,7 +529,7 @@ async def changes(
             survey,
             question,
             by="wave",
-            scope=Scope(wave_of_index(wave_index(to) - 7), to, filters),
+            scope=Scope(wave_of_index(wave_index(to) - 7), to, filters, districts),
             weighting=weighting,
         )
     end = wave_index(to)
@@ -605,10 +610,13 @@ async def trend(
     last: str | None,
     filters: dict[str, str],
     weighting: Weighting,
+    districts: frozenset[str] | None = None,
 ) -> QuestionTrend:
     await _prepare(session, survey, question, weighting)
     # Only the waves of the wording asked in the last wave: earlier wordings are another series.
-    series = await _wave_series(session, survey, question, Scope(first, last, filters), weighting)
+    series = await _wave_series(
+        session, survey, question, Scope(first, last, filters, districts), weighting
+    )
     answers: list[AnswerTrend] = []
     for option in question.options:
         if option.excluded_from_base:
@@ -693,10 +701,13 @@ async def correlations(
     last: str | None,
     filters: dict[str, str],
     weighting: Weighting,
+    districts: frozenset[str] | None = None,
 ) -> QuestionCorrelations:
     await _prepare(session, survey, question, weighting)
     # Like the trend: only the waves of the wording asked in the last wave.
-    series = await _wave_series(session, survey, question, Scope(first, last, filters), weighting)
+    series = await _wave_series(
+        session, survey, question, Scope(first, last, filters, districts), weighting
+    )
     codes = [o.code for o in question.options if not o.excluded_from_base]
     pairs: list[AnswerCorrelation] = []
     for i, a in enumerate(codes):
@@ -739,13 +750,14 @@ async def representativeness(
     *,
     first: str | None,
     last: str | None,
+    districts: frozenset[str] | None = None,
 ) -> Representativeness:
     await _custom_plans(session)
     margins = await load_margins(session, survey)
     by_wave = (
         await session.execute(
             select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
-            .where(*_conditions(survey, Scope(first, last, {})))
+            .where(*_conditions(survey, Scope(first, last, {}, districts)))
             .group_by(R.c.wave, R.c.age_band, R.c.sex, R.c.area)
         )
     ).all()

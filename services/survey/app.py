@@ -9,8 +9,11 @@ from fastapi import FastAPI
 
 from services.survey.config import SurveySettings
 from services.survey.imports import ImportRunner
+from services.survey.models import SURVEY_AUDIT
 from services.survey.router import router
 from shared.app import create_service_app
+from shared.audit import AuditTrail
+from shared.audit_api import audit_router
 
 logger = logging.getLogger("hub.survey")
 IMPORTS_PATH = re.compile(r"/api/v1/surveys/[^/]+/imports")
@@ -34,11 +37,11 @@ async def _stop_imports(app: FastAPI) -> None:
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:
     settings = settings or SurveySettings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Engagement Hub: survey service",
         description="The public-confidence survey, imported and analysed with real statistics.",
-        routers=[router],
+        routers=[router, audit_router(SURVEY_AUDIT, "survey")],
         openapi_tags=[
             {
                 "name": "surveys",
@@ -51,3 +54,5 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         on_startup=[_start_imports],
         on_shutdown=[_stop_imports],
     )
+    app.state.audit = AuditTrail("survey", SURVEY_AUDIT)
+    return app

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from shared.audit import audit_table
 from shared.db import UTCDateTime, service_registry, utcnow
 
 CHOICE_SLOTS = 30
@@ -262,3 +263,7 @@ class PopulationMargin(SurveyTable, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+# Append-only audit records of this service's writes and exports (`shared.audit`).
+SURVEY_AUDIT = audit_table(SurveyTable.metadata, "survey")

@@ -101,9 +101,11 @@ class Respondents:
 
     filters: dict[str, str]
     weighting: Weighting
+    districts: frozenset[str] | None = None  # the caller's limit
 
 
 def _respondents(
+    principal: Reader,
     area: Demographic = None,
     age_band: Demographic = None,
     sex: Demographic = None,
@@ -111,7 +113,8 @@ def _respondents(
     weighting: WeightingQuery = Weighting.supplied,
 ) -> Respondents:
     values = {"area": area, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
-    return Respondents({k: v for k, v in values.items() if v is not None}, weighting)
+    filters = {k: v for k, v in values.items() if v is not None}
+    return Respondents(filters, weighting, principal.districts)
 
 
 # The query parameters every analysis endpoint shares, declared once.
@@ -422,6 +425,7 @@ async def question_results(
         last=waves.last,
         filters=who.filters,
         weighting=who.weighting,
+        districts=who.districts,
     )
 
 
@@ -443,7 +447,13 @@ async def question_changes(
 ) -> QuestionChanges:
     survey, spec = await _survey_question(session, code, question)
     return await analysis.changes(
-        session, survey, spec, to=to, filters=who.filters, weighting=who.weighting
+        session,
+        survey,
+        spec,
+        to=to,
+        filters=who.filters,
+        weighting=who.weighting,
+        districts=who.districts,
     )
 
 
@@ -476,6 +486,7 @@ async def question_trend(
         last=waves.last,
         filters=who.filters,
         weighting=who.weighting,
+        districts=who.districts,
     )
 
 
@@ -507,6 +518,7 @@ async def question_correlations(
         last=waves.last,
         filters=who.filters,
         weighting=who.weighting,
+        districts=who.districts,
     )
 
 
@@ -544,11 +556,13 @@ async def get_population(code: SurveyCode, session: SessionDep, _: Reader) -> Po
 async def representativeness(
     code: SurveyCode,
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     waves: Waves,
 ) -> Representativeness:
     survey = await service.require_survey(session, code)
-    return await analysis.representativeness(session, survey, first=waves.first, last=waves.last)
+    return await analysis.representativeness(
+        session, survey, first=waves.first, last=waves.last, districts=principal.districts
+    )
 
 
 @router.get(
@@ -560,7 +574,7 @@ async def representativeness(
 async def search_comments(
     code: SurveyCode,
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Text to find.")
     ] = None,
@@ -579,5 +593,6 @@ async def search_comments(
         area=area,
         cursor=cursor,
         limit=limit,
+        districts=principal.districts,
     )
     return CursorPage(items=items, limit=limit, next_cursor=next_cursor)

@@ -559,6 +559,7 @@ async def search_comments(
     area: str | None,
     cursor: str | None,
     limit: int,
+    districts: frozenset[str] | None = None,
 ) -> tuple[list[CommentRead], str | None]:
     survey = await require_survey(session, code)
     texts = [x for x in survey.questions if x.kind == "free_text"]
@@ -577,7 +578,9 @@ async def search_comments(
     for spec in texts:
         column = RESPONSES.c[spec.column]
         stmt = select(RESPONSES.c.respondent_id, RESPONSES.c.wave, RESPONSES.c.area, column).where(
-            RESPONSES.c.survey_id == survey.id, column.is_not(None)
+            RESPONSES.c.survey_id == survey.id,
+            column.is_not(None),
+            *repository.in_districts(RESPONSES.c.area, districts),
         )
         if q:
             stmt = stmt.where(func.lower(column).contains(q.lower(), autoescape=True))

@@ -14,10 +14,11 @@ from sqlalchemy import text
 import shared.db
 from hub.ports import free_port
 from shared.app import create_service_app
-from shared.auth import hash_secret, require_scope
+from shared.auth import require_scope
 from shared.db import SessionDep
 from shared.settings import ServiceSettings
 from tests.conftest import AUTH, assert_problem
+from tests.support.identity import identity
 
 router = APIRouter()
 
@@ -53,8 +54,7 @@ async def _client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def edge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("HUB_API_KEYS", f"reader:{hash_secret('read-only-key')}:kpi:read")
+async def edge(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client(f"sqlite+aiosqlite:///{tmp_path / 'edge.db'}"):
         yield client
 
@@ -70,9 +70,7 @@ async def test_a_crash_is_a_500_problem_without_internals(edge: httpx.AsyncClien
 
 
 async def test_missing_scope_is_a_403_problem(edge: httpx.AsyncClient) -> None:
-    response = await edge.post(
-        "/api/v1/echo", json={"a": 1}, headers={"X-API-Key": "read-only-key"}
-    )
+    response = await edge.post("/api/v1/echo", json={"a": 1}, headers=identity(["kpi:read"]))
     body = assert_problem(response, 403)
     assert "kpi:write" in body["detail"]
     allowed = await edge.post("/api/v1/echo", json={"a": 1})

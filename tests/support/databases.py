@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from shared.migrations import upgrade
 
-SERVICES = ("activity", "survey", "kpi")
+SERVICES = ("activity", "survey", "kpi", "gateway")
 
 
 def postgres_admin_url() -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
 import io
 import os
 import tempfile
@@ -18,14 +17,6 @@ import pytest
 # Uploaded files wait in a private directory, never in the repository's var/.
 os.environ.setdefault("SURVEY_IMPORT_SPOOL_DIR", tempfile.mkdtemp(prefix="survey-imports-"))
 
-READ_ONLY_KEY = "survey-reader-" + "r" * 20
-NO_SURVEY_KEY = "activity-only-" + "a" * 20
-os.environ["HUB_API_KEYS"] = ",".join(
-    [
-        f"reader:{hashlib.sha256(READ_ONLY_KEY.encode()).hexdigest()}:survey:read",
-        f"activity:{hashlib.sha256(NO_SURVEY_KEY.encode()).hexdigest()}:activity:read",
-    ]
-)
 
 HEADER = [
     "respondent_id",

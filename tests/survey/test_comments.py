@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import assert_problem
-from tests.survey.conftest import NO_SURVEY_KEY, READ_ONLY_KEY, csv_bytes, import_file
+from tests.support.identity import identity
+from tests.survey.conftest import csv_bytes, import_file
 
 COMMENTS = "/api/v1/surveys/opcc/comments"
 
@@ -82,11 +83,11 @@ async def test_comments_and_results_need_the_survey_read_scope(
     survey_client: httpx.AsyncClient,
 ) -> None:
     await _load(survey_client)
-    other = {"X-API-Key": NO_SURVEY_KEY}
+    other = identity(["activity:read"])
     assert_problem(await survey_client.get(COMMENTS, headers=other), 403)
     assert_problem(await survey_client.get("/api/v1/surveys", headers=other), 403)
     assert_problem(await survey_client.get(COMMENTS, headers={"X-API-Key": ""}), 401)
-    reader = {"X-API-Key": READ_ONLY_KEY}
+    reader = identity(["survey:read"])
     assert (await survey_client.get(COMMENTS, headers=reader)).status_code == 200
     # Reading is not writing.
     write = await survey_client.post(
