@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.kpi.config import KpiSettings
+from services.kpi.reports.router import router as reports_router
 from services.kpi.router import router
 from shared.app import create_service_app
 
@@ -14,6 +15,6 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         settings=settings or KpiSettings(),
         title="Engagement Hub: KPI service",
         description="Engagement KPIs computed with published counting rules.",
-        routers=[router],
+        routers=[router, reports_router],
         openapi_tags=[{"name": "kpis", "description": "The KPI catalogue."}],
     )
