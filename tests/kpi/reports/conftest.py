@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.kpi.reports.sources import Sources
+from shared.auth import KeyStore, Principal, StaticKeyStore, hash_secret
 from tests.conftest import AUTH, client_for
 from tests.support.factories import FORCE, activity_payload
 
@@ -141,6 +143,22 @@ class World:
     activity: httpx.AsyncClient
     survey: httpx.AsyncClient
     kpi: httpx.AsyncClient
+    app: FastAPI
+
+    def add_key(self, secret: str, *scopes: str) -> dict[str, str]:
+        """A key the KPI service knows beside the ones it has; the headers to send it."""
+        extra = StaticKeyStore({hash_secret(secret): Principal("scoped", frozenset(scopes))})
+        self.app.state.key_store = _Keys(extra, self.app.state.key_store)
+        return {"X-API-Key": secret}
+
+
+@dataclass
+class _Keys:
+    first: KeyStore
+    then: KeyStore
+
+    def lookup(self, secret: str) -> Principal | None:
+        return self.first.lookup(secret) or self.then.lookup(secret)
 
 
 async def seed_activity(client: httpx.AsyncClient) -> None:
@@ -196,5 +214,5 @@ async def world(
     app = create_app(KpiSettings(database_url=kpi_db_url))
     app.state.report_sources = sources_for(activity_client, survey_client)
     async for kpi in client_for(app, "http://kpi"):
-        yield World(activity_client, survey_client, kpi)
+        yield World(activity_client, survey_client, kpi, app)
     await app.state.report_sources.aclose()
