@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenAPIMerger
+from gateway.pages import PageProxy
 from gateway.proxy import Proxy
 from gateway.ratelimit import TokenBuckets
-from gateway.upstreams import build_upstreams
+from gateway.upstreams import PAGES, build_upstreams
 from shared.app import serving_collector
 from shared.auth import StaticKeyStore
 from shared.logging import configure_logging
@@ -104,4 +105,6 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
 
     limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.mount("/api/v1", Proxy(upstreams, StaticKeyStore.from_settings(hub, warn=True), limits))
+    for page in PAGES:
+        app.mount(f"/{page}", PageProxy(upstreams, StaticKeyStore({}), limits))
     return app

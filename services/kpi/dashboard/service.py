@@ -60,13 +60,13 @@ async def survey_page(
     marks = await _significance_marks(sources, question, who, waves)
     chart = charts.survey_chart(results)
     if chart is not None:
-        # The chart's own data table carries the significance marks (3rd, 5th, ... column).
+        # The chart's own data table carries the significance marks (a column per answer).
         codes = list(dict.fromkeys(a.answer for g in results.groups for a in g.answers))
         for group, row in zip(results.groups, chart.rows, strict=True):
             for position, code in enumerate(codes):
                 mark = marks.get((group.group, code))
                 if mark:
-                    row[2 + 2 * position] = f"{row[2 + 2 * position]}{mark}"
+                    row[2 + position] = f"{row[2 + position]}{mark}"
         page.charts.append(chart)
     page.extra["question_text"] = results.question_text
     try:

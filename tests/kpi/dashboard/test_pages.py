@@ -20,18 +20,19 @@ async def test_survey_page_with_intervals_and_significance_marks(
     assert '<select id="question" name="question">' in text
     assert "<svg" in text
     # 2022-Q3: 45.0% answered yes, a significant rise from 30.0%.
-    assert "45.0 ▲ significant rise" in text
+    assert "45.0 (40.7 to 49.4) ▲ significant rise" in text
     download = await client.get(
         "/dashboard/survey", params={"question": "have_say", "download": "survey-have_say"}
     )
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["Wave", "Base", "Yes %"]
+    assert rows[0] == ["Wave", "Base", "Yes % (95% CI)", "No % (95% CI)"]
     last = rows[-1]
     assert last[0] == "Q3 2022"
     assert last[1] == "500"
-    assert last[2] == "45.0 ▲ significant rise"
+    assert last[2] == "45.0 (40.7 to 49.4) ▲ significant rise"
+    assert last[3] == "55.0 (50.6 to 59.3) ▼ significant fall"
     mix = await client.get(
         "/dashboard/survey", params={"question": "have_say", "download": "representativeness"}
     )
