@@ -333,7 +333,10 @@ def association_finding(
     )
     if rho is None or p is None:
         evidence.test = None
-        sentence = f"Too few {level}s with both figures ({areas}) to relate {measure} to {outcome}."
+        sentence = (
+            f"No rank correlation of {measure} with {outcome} can be computed: it needs at "
+            f"least 4 {level}s with both figures ({areas} here), each figure varying."
+        )
         return _finding(key, 6, "no_data", sentence, evidence)
     interval = ""
     if ci_low is not None and ci_high is not None:

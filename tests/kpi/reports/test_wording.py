@@ -282,7 +282,7 @@ def test_too_few_areas_for_an_association() -> None:
         source="s",
     )
     assert finding.kind == "no_data"
-    assert "Too few districts with both figures (3)" in finding.sentence
+    assert "it needs at least 4 districts with both figures (3 here)" in finding.sentence
 
 
 @pytest.mark.parametrize(
