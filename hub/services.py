@@ -65,7 +65,7 @@ SERVICES: dict[str, ServiceSpec] = {
         "services.kpi.app:create_app",
         "services.kpi.config:KpiSettings",
         "services.kpi.models:KpiTable",
-        None,
+        "services.kpi.demo:load_demo",
     ),
 }
 GATEWAY_FACTORY = "gateway.app:create_app"

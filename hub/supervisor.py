@@ -115,6 +115,10 @@ async def _run(port: int) -> int:
             continue
         local[name] = int(os.environ.get(f"HUB_{name.upper()}_PORT", port + spec.port_offset))
         env[f"HUB_{name.upper()}_URL"] = f"http://127.0.0.1:{local[name]}"
+    # The KPI service reads its sources directly (not through the gateway), with its own key.
+    for source in ("activity", "survey"):
+        env.setdefault(f"KPI_{source.upper()}_URL", env.get(f"HUB_{source.upper()}_URL", ""))
+    env.setdefault("KPI_SOURCE_API_KEY", key)
 
     await migrate(list(local))
     if os.environ.get("HUB_DEMO", "1") != "0":

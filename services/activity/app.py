@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.activity import housekeeping, police_uk, registries
 from services.activity.config import ActivitySettings
 from services.activity.router import router
+from services.activity.summaries.router import router as summaries_router
 from shared.app import create_service_app
 
 TAGS = [
@@ -27,7 +28,7 @@ def create_app(settings: ActivitySettings | None = None) -> FastAPI:
         settings=settings,
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
-        routers=[router, registries.router, police_uk.router],
+        routers=[router, registries.router, police_uk.router, summaries_router],
         openapi_tags=TAGS,
         large_body_paths=("/api/v1/activities/batch", "/api/v1/police-uk/"),
         large_body_bytes=settings.batch_max_body_bytes,

@@ -55,6 +55,8 @@ from shared.contracts.taxonomy import (
 from shared.db import Database
 
 ACTIVITIES_PER_SIZE = 20_000
+# Months of history: three years, so the KPI scorecard's 12-quarter charts are filled.
+DEMO_MONTHS = 36
 CHUNK = 20_000
 
 FORCE = ("FORCE", "Example Constabulary")
@@ -172,7 +174,7 @@ class Neighbourhood:
 
 
 async def load_demo(db: Database, size: int) -> bool:
-    """Load about `size` x 20,000 activities over a year; only into an empty store."""
+    """Load about `size` x 20,000 activities over three years; only into an empty store."""
     return await generate(db, activities=max(1, size) * ACTIVITIES_PER_SIZE)
 
 
@@ -398,7 +400,7 @@ async def _groups(
 async def _volunteer_hours(conn: AsyncConnection, rng: random.Random, now: datetime) -> None:
     rows = []
     local = now.astimezone(LONDON).date()
-    for back in range(12):
+    for back in range(DEMO_MONTHS):
         month_index = local.year * 12 + local.month - 1 - back
         month = (month_index // 12) * 100 + month_index % 12 + 1
         for code, _name in DISTRICTS:
@@ -443,7 +445,7 @@ def _activity_rows(
     directorates = list(DIRECTORATE_WEIGHTS)
     weights = list(DIRECTORATE_WEIGHTS.values())
     today = now.astimezone(LONDON).date()
-    span_minutes = 395 * 24 * 60
+    span_minutes = (DEMO_MONTHS * 365 // 12 + 30) * 24 * 60
     overlap_partner: dict[str, Any] | None = None
     overdue_left = max(3, count // 20_000)
     for _ in range(count):
@@ -457,7 +459,11 @@ def _activity_rows(
         else:
             area = rng.choice(areas)
             directorate = rng.choices(directorates, weights)[0]
-            starts = now - timedelta(days=365) + timedelta(minutes=rng.randrange(span_minutes))
+            starts = (
+                now
+                - timedelta(days=DEMO_MONTHS * 365 // 12)
+                + timedelta(minutes=rng.randrange(span_minutes))
+            )
             starts = starts.replace(minute=(starts.minute // 15) * 15)
         activity_type = rng.choice(TYPES_BY_DIRECTORATE[directorate])
         future = starts > now

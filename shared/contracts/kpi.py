@@ -21,8 +21,10 @@ RAG_RULE = (
     "meets the target. Amber: it misses the target by no more than the tolerance. Red: it "
     "misses by more. Survey-based KPIs are green only when the whole 95% interval meets the "
     "target (the lower bound for higher-is-better KPIs); a value that meets the target while "
-    "its interval does not is amber. KPIs without a direction (neutral), without a target, or "
-    "without a value have no RAG status (null)."
+    "its interval does not is amber. Targets of KPIs that add up over time (counts, hours, "
+    "summed measurements) are set per month and scaled by the months in the period. KPIs "
+    "without a direction (neutral), without a target, or without a value have no RAG status "
+    "(null)."
 )
 SPC_RULES = (
     "XmR chart as in NHS Making Data Count. Mean of the baseline points (every point of the "
@@ -110,11 +112,17 @@ class TargetInForce(BaseModel):
     """The target a period is judged against."""
 
     id: str
-    value: float
+    value: float = Field(description="The target for this period (scaled: see `per_month`).")
     tolerance: float = Field(description="How far from the target is still amber (KPI units).")
     area: str | None = Field(description="The area the target is set for; null: force-wide.")
     valid_from: date
     valid_to: date | None
+    per_month: bool = Field(
+        default=False,
+        description="The KPI adds up over time (a count, hours, a sum): its target is set per "
+        "month and `value`/`tolerance` are scaled by the months in the period.",
+    )
+    set_value: float | None = Field(default=None, description="The target as set (per month).")
 
 
 class Change(BaseModel):

@@ -27,7 +27,7 @@ async def test_routes_reach_each_service(gateway: httpx.AsyncClient) -> None:
     kpis = await gateway.get("/api/v1/kpis")
     assert kpis.status_code == 200
     assert {"school_engagements", "opcc_informed", "opcc_have_say"} <= {
-        k["code"] for k in kpis.json()
+        k["code"] for k in kpis.json()["items"]
     }
     activities = await gateway.get("/api/v1/activities")
     assert activities.status_code == 200

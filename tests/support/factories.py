@@ -66,3 +66,35 @@ def activity_payload(**overrides: Any) -> dict[str, Any]:
 def batch_item(**overrides: Any) -> dict[str, Any]:
     """An activity with a client id, as a phone sends it in a batch."""
     return activity_payload(id=str(uuid.uuid4()), **overrides)
+
+
+def survey_responses(
+    wave: str, area: str, answers: dict[str, list[tuple[str, int]]], prefix: str = "r"
+) -> list[dict[str, Any]]:
+    """Responses of one wave and area: per question, (answer, how many) in order; response i
+    gets the i-th answer of each question's list (so the counts per question are exact)."""
+    total = max(sum(n for _, n in column) for column in answers.values())
+    rows: list[dict[str, Any]] = []
+    for i in range(total):
+        given: dict[str, Any] = {}
+        for question, column in answers.items():
+            flat = [code for code, n in column for _ in range(n)]
+            if i < len(flat):
+                given[question] = flat[i]
+        rows.append(
+            {
+                "respondent_id": f"{prefix}-{wave}-{area}-{i}",
+                "wave": wave,
+                "area": area,
+                "age_band": "35-44",
+                "sex": "female" if i % 2 else "male",
+                "answers": given,
+            }
+        )
+    return rows
+
+
+def measurement_payload(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"kpi": "beat_page_views", "period": "2022-09", "value": 1200}
+    body.update(overrides)
+    return body

@@ -26,7 +26,7 @@ from services.kpi.reports import kpi_inputs
 from services.kpi.reports import service as reports
 from services.kpi.reports.gather import AreaScope, resolve_area
 from services.kpi.reports.periods import PERIOD_PATTERN, Period, parse_period, wave_words
-from services.kpi.reports.sources import Sources, SourceUnavailable, get_all_pages, sources_of
+from services.kpi.reports.sources import SourceClients, SourceUnavailable, get_all_pages, sources_of
 from shared.contracts.survey import LONDON, WAVE_PATTERN
 from shared.problems import ProblemError
 
@@ -123,16 +123,16 @@ async def _forbidden(request: Request, session: Session, scope: str) -> Response
     )
 
 
-async def _areas(sources: Sources) -> list[dict[str, Any]]:
+async def _areas(sources: SourceClients) -> list[dict[str, Any]]:
     """Districts and neighbourhoods for the area filter (empty when the registry is down)."""
     try:
-        found, _ = await get_all_pages(sources.activity, "activity", "/api/v1/areas")
+        found, _ = await get_all_pages(sources.activity, "/api/v1/areas")
     except SourceUnavailable:
         return []
     return [a for a in found if a["kind"] in ("district", "neighbourhood")]
 
 
-async def _area(request: Request, sources: Sources, code: str | None) -> AreaScope:
+async def _area(request: Request, sources: SourceClients, code: str | None) -> AreaScope:
     scope = await resolve_area(sources, code)
     if scope is None:
         raise ProblemError(422, f"query.area: no area {code!r}")

@@ -14,7 +14,13 @@ from services.kpi.reports.charts import Chart
 from services.kpi.reports.gather import AreaScope, gather
 from services.kpi.reports.html import label
 from services.kpi.reports.periods import Period, wave_words
-from services.kpi.reports.sources import Sources, SourceUnavailable, get_all_pages, get_json
+from services.kpi.reports.sources import (
+    SURVEY_CODE,
+    SourceClients,
+    SourceUnavailable,
+    get_all_pages,
+    get_json,
+)
 from shared.contracts.survey import QuestionChanges, QuestionResults
 
 DEFAULT_WAVES = 12
@@ -32,8 +38,8 @@ class Page:
         return [*self.tables, *(Table.of_chart(c) for c in self.charts)]
 
 
-async def survey_questions(sources: Sources) -> list[tuple[str, str]]:
-    body = await get_json(sources.survey, "survey", f"/api/v1/surveys/{sources.survey_code}")
+async def survey_questions(sources: SourceClients) -> list[tuple[str, str]]:
+    body = await get_json(sources.survey, f"/api/v1/surveys/{SURVEY_CODE}")
     return [
         (q["code"], q["text"])
         for q in body["questions"]
@@ -42,14 +48,14 @@ async def survey_questions(sources: Sources) -> list[tuple[str, str]]:
 
 
 async def survey_page(
-    sources: Sources, question: str, area: AreaScope, first: str | None, last: str | None
+    sources: SourceClients, question: str, area: AreaScope, first: str | None, last: str | None
 ) -> Page:
-    base = f"/api/v1/surveys/{sources.survey_code}"
+    base = f"/api/v1/surveys/{SURVEY_CODE}"
     who = area.survey_filter()
     params = {**who, **({"from": first} if first else {}), **({"to": last} if last else {})}
     page = Page()
     results = QuestionResults.model_validate(
-        await get_json(sources.survey, "survey", f"{base}/questions/{question}/results", params)
+        await get_json(sources.survey, f"{base}/questions/{question}/results", params)
     )
     waves = [g.group for g in results.groups]
     if first is None and len(waves) > DEFAULT_WAVES:
@@ -72,7 +78,6 @@ async def survey_page(
     try:
         mix = await get_json(
             sources.survey,
-            "survey",
             f"{base}/representativeness",
             {k: v for k, v in params.items() if k != "area"},
         )
@@ -129,17 +134,17 @@ async def survey_page(
 
 
 async def _significance_marks(
-    sources: Sources, question: str, who: dict[str, str], waves: list[str]
+    sources: SourceClients, question: str, who: dict[str, str], waves: list[str]
 ) -> dict[tuple[str, str], str]:
     """Per wave and answer: a mark when the change from the previous quarter is significant
     (the survey service's z-test; never judged from overlapping intervals)."""
-    path = f"/api/v1/surveys/{sources.survey_code}/questions/{question}/changes"
+    path = f"/api/v1/surveys/{SURVEY_CODE}/questions/{question}/changes"
     limit = asyncio.Semaphore(6)
 
     async def one(wave: str) -> QuestionChanges | None:
         async with limit:
             try:
-                body = await get_json(sources.survey, "survey", path, {"to": wave, **who})
+                body = await get_json(sources.survey, path, {"to": wave, **who})
             except SourceUnavailable:
                 return None
         return QuestionChanges.model_validate(body)
@@ -161,7 +166,7 @@ async def _significance_marks(
     return marks
 
 
-async def activity_page(sources: Sources, period: Period, area: AreaScope) -> Page:
+async def activity_page(sources: SourceClients, period: Period, area: AreaScope) -> Page:
     data = await gather(sources, period, area, [], want_survey=False, want_activity=True)
     page = Page()
     if data.failures:
@@ -224,10 +229,8 @@ async def activity_page(sources: Sources, period: Period, area: AreaScope) -> Pa
     )
     where = area.activity_filter()
     actions, unreconciled = await asyncio.gather(
-        get_all_pages(
-            sources.activity, "activity", "/api/v1/actions", {"overdue": "true", **where}
-        ),
-        get_all_pages(sources.activity, "activity", "/api/v1/activities/unreconciled", where),
+        get_all_pages(sources.activity, "/api/v1/actions", {"overdue": "true", **where}),
+        get_all_pages(sources.activity, "/api/v1/activities/unreconciled", where),
     )
     page.tables.append(
         Table(

@@ -11,10 +11,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from services.kpi.reports.periods import Period
 from services.kpi.reports.sources import (
-    Sources,
+    SURVEY_CODE,
+    SourceClients,
+    SourceNotFound,
     SourceUnavailable,
     get_all_pages,
     get_json,
@@ -98,24 +101,21 @@ class _Collector:
             return None
 
 
-async def resolve_area(sources: Sources, code: str | None) -> AreaScope | None:
+async def resolve_area(sources: SourceClients, code: str | None) -> AreaScope | None:
     """The area asked for, from the activity registry; None when it does not exist."""
     if code is None:
         return AreaScope(None)
     try:
-        response = await sources.activity.get(f"/api/v1/areas/{code}")
-    except Exception:  # the source is down: keep the code as given, the report says why
-        return AreaScope(code)
-    if response.status_code == 404:
+        body = await get_json(sources.activity, f"/api/v1/areas/{quote(code, safe='')}")
+    except SourceNotFound:
         return None
-    if response.status_code != 200:
+    except SourceUnavailable:  # the registry is down: keep the code as given, the report says why
         return AreaScope(code)
-    body = response.json()
     return AreaScope(code, body.get("name"), body.get("kind"))
 
 
 async def gather(
-    sources: Sources,
+    sources: SourceClients,
     period: Period,
     area: AreaScope,
     questions: list[str],
@@ -123,7 +123,7 @@ async def gather(
     want_survey: bool,
     want_activity: bool,
 ) -> Gathered:
-    out = Gathered(period, area, sources.survey_code, datetime.now(UTC))
+    out = Gathered(period, area, SURVEY_CODE, datetime.now(UTC))
     collect = _Collector(out.failures)
     tasks: list[Awaitable[None]] = []
     if want_survey:
@@ -135,9 +135,9 @@ async def gather(
 
 
 def _survey_tasks(
-    sources: Sources, out: Gathered, collect: _Collector, questions: list[str]
+    sources: SourceClients, out: Gathered, collect: _Collector, questions: list[str]
 ) -> list[Awaitable[None]]:
-    client, code, last = sources.survey, sources.survey_code, out.period.last_wave
+    client, code, last = sources.survey, SURVEY_CODE, out.period.last_wave
     who = out.area.survey_filter()
     base = f"/api/v1/surveys/{code}"
 
@@ -145,12 +145,10 @@ def _survey_tasks(
         inputs = out.questions.setdefault(q, SurveyInputs())
         path = f"{base}/questions/{q}"
         results, changes, trend, correlations = await asyncio.gather(
-            collect.attempt(get_json(client, "survey", f"{path}/results", {"to": last, **who})),
-            collect.attempt(get_json(client, "survey", f"{path}/changes", {"to": last, **who})),
-            collect.attempt(get_json(client, "survey", f"{path}/trend", {"to": last, **who})),
-            collect.attempt(
-                get_json(client, "survey", f"{base}/correlations", {"question": q, "to": last})
-            ),
+            collect.attempt(get_json(client, f"{path}/results", {"to": last, **who})),
+            collect.attempt(get_json(client, f"{path}/changes", {"to": last, **who})),
+            collect.attempt(get_json(client, f"{path}/trend", {"to": last, **who})),
+            collect.attempt(get_json(client, f"{base}/correlations", {"question": q, "to": last})),
         )
         inputs.results = QuestionResults.model_validate(results) if results else None
         inputs.changes = QuestionChanges.model_validate(changes) if changes else None
@@ -162,14 +160,12 @@ def _survey_tasks(
     async def representativeness() -> None:
         params = {"from": out.period.first_wave, "to": last}
         out.representativeness = await collect.attempt(
-            get_json(client, "survey", f"{base}/representativeness", params)
+            get_json(client, f"{base}/representativeness", params)
         )
 
     async def by_area(q: str) -> None:
         params = {"by": "area", "from": out.period.first_wave, "to": last}
-        body = await collect.attempt(
-            get_json(client, "survey", f"{base}/questions/{q}/results", params)
-        )
+        body = await collect.attempt(get_json(client, f"{base}/questions/{q}/results", params))
         if body is not None:
             out.results_by_area[q] = QuestionResults.model_validate(body)
 
@@ -182,16 +178,16 @@ def _survey_tasks(
     ]
 
 
-def _activity_tasks(sources: Sources, out: Gathered, collect: _Collector) -> list[Awaitable[None]]:
+def _activity_tasks(
+    sources: SourceClients, out: Gathered, collect: _Collector
+) -> list[Awaitable[None]]:
     client, period = sources.activity, out.period
     where = out.area.activity_filter()
     dates = {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()}
 
     async def aggregate(group_by: str, **extra: str) -> AggregateResponse | None:
         params = {"group_by": group_by, "period": "month", **dates, **where, **extra}
-        body = await collect.attempt(
-            get_json(client, "activity", "/api/v1/activities/aggregate", params)
-        )
+        body = await collect.attempt(get_json(client, "/api/v1/activities/aggregate", params))
         return AggregateResponse.model_validate(body) if body is not None else None
 
     async def counts() -> None:
@@ -215,7 +211,7 @@ def _activity_tasks(sources: Sources, out: Gathered, collect: _Collector) -> lis
         params = {"kind": "neighbourhood", **({"district": where["district"]} if where else {})}
         if "area" in where:
             params = {"kind": "neighbourhood"}
-        found = await collect.attempt(get_all_pages(client, "activity", "/api/v1/areas", params))
+        found = await collect.attempt(get_all_pages(client, "/api/v1/areas", params))
         if found is not None:
             items = found[0]
             if "area" in where:
@@ -225,18 +221,18 @@ def _activity_tasks(sources: Sources, out: Gathered, collect: _Collector) -> lis
     async def overlaps() -> None:
         params = {**dates, **where, "limit": 500}
         out.overlaps = await collect.attempt(
-            get_json(client, "activity", "/api/v1/activities/overlaps", params)
+            get_json(client, "/api/v1/activities/overlaps", params)
         )
 
     async def unreconciled() -> None:
         found = await collect.attempt(
-            get_all_pages(client, "activity", "/api/v1/activities/unreconciled", where)
+            get_all_pages(client, "/api/v1/activities/unreconciled", where)
         )
         if found is not None:
             out.unreconciled = len(found[0])
 
     async def actions() -> None:
-        found = await collect.attempt(get_all_pages(client, "activity", "/api/v1/actions", where))
+        found = await collect.attempt(get_all_pages(client, "/api/v1/actions", where))
         if found is not None:
             out.actions, out.actions_truncated = found
 

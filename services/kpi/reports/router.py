@@ -12,12 +12,12 @@ from services.kpi.reports.kpi_inputs import scorecard_fetcher
 from services.kpi.reports.negotiation import choose_format
 from services.kpi.reports.periods import PERIOD_PATTERN
 from services.kpi.reports.schemas import Report
-from services.kpi.reports.sources import sources_lifespan, sources_of
+from services.kpi.reports.sources import sources_of
 from shared.auth import Principal, require_scope
 from shared.db import SessionDep
 from shared.problems import problem_responses
 
-router = APIRouter(tags=["reports"], lifespan=sources_lifespan)
+router = APIRouter(tags=["reports"])
 
 Reader = Annotated[Principal, Depends(require_scope("kpi:read"))]
 

@@ -25,7 +25,7 @@ from services.kpi.reports.schemas import (
     Scope,
     SourceStatus,
 )
-from services.kpi.reports.sources import Sources
+from services.kpi.reports.sources import SourceClients
 from services.kpi.reports.survey_findings import latest_group, series_breaks, survey_section
 from shared.auth import Principal
 from shared.problems import invalid
@@ -49,7 +49,7 @@ def period_of(text: str) -> Period:
 
 
 async def build_report(
-    sources: Sources,
+    sources: SourceClients,
     *,
     period: Period,
     area: str | None,

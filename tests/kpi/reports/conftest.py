@@ -14,9 +14,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.kpi.reports.sources import Sources
 from shared.auth import KeyStore, Principal, StaticKeyStore, hash_secret
-from tests.conftest import AUTH, client_for
+from tests.conftest import client_for
 from tests.support.factories import FORCE, activity_payload
 
 # Five neighbourhoods in two districts, each with its residents.
@@ -194,14 +193,6 @@ async def seed_survey(client: httpx.AsyncClient) -> None:
         assert response.status_code == 200, response.text
 
 
-def sources_for(activity: httpx.AsyncClient, survey: httpx.AsyncClient) -> Sources:
-    def client(other: httpx.AsyncClient) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=other.app)  # type: ignore[attr-defined]
-        return httpx.AsyncClient(transport=transport, base_url=str(other.base_url), headers=AUTH)
-
-    return Sources(client(activity), client(survey))
-
-
 @pytest.fixture
 async def world(
     activity_client: httpx.AsyncClient, survey_client: httpx.AsyncClient, kpi_db_url: str
@@ -211,8 +202,16 @@ async def world(
 
     await seed_activity(activity_client)
     await seed_survey(survey_client)
-    app = create_app(KpiSettings(database_url=kpi_db_url))
-    app.state.report_sources = sources_for(activity_client, survey_client)
+    settings = KpiSettings(
+        database_url=kpi_db_url,
+        activity_url="http://activity",
+        survey_url="http://survey",
+        area_cache_s=0,
+    )
+    transports = {
+        "activity": httpx.ASGITransport(app=activity_client.app),  # type: ignore[attr-defined]
+        "survey": httpx.ASGITransport(app=survey_client.app),  # type: ignore[attr-defined]
+    }
+    app = create_app(settings, source_transports=transports)
     async for kpi in client_for(app, "http://kpi"):
         yield World(activity_client, survey_client, kpi, app)
-    await app.state.report_sources.aclose()

@@ -7,11 +7,11 @@ import io
 import re
 from typing import Any
 
-import httpx
 from pypdf import PdfReader
 
-from services.kpi.reports.sources import Sources
-from tests.conftest import AUTH, assert_problem
+from services.kpi.config import KpiSettings
+from services.kpi.sources.clients import SourceClients, SurveySource
+from tests.conftest import assert_problem
 from tests.kpi.reports.conftest import ENGAGEMENTS, NEIGHBOURHOODS, World
 
 REPORT = "/api/v1/reports/engagement-assurance"
@@ -238,9 +238,11 @@ async def test_scopes_of_the_caller_apply(world: World) -> None:
 
 
 async def test_a_source_that_is_down_is_named_and_the_report_still_made(world: World) -> None:
-    sources: Sources = world.app.state.report_sources
+    sources: SourceClients = world.app.state.sources
     working = sources.survey
-    sources.survey = httpx.AsyncClient(base_url="http://127.0.0.1:9", headers=AUTH, timeout=2)
+    sources.survey = SurveySource(
+        KpiSettings(survey_url="http://127.0.0.1:9", source_connect_timeout_s=1)
+    )
     try:
         body = await report_json(world)
     finally:

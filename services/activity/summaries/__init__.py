@@ -1,0 +1,1 @@
+"""Read-only registry summaries (beat profiles, priorities, community groups) for the KPIs."""

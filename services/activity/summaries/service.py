@@ -1,0 +1,93 @@
+"""Registry counts for a list of days (the counting rules are in the shared contract)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.activity import errors
+from services.activity.models import Area, CommunityGroup
+from services.activity.registries import completeness, get_area
+from services.activity.summaries import repository
+from services.activity.summaries.schemas import RegisterCounts, RegisterSummary
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month0 = divmod(index, 12)
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month0 + 1, candidate)
+        except ValueError:
+            continue
+    return date(year, month0 + 1, min(day.day, 28))
+
+
+def _dated(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def priorities_current(area: Area, on: date, months: int) -> bool:
+    since = months_before(on, months)
+    for priority in area.priorities or []:
+        for key in ("issue_date", "action_date"):
+            day = _dated(priority.get(key))
+            if day is not None and since < day <= on:
+                return True
+    return False
+
+
+def profile_complete(area: Area) -> bool:
+    parts = completeness(area)
+    return parts.contact_details and parts.team_photos
+
+
+def group_active(group: CommunityGroup, on: date) -> bool:
+    if group.active_from is not None and group.active_from > on:
+        return False
+    if group.active_to is not None:
+        return group.active_to >= on
+    return group.active
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 6) if whole else None
+
+
+async def summary(
+    session: AsyncSession, code: str, days: list[date], priority_months: int
+) -> RegisterSummary:
+    area = await get_area(session, code)
+    if area is None:
+        raise errors.not_found("area", code)
+    neighbourhoods = await repository.neighbourhoods_under(session, area)
+    groups = await repository.groups_under(session, area)
+    complete = sum(profile_complete(n) for n in neighbourhoods)
+    out: list[RegisterCounts] = []
+    for on in sorted(set(days)):
+        current = sum(priorities_current(n, on, priority_months) for n in neighbourhoods)
+        active = Counter(g.group_type for g in groups if group_active(g, on))
+        out.append(
+            RegisterCounts(
+                on=on,
+                neighbourhoods=len(neighbourhoods),
+                profiles_complete=complete,
+                profile_complete_share=_share(complete, len(neighbourhoods)),
+                priorities_current=current,
+                priorities_current_share=_share(current, len(neighbourhoods)),
+                active_groups=dict(sorted(active.items())),
+            )
+        )
+    return RegisterSummary(
+        area=area.code, kind=area.kind, priority_months=priority_months, days=out
+    )

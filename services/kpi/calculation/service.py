@@ -1,0 +1,163 @@
+"""KPI figures for an area over periods: the shared core of the scorecard and the series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kpi.calculation.bindings import (
+    ActivityCount,
+    Binding,
+    Measured,
+    SurveyShare,
+    VolunteerHours,
+    binding_of,
+)
+from services.kpi.calculation.figures import Figure, figure_for
+from services.kpi.calculation.inputs import Inputs, Span, fetch
+from services.kpi.calculation.periods import Period, PeriodKind, periods_between
+from services.kpi.calculation.rag import rag_status
+from services.kpi.calculation.scope import Scope
+from services.kpi.catalogue.models import KpiDefinition
+from services.kpi.catalogue.service import changes_of
+from services.kpi.sources.clients import SourceClients
+from services.kpi.targets import repository as target_repository
+from services.kpi.targets.models import KpiTarget
+from services.kpi.targets.service import in_force, target_on
+from shared.contracts.kpi import Change, Rag, SeriesPoint, TargetInForce
+from shared.statistics import two_proportion_z
+
+
+@dataclass(frozen=True)
+class Calc:
+    """A KPI ready to be computed: its definition, binding and targets."""
+
+    kpi: KpiDefinition
+    binding: Binding
+    targets: tuple[KpiTarget, ...]
+
+    @property
+    def survey(self) -> bool:
+        return isinstance(self.binding, SurveyShare)
+
+    @property
+    def changes(self) -> list[date]:
+        return changes_of(self.kpi)
+
+    @property
+    def per_month(self) -> bool:
+        """Adds up over time (counts, hours, summed measurements): targets are per month."""
+        binding = self.binding
+        if isinstance(binding, Measured):
+            return binding.aggregate == "sum"
+        return isinstance(binding, ActivityCount | VolunteerHours)
+
+    def scale(self, period: Period) -> int:
+        return period.months if self.per_month else 1
+
+    def chart_grain(self, grain: PeriodKind) -> PeriodKind:
+        """The survey is quarterly, so its charts are too."""
+        return PeriodKind.quarter if self.survey else grain
+
+    def figure(self, period: Period, inputs: Inputs) -> Figure:
+        return figure_for(self.binding, self.kpi.unit, period, inputs)
+
+    def target(self, scope: Scope, day: date) -> KpiTarget | None:
+        return target_on(self.targets, scope.lineage(), day)
+
+    def rag(self, figure: Figure, target: KpiTarget | None, period: Period) -> Rag | None:
+        scale = self.scale(period)
+        return rag_status(
+            figure.value,
+            target.value * scale if target else None,
+            target.tolerance * scale if target else 0.0,
+            self.kpi.direction,
+            ci_low=figure.ci_low,
+            ci_high=figure.ci_high,
+            survey=self.survey,
+        )
+
+    def point(self, period: Period, inputs: Inputs, scope: Scope) -> SeriesPoint:
+        figure = self.figure(period, inputs)
+        target = self.target(scope, period.end)
+        return SeriesPoint(
+            period=period.text,
+            period_start=period.start,
+            period_end=period.end,
+            value=figure.value,
+            numerator=figure.numerator,
+            denominator=figure.denominator,
+            ci_low=figure.ci_low,
+            ci_high=figure.ci_high,
+            target=target.value * self.scale(period) if target else None,
+        )
+
+    def target_in_force(self, target: KpiTarget | None, period: Period) -> TargetInForce | None:
+        if target is None:
+            return None
+        scale = self.scale(period)
+        applied = in_force(target)
+        applied.value = target.value * scale
+        applied.tolerance = target.tolerance * scale
+        applied.per_month = self.per_month
+        applied.set_value = target.value
+        return applied
+
+
+async def prepare(session: AsyncSession, kpis: Sequence[KpiDefinition]) -> list[Calc]:
+    targets = await target_repository.targets_of(session, [k.code for k in kpis])
+    by_code: dict[str, list[KpiTarget]] = {}
+    for target in targets:
+        by_code.setdefault(target.kpi_code, []).append(target)
+    return [Calc(k, binding_of(k), tuple(by_code.get(k.code, []))) for k in kpis]
+
+
+def span_of(periods: Sequence[Period], extra_days: Sequence[date] = ()) -> Span:
+    """Whole months from the earliest to the latest period; registers counted on every end."""
+    first = min(periods, key=lambda p: p.first_month)
+    last = max(periods, key=lambda p: p.last_month)
+    first_month = Period(first.first_month, PeriodKind.month)
+    last_month = Period(last.last_month, PeriodKind.month)
+    days = {p.end for p in periods} | set(extra_days)
+    return Span(first=first_month, last=last_month, days=tuple(sorted(days)))
+
+
+def chart_periods(last: Period, grain: PeriodKind, points: int) -> list[Period]:
+    """`points` periods of `grain` ending with the one that holds `last`'s final month."""
+    end = last.as_kind(grain)
+    return periods_between(end.shifted(-(points - 1)), end)
+
+
+async def gather_inputs(
+    session: AsyncSession,
+    sources: SourceClients,
+    scope: Scope,
+    calcs: Sequence[Calc],
+    span: Span,
+) -> Inputs:
+    return await fetch(session, sources, scope, [c.binding for c in calcs], span)
+
+
+def change_between(calc: Calc, now: Figure, before: Figure, previous: Period) -> Change:
+    difference = (
+        round(now.value - before.value, 4)
+        if now.value is not None and before.value is not None
+        else None
+    )
+    change = Change(
+        previous_period=previous.text, previous_value=before.value, difference=difference
+    )
+    if (
+        calc.survey
+        and now.share is not None
+        and before.share is not None
+        and now.effective_n
+        and before.effective_n
+    ):
+        test = two_proportion_z(now.share, now.effective_n, before.share, before.effective_n)
+        change.p = round(test.p, 6)
+        change.significant = test.significant
+    return change

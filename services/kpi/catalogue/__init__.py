@@ -1,0 +1,1 @@
+"""The KPI catalogue: definitions with their published counting rules."""

@@ -1,0 +1,186 @@
+"""Queries of measurements. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kpi.measurements.models import Measurement, SocialAccount
+from shared.db import insert_ignoring_conflicts
+
+TABLE = Measurement.__table__  # type: ignore[attr-defined]
+IDENTITY = ("kpi_code", "period", "area", "source_ref")
+Key = tuple[str, str, str, str]
+_CHUNK = 500
+
+
+async def existing(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, Measurement]:
+    """The stored measurements with these identities."""
+    found: dict[Key, Measurement] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = list(keys[start : start + _CHUNK])
+        stmt = select(Measurement).where(
+            tuple_(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.area, TABLE.c.source_ref).in_(chunk)
+        )
+        for row in (await session.execute(stmt)).scalars():
+            found[(row.kpi_code, row.period, row.area, row.source_ref)] = row
+    return found
+
+
+async def insert_new(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """Insert; a row whose identity a concurrent writer stored first is left out (the caller
+    reads it back and treats it as existing)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    stmt = insert_ignoring_conflicts(TABLE, dialect, IDENTITY)
+    for start in range(0, len(rows), _CHUNK):
+        await session.execute(stmt, rows[start : start + _CHUNK])
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """The measurements of one KPI and one recorded period, summed."""
+
+    kpi_code: str
+    period: str
+    first_month: int
+    last_month: int
+    count: int
+    value_sum: float
+    numerator_sum: float | None
+    denominator_sum: float | None
+    last_updated: datetime | None
+
+
+async def totals(
+    session: AsyncSession,
+    codes: Sequence[str],
+    first_month: int,
+    last_month: int,
+    area: str | None,
+) -> list[PeriodTotals]:
+    stmt = (
+        select(
+            TABLE.c.kpi_code,
+            TABLE.c.period,
+            TABLE.c.first_month,
+            TABLE.c.last_month,
+            func.count(),
+            func.sum(TABLE.c.value),
+            func.sum(TABLE.c.numerator),
+            func.sum(TABLE.c.denominator),
+            func.max(TABLE.c.updated_at),
+        )
+        .where(
+            and_(
+                TABLE.c.kpi_code.in_(list(codes)),
+                TABLE.c.first_month >= first_month,
+                TABLE.c.last_month <= last_month,
+            )
+        )
+        .group_by(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.first_month, TABLE.c.last_month)
+    )
+    if area is not None:
+        stmt = stmt.where(or_(TABLE.c.area == area, TABLE.c.district == area))
+    rows = (await session.execute(stmt)).all()
+    return [
+        PeriodTotals(
+            kpi_code=r[0],
+            period=r[1],
+            first_month=r[2],
+            last_month=r[3],
+            count=r[4],
+            value_sum=float(r[5] or 0.0),
+            numerator_sum=None if r[6] is None else float(r[6]),
+            denominator_sum=None if r[7] is None else float(r[7]),
+            last_updated=r[8],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HourTotals:
+    hour: int
+    out_sum: float
+    total_sum: float
+    days: int
+
+
+async def by_hour(
+    session: AsyncSession, code: str, first_month: int, last_month: int, area: str | None
+) -> tuple[list[HourTotals], int]:
+    """Per hour of day: officers out, officers on duty, days with data; and days overall."""
+    day = func.substr(TABLE.c.source_ref, 1, 10)  # by-hour refs are `YYYY-MM-DDTHH`
+    where = and_(
+        TABLE.c.kpi_code == code,
+        TABLE.c.hour.is_not(None),
+        TABLE.c.first_month >= first_month,
+        TABLE.c.last_month <= last_month,
+    )
+    if area is not None:
+        where = and_(where, or_(TABLE.c.area == area, TABLE.c.district == area))
+    stmt = (
+        select(
+            TABLE.c.hour,
+            func.sum(TABLE.c.numerator),
+            func.sum(TABLE.c.denominator),
+            func.count(func.distinct(day)),
+        )
+        .where(where)
+        .group_by(TABLE.c.hour)
+        .order_by(TABLE.c.hour)
+    )
+    rows = [
+        HourTotals(hour=r[0], out_sum=float(r[1] or 0), total_sum=float(r[2] or 0), days=r[3])
+        for r in (await session.execute(stmt)).all()
+    ]
+    days = (await session.execute(select(func.count(func.distinct(day))).where(where))).scalar_one()
+    return rows, int(days or 0)
+
+
+async def list_measurements(
+    session: AsyncSession,
+    *,
+    code: str | None,
+    first_month: int | None,
+    last_month: int | None,
+    area: str | None,
+    after: tuple[str, str, str, str] | None,
+    limit: int,
+) -> list[Measurement]:
+    stmt = select(Measurement)
+    if code is not None:
+        stmt = stmt.where(TABLE.c.kpi_code == code)
+    if first_month is not None:
+        stmt = stmt.where(TABLE.c.first_month >= first_month)
+    if last_month is not None:
+        stmt = stmt.where(TABLE.c.last_month <= last_month)
+    if area is not None:
+        stmt = stmt.where(or_(TABLE.c.area == area, TABLE.c.district == area))
+    key = tuple_(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.area, TABLE.c.source_ref)
+    if after is not None:
+        stmt = stmt.where(key > tuple_(*after))
+    stmt = stmt.order_by(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.area, TABLE.c.source_ref).limit(
+        limit
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def social_accounts(session: AsyncSession) -> dict[str, SocialAccount]:
+    rows = (await session.execute(select(SocialAccount))).scalars()
+    return {r.account: r for r in rows}
+
+
+async def get_social_account(session: AsyncSession, account: str) -> SocialAccount | None:
+    return await session.get(SocialAccount, account, with_for_update=True)
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()

@@ -1,0 +1,1 @@
+"""A KPI's series over time as an XmR chart."""

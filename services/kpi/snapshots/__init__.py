@@ -1,0 +1,1 @@
+"""Scorecards frozen as reported to a board."""

@@ -1,0 +1,1 @@
+"""Dated targets of a KPI (per area or force-wide), with a tolerance."""
