@@ -24,9 +24,13 @@ from services.kpi.dashboard.tables import Table, csv_response, find
 from services.kpi.reports import html as report_html
 from services.kpi.reports import kpi_inputs
 from services.kpi.reports import service as reports
+from services.kpi.reports.charts import xmr_chart
 from services.kpi.reports.gather import AreaScope, resolve_area
 from services.kpi.reports.periods import PERIOD_PATTERN, Period, parse_period, wave_words
 from services.kpi.reports.sources import SourceClients, SourceUnavailable, get_all_pages, sources_of
+from services.kpi.scorecard.service import build_scorecard
+from services.kpi.series.service import build_series
+from shared.contracts.kpi import Scorecard
 from shared.contracts.survey import LONDON, WAVE_PATTERN
 from shared.problems import ProblemError
 
@@ -268,3 +272,120 @@ async def report(
     except ProblemError as exc:
         return await _error_page(request, session, "Report", exc.detail or exc.title, exc.status)
     return HTMLResponse(await report_html.render_html(built), headers=SECURITY_HEADERS)
+
+
+def _scorecard_table(card: Scorecard) -> Table:
+    table = Table(
+        "scorecard",
+        f"KPI scorecard {card.period}",
+        [
+            "Pillar",
+            "Objective",
+            "Output",
+            "Code",
+            "KPI",
+            "Value",
+            "95% CI low",
+            "95% CI high",
+            "Target",
+            "RAG",
+            "Variation",
+            "Assurance",
+            "Status",
+        ],
+    )
+    for pillar in card.pillars:
+        for objective in pillar.objectives:
+            for output in objective.outputs:
+                for k in output.kpis:
+                    table.rows.append(
+                        [
+                            pillar.pillar,
+                            objective.objective,
+                            output.output,
+                            k.code,
+                            k.name,
+                            k.value,
+                            k.ci_low,
+                            k.ci_high,
+                            k.target.value if k.target else None,
+                            k.rag.value if k.rag else None,
+                            k.variation.value,
+                            k.assurance.value,
+                            k.status.value,
+                        ]
+                    )
+    return table
+
+
+async def scorecard(
+    request: Request,
+    db: AsyncSession,
+    session: Session,
+    period: str | None,
+    area: str | None,
+    download: str | None,
+) -> Response:
+    if not session.principal.allows("kpi:read"):
+        return await _forbidden(request, session, "kpi:read")
+    sources = sources_of(request)
+    try:
+        card, areas = await asyncio.gather(
+            build_scorecard(db, sources, period=period, area=area), _areas(sources)
+        )
+    except ProblemError as exc:
+        return await _error_page(request, session, "Scorecard", exc.detail or exc.title, exc.status)
+    table = _scorecard_table(card)
+    csv = _download([table], download, f"scorecard-{card.period}")
+    if csv is not None:
+        return csv
+    suffix = f"?{urlencode({'area': area})}" if area else ""
+    return await render(
+        request,
+        "scorecard.html.j2",
+        session,
+        title=f"KPI scorecard: {card.period}",
+        card=card,
+        table=table,
+        period=card.period,
+        areas=areas,
+        area=area,
+        kpi_href=lambda code: f"/dashboard/scorecard/{code}{suffix}",
+    )
+
+
+async def kpi(
+    request: Request,
+    db: AsyncSession,
+    session: Session,
+    code: str,
+    area: str | None,
+    last: str | None,
+    download: str | None,
+) -> Response:
+    if not session.principal.allows("kpi:read"):
+        return await _forbidden(request, session, "kpi:read")
+    sources = sources_of(request)
+    try:
+        series, areas = await asyncio.gather(
+            build_series(db, sources, code, area=area, last=last), _areas(sources)
+        )
+    except ProblemError as exc:
+        return await _error_page(request, session, "KPI", exc.detail or exc.title, exc.status)
+    chart = xmr_chart(series)
+    charts = [chart] if chart is not None else []
+    tables = [Table.of_chart(c) for c in charts]
+    csv = _download(tables, download, f"kpi-{code}")
+    if csv is not None:
+        return csv
+    return await render(
+        request,
+        "kpi.html.j2",
+        session,
+        title=f"{series.name}: XmR chart",
+        series=series,
+        charts=charts,
+        areas=areas,
+        area=area,
+        last=last,
+    )

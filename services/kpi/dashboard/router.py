@@ -155,6 +155,35 @@ async def activity(
     return await pages.activity(request, found, period or None, area or None, download)
 
 
+@router.get("/scorecard", response_class=HTMLResponse)
+async def scorecard(
+    request: Request,
+    db: SessionDep,
+    period: Period = None,
+    area: Area = None,
+    download: Download = None,
+) -> Response:
+    found = _session_or_redirect(request)
+    if isinstance(found, Response):
+        return found
+    return await pages.scorecard(request, db, found, period or None, area or None, download)
+
+
+@router.get("/scorecard/{code}", response_class=HTMLResponse)
+async def kpi_series(
+    request: Request,
+    db: SessionDep,
+    code: Annotated[str, pages.KpiCode],
+    area: Area = None,
+    to: Period = None,
+    download: Download = None,
+) -> Response:
+    found = _session_or_redirect(request)
+    if isinstance(found, Response):
+        return found
+    return await pages.kpi(request, db, found, code, area or None, to or None, download)
+
+
 @router.get("/report", response_class=HTMLResponse)
 async def report(
     request: Request, db: SessionDep, period: Period = None, area: Area = None

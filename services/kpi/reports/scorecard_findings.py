@@ -73,8 +73,9 @@ def _finding(key: str, section: int, kind: str, sentence: str, evidence: Evidenc
 def _value(kpi: KpiResult) -> str:
     if kpi.value is None:
         return "no value"
-    unit = "%" if kpi.unit == "percent" else f" {kpi.unit}" if kpi.unit else ""
-    text = f"{kpi.value:,.1f}{unit}"
+    unit = {"percent": "%", "count": "", "": ""}.get(kpi.unit, f" {kpi.unit}")
+    number = f"{kpi.value:,.0f}" if float(kpi.value).is_integer() else f"{kpi.value:,.1f}"
+    text = f"{number}{unit}"
     if kpi.ci_low is not None and kpi.ci_high is not None:
         text += f" (95% CI {kpi.ci_low:,.1f} to {kpi.ci_high:,.1f})"
     return text
@@ -125,10 +126,14 @@ def scorecard_section(inputs: ScorecardInputs) -> ScorecardSection:
         )
         if signals or kpi.assurance is Assurance.consistent_fail:
             rules = "; ".join(RULE_WORDS[r] for r in kpi.special_causes)
+            where = (
+                f"has no value for {card.period}; its latest point shows"
+                if kpi.value is None
+                else f"was {_value(kpi)} in {card.period}, showing"
+            )
             sentence = (
-                f"'{kpi.name}' was {_value(kpi)} in {card.period}, showing "
-                f"{VARIATION_WORDS[kpi.variation]}{f' ({rules})' if rules else ''}; it "
-                f"{ASSURANCE_WORDS[kpi.assurance]}."
+                f"'{kpi.name}' {where} {VARIATION_WORDS[kpi.variation]}"
+                f"{f' ({rules})' if rules else ''}; it {ASSURANCE_WORDS[kpi.assurance]}."
             )
             finding = _finding(f"kpi.{kpi.code}", 5, "kpi", sentence, evidence)
             finding.headline = kpi.variation is Variation.special_cause_concern or (
@@ -161,7 +166,7 @@ def data_quality(inputs: ScorecardInputs) -> list[Finding]:
                         f"kpi.{kpi.code}.{note.code.value}",
                         7,
                         "data_quality",
-                        f"'{kpi.name}': {note.message}",
+                        f"'{kpi.name}': {note.message.rstrip('.')}.",
                         Evidence(source=SOURCE, figures={"note": note.code.value}),
                     )
                 )

@@ -45,6 +45,10 @@ PAGES = [
     "/dashboard/activity?period=2022-Q3",
     "/dashboard/activity?period=2022-Q3&area=DB",
     "/dashboard/report?period=2022-Q3",
+    "/dashboard/scorecard?period=2022-Q3",
+    "/dashboard/scorecard?period=2022-Q3&area=DA",
+    "/dashboard/scorecard/opcc_have_say?to=2022-Q3",
+    "/dashboard/scorecard/local_meeting_engagements?to=2022-Q3&area=NA-01",
 ]
 
 

@@ -7,6 +7,8 @@ import io
 
 import httpx
 
+from tests.conftest import TEST_API_KEY
+
 
 async def test_survey_page_with_intervals_and_significance_marks(
     signed_in: httpx.AsyncClient,
@@ -84,3 +86,45 @@ async def test_report_from_the_dashboard(signed_in: httpx.AsyncClient) -> None:
     page = await client.get("/dashboard/report", params={"period": "2022-Q3"})
     assert page.status_code == 200
     assert "1. Executive summary</h2>" in page.text
+
+
+async def test_scorecard_page_and_a_kpi_chart(signed_in: httpx.AsyncClient) -> None:
+    client = signed_in
+    page = await client.get("/dashboard/scorecard", params={"period": "2022-Q3"})
+    assert page.status_code == 200
+    text = page.text
+    assert "KPI scorecard for 2022-Q3" in text
+    assert 'href="/dashboard/scorecard/opcc_have_say"' in text
+    assert "Special cause: improvement" in text  # a Making Data Count icon's words
+    download = await client.get(
+        "/dashboard/scorecard", params={"period": "2022-Q3", "download": "scorecard"}
+    )
+    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
+    by_code = {r[3]: r for r in rows[1:]}
+    direct = await client.get(
+        "http://kpi/api/v1/kpis/scorecard",
+        params={"period": "2022-Q3"},
+        headers={"X-API-Key": TEST_API_KEY},
+    )
+    for kpi in (
+        k
+        for p in direct.json()["pillars"]
+        for o in p["objectives"]
+        for out in o["outputs"]
+        for k in out["kpis"]
+    ):
+        assert by_code[kpi["code"]][5] == ("" if kpi["value"] is None else str(kpi["value"]))
+        assert by_code[kpi["code"]][10] == kpi["variation"]
+    chart = await client.get("/dashboard/scorecard/opcc_have_say", params={"to": "2022-Q3"})
+    assert chart.status_code == 200
+    assert 'id="chart-xmr-opcc_have_say-title"' in chart.text
+    series = await client.get(
+        "/dashboard/scorecard/opcc_have_say",
+        params={"to": "2022-Q3", "download": "xmr-opcc_have_say"},
+    )
+    rows = list(csv.reader(io.StringIO(series.text.lstrip("\ufeff"))))
+    assert rows[0][0] == "Period"
+    assert rows[-1][0] == "2022-Q3"
+    assert rows[-1][1] == "45.0"
+    unknown = await client.get("/dashboard/scorecard/no_such_kpi")
+    assert unknown.status_code == 404
