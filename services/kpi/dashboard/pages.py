@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kpi.calculation.periods import PeriodKind, latest_complete
 from services.kpi.dashboard import service
 from services.kpi.dashboard.session import Session
 from services.kpi.dashboard.tables import Table, csv_response, find
@@ -31,7 +31,7 @@ from services.kpi.reports.sources import SourceClients, SourceUnavailable, get_a
 from services.kpi.scorecard.service import build_scorecard
 from services.kpi.series.service import build_series
 from shared.contracts.kpi import Scorecard
-from shared.contracts.survey import LONDON, WAVE_PATTERN
+from shared.contracts.survey import WAVE_PATTERN
 from shared.problems import ProblemError
 
 KpiCode = PathParam(max_length=60, pattern=r"^[a-z0-9_]+$")
@@ -64,12 +64,6 @@ NAV = [
     ("/dashboard/activity", "Activity", "activity:read"),
     ("/dashboard/report", "Report", "kpi:read"),
 ]
-
-
-def latest_complete_quarter(today: date | None = None) -> str:
-    today = today or datetime.now(LONDON).date()
-    index = today.year * 4 + (today.month - 1) // 3 - 1
-    return f"{index // 4:04d}-Q{index % 4 + 1}"
 
 
 def _with(request: Request, **params: str) -> str:
@@ -144,7 +138,7 @@ async def _area(request: Request, sources: SourceClients, code: str | None) -> A
 
 
 def _period(text: str | None) -> Period:
-    return parse_period(text or latest_complete_quarter())
+    return parse_period(text or latest_complete(PeriodKind.quarter).text)
 
 
 def _download(tables: list[Table], key: str | None, name: str) -> Response | None:

@@ -9,8 +9,12 @@ Figures are built with the object API (never pyplot's global state), one per cha
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -18,6 +22,7 @@ from html import escape
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from services.kpi.reports.periods import wave_words
 from shared.contracts.kpi import KpiSeries, Nature
@@ -37,6 +42,9 @@ PURPLE = "#361475"  # neither (no direction)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 
 Cell = str | float | int | None
+RASTER_DPI = 120
+# Each tick is a handful of artists (most of a chart's drawing time): a few, evenly spaced.
+MAX_TICKS = 8
 
 
 @dataclass
@@ -61,19 +69,60 @@ class Chart:
         axes = figure.add_subplot()
         self.draw(axes)
         axes.set_title(self.title, loc="left", fontsize=10)
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
         axes.spines[["top", "right"]].set_visible(False)
         return figure
 
+    def fingerprint(self) -> str:
+        """Everything a chart draws is in its table (values, limits, targets, signals) and its
+        words: equal fingerprints draw the same picture."""
+        content = json.dumps(
+            [self.key, self.title, self.description, self.columns, self.rows, self.size],
+            default=str,
+        )
+        return hashlib.sha256(content.encode()).hexdigest()
+
     def render_svg(self) -> str:
-        buffer = io.StringIO()
-        self.figure().savefig(buffer, format="svg", metadata={"Date": None})
-        self.svg = _accessible(buffer.getvalue(), self.key, self.title, self.description)
+        self.svg = _rendered(self, "svg").decode()
         return self.svg
 
-    def render_png(self, dpi: int = 110) -> bytes:
+    def render_jpeg(self) -> bytes:
+        """For the PDF: reportlab embeds a JPEG as it is (a PNG it decodes and re-compresses,
+        which cost more than drawing the chart)."""
+        return _rendered(self, "jpeg")
+
+    def draw_to(self, kind: str) -> bytes:
         buffer = io.BytesIO()
-        self.figure().savefig(buffer, format="png", dpi=dpi)
+        if kind == "svg":
+            self.figure().savefig(buffer, format="svg", metadata={"Date": None})
+            svg = _accessible(buffer.getvalue().decode(), self.key, self.title, self.description)
+            return svg.encode()
+        self.figure().savefig(
+            buffer, format="jpeg", dpi=RASTER_DPI, pil_kwargs={"quality": 90, "optimize": False}
+        )
         return buffer.getvalue()
+
+
+# Drawing is the slow part of a report (~0.1-0.3 s a chart); a board reads the same quarter
+# many times, so pictures are kept by fingerprint (bounded: ~50 kB an SVG).
+_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
+def _rendered(chart: Chart, kind: str) -> bytes:
+    key = (chart.fingerprint(), kind)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+    if found is None:
+        found = chart.draw_to(kind)
+        with _CACHE_LOCK:
+            _CACHE[key] = found
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return found
 
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -161,7 +210,7 @@ def survey_chart(results: QuestionResults) -> Chart | None:
 
 
 def _wave_axis(axes: Axes, waves: Sequence[str]) -> None:
-    step = max(1, len(waves) // 12)
+    step = max(1, -(-len(waves) // MAX_TICKS))
     ticks = list(range(0, len(waves), step))
     axes.set_xticks(ticks, [wave_words(waves[i]) for i in ticks], rotation=45, ha="right")
 
@@ -207,9 +256,8 @@ def xmr_chart(series: KpiSeries) -> Chart | None:
         x = [index[p.period] for p in points]
         values = [float(p.value or 0.0) for p in points]
         axes.plot(x, values, color=GREY, linewidth=1.2, zorder=1)
-        for p, value in zip(points, values, strict=True):
-            colour = NATURE_COLOURS.get(p.nature, GREY) if p.nature else GREY
-            axes.scatter(index[p.period], value, color=colour, s=22, zorder=3)
+        colours = [NATURE_COLOURS.get(p.nature, GREY) if p.nature else GREY for p in points]
+        axes.scatter(x, values, c=colours, s=22, zorder=3)  # one collection, not one per point
         for number, segment in enumerate(series.segments):
             span = [
                 i
@@ -234,7 +282,7 @@ def xmr_chart(series: KpiSeries) -> Chart | None:
                 label="target",
             )
         labels = [p.period for p in series.points]
-        step = max(1, len(labels) // 12)
+        step = max(1, -(-len(labels) // MAX_TICKS))
         ticks = list(range(0, len(labels), step))
         axes.set_xticks(ticks, [labels[i] for i in ticks], rotation=45, ha="right")
         axes.set_ylabel(unit or "value")
@@ -253,7 +301,7 @@ def xmr_chart(series: KpiSeries) -> Chart | None:
         rows=rows,
         draw=draw,
         size=(7.0, 2.8),
-        margins={"left": 0.1, "right": 0.97, "top": 0.88, "bottom": 0.27},
+        margins={"left": 0.12, "right": 0.97, "top": 0.88, "bottom": 0.27},
     )
 
 

@@ -34,6 +34,8 @@ SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=9, textColor=co
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7, leading=8.5)
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
 WIDTH = A4[0] - 30 * mm
+SHORT_CELL = 18
+PDF_TABLE_ROWS = 8
 TABLE_STYLE = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
@@ -56,22 +58,29 @@ def _findings(findings: Sequence[Finding]) -> list[Flowable]:
     return out
 
 
+def _cell(value: object) -> str | Paragraph:
+    text = "" if value is None else str(value)
+    return _p(text, CELL) if len(text) > SHORT_CELL else text
+
+
 def _table(
     columns: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float] | None = None
 ) -> Table:
+    # Short cells as plain strings (laid out without line breaking: most of a table's cost);
+    # only long text is a wrapping paragraph.
     data = [[_p(str(c), CELL) for c in columns]]
-    data += [[_p("" if v is None else str(v), CELL) for v in row] for row in rows]
+    data += [[_cell(v) for v in row] for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TABLE_STYLE)
     return table
 
 
 def _chart(chart: Chart) -> list[Flowable]:
-    png = chart.render_png()
+    png = chart.render_jpeg()
     width = WIDTH
     height = width * chart.size[1] / chart.size[0]
     image = Image(io.BytesIO(png), width=width, height=height)
-    rows = chart.rows[-12:]  # the latest rows beside the chart; the HTML and JSON hold all
+    rows = chart.rows[-PDF_TABLE_ROWS:]  # the latest rows; the HTML and JSON hold all
     note = _p(f"{chart.description} Latest {len(rows)} of {len(chart.rows)} rows.", SMALL)
     return [KeepTogether([image, note]), _table(chart.columns, rows), Spacer(1, 4 * mm)]
 

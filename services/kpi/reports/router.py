@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.kpi.calculation.periods import PeriodKind, latest_complete
 from services.kpi.reports import html, pdf, service
 from services.kpi.reports.kpi_inputs import scorecard_fetcher
 from services.kpi.reports.negotiation import choose_format
@@ -59,13 +60,14 @@ async def engagement_assurance(
     session: SessionDep,
     principal: Reader,
     period: Annotated[
-        str,
+        str | None,
         Query(
             pattern=PERIOD_PATTERN,
-            description="`2022-Q3` (quarter), `2022-09` (month) or `2022` (year).",
+            description="`2022-Q3` (quarter), `2022-09` (month) or `2022` (year); default: "
+            "the latest complete quarter.",
             examples=["2022-Q3"],
         ),
-    ],
+    ] = None,
     area: Annotated[
         str | None,
         Query(max_length=40, description="A district or neighbourhood code (default: force)."),
@@ -86,6 +88,7 @@ async def engagement_assurance(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     chosen = choose_format(format_, accept)
+    period = period or latest_complete(PeriodKind.quarter).text
     report = await service.build_report(
         sources_of(request),
         period=service.period_of(period),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from typing import Any
 
 from pypdf import PdfReader
 
 from services.kpi.config import KpiSettings
 from services.kpi.sources.clients import SourceClients, SurveySource
+from shared.contracts.survey import LONDON
 from tests.conftest import assert_problem
 from tests.kpi.reports.conftest import ENGAGEMENTS, NEIGHBOURHOODS, World
 
@@ -187,6 +189,14 @@ async def test_pdf_has_pages_and_the_findings(world: World) -> None:
     assert "1. Executive summary" in text
     assert "7. Data quality" in text
     assert "increased from 30.0% to 45.0%" in text
+
+
+async def test_the_default_period_is_the_latest_complete_quarter(world: World) -> None:
+    response = await world.kpi.get(REPORT, params={"format": "json"})
+    assert response.status_code == 200
+    today = datetime.now(LONDON).date()
+    quarter = today.year * 4 + (today.month - 1) // 3 - 1
+    assert response.json()["scope"]["period"] == f"{quarter // 4}-Q{quarter % 4 + 1}"
 
 
 async def test_bad_requests_are_problems(world: World) -> None:
