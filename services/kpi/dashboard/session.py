@@ -12,15 +12,14 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth import Principal
-from shared.problems import ProblemError
 
 logger = logging.getLogger("hub.kpi.dashboard")
 
@@ -119,22 +118,3 @@ def cookie_options(request: Request, max_age: int) -> dict[str, Any]:
         "samesite": "strict",
         "secure": secure_cookies(request),
     }
-
-
-class SignInRequired(Exception):
-    """Not signed in (or the session expired): the pages answer with the sign-in page."""
-
-
-def current_session(request: Request) -> Session:
-    session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        raise SignInRequired
-    return session
-
-
-SessionCookie = Annotated[Session, Depends(current_session)]
-
-
-def require(session: Session, scope: str) -> None:
-    if not session.principal.allows(scope):
-        raise ProblemError(403, f"This page needs the `{scope}` scope.")

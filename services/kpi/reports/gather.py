@@ -208,9 +208,11 @@ def _activity_tasks(
         )
 
     async def neighbourhoods() -> None:
-        params = {"kind": "neighbourhood", **({"district": where["district"]} if where else {})}
-        if "area" in where:
-            params = {"kind": "neighbourhood"}
+        # The neighbourhoods in scope: all, a district's, or the one asked for.
+        params = {
+            "kind": "neighbourhood",
+            **({"district": where["district"]} if "district" in where else {}),
+        }
         found = await collect.attempt(get_all_pages(client, "/api/v1/areas", params))
         if found is not None:
             items = found[0]
