@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-stamp
 
-.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway bench-report clean
+.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway bench-scorecard bench-report clean
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench-survey: $(STAMP)
 
 bench-gateway: $(STAMP)
 	@$(BIN)/python -m bench.gateway_proxy
+
+bench-scorecard: $(STAMP)
+	@$(BIN)/python -m bench.scorecard
 
 bench-report: $(STAMP)
 	@$(BIN)/python -m bench.report

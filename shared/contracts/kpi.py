@@ -170,6 +170,12 @@ class KpiResult(BaseModel):
     )
     change: Change | None = None
     notes: list[DataQualityNote] = Field(default_factory=list)
+    breakdown: dict[str, float] | None = Field(
+        default=None,
+        description="The value broken down (e.g. school engagements by topic: an engagement "
+        "counts under each of its topics, so the parts may add up to more than the value).",
+    )
+    breakdown_by: str | None = Field(default=None, description="What `breakdown` is by.")
 
 
 class OutputGroup(BaseModel):

@@ -233,3 +233,23 @@ def _kpis(card: dict[str, object]) -> list[dict[str, object]]:
         for output in objective["outputs"]
         for kpi in output["kpis"]
     ]
+
+
+async def test_import_refuses_what_is_not_csv_text(kpi_client: httpx.AsyncClient) -> None:
+    nul = "kpi,period,value,source_ref\nbeat_page_views,2022-09,5,web\x00x\n"
+    assert_problem(await _import(kpi_client, nul, "measurements"), 422, "file.row.2.source_ref")
+    latin = await kpi_client.post(
+        f"{PATH}/imports",
+        files={
+            "file": (
+                "x.csv",
+                "kpi,period,value\nbeat_page_views,2022-09,5\xe9\n".encode("latin-1"),
+                "text/csv",
+            )
+        },
+    )
+    assert_problem(latin, 422, "file")
+    empty = await kpi_client.post(f"{PATH}/imports", files={"file": ("x.csv", b"", "text/csv")})
+    assert_problem(empty, 422, "file")
+    assert_problem(await _import(kpi_client, GENERIC, "xml"), 422, "query.format")
+    assert await _stored(kpi_client) == []

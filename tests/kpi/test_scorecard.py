@@ -110,6 +110,8 @@ async def test_scorecard_counts_every_kpi_from_its_source(stack: Stack) -> None:
     kpis = kpis_of(card)
     assert all(k["status"] == "available" for k in kpis.values()), kpis
     assert kpis["school_engagements"]["value"] == 4
+    assert kpis["school_engagements"]["breakdown"] == {"asb": 4}
+    assert kpis["school_engagements"]["breakdown_by"] == "topic"
     assert kpis["local_meeting_engagements"]["value"] == 2
     assert kpis["cip_volunteer_hours"]["value"] == 150.5
     assert kpis["active_nhw_schemes"]["value"] == 1

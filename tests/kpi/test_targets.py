@@ -119,3 +119,12 @@ async def test_an_area_target_applies_to_its_area_and_the_areas_in_it(stack: Sta
     assert deleted.status_code == 204
     assert (await _kpi(stack.kpi, "2022-09", "BRS"))["target"]["area"] is None
     assert_problem(await stack.kpi.delete(f"{TARGETS}/{target_id}"), 404)
+
+
+async def test_documented_target_examples_are_accepted(stack: Stack) -> None:
+    doc = (await stack.kpi.get("/openapi.json")).json()
+    examples = doc["components"]["schemas"]["TargetIn"]["examples"]
+    assert len(examples) == 2
+    for example in examples:
+        response = await stack.kpi.post("/api/v1/kpis/opcc_informed/targets", json=example)
+        assert response.status_code == 201, response.text

@@ -49,6 +49,18 @@ ORDER = {
 
 # code -> (unit, counting rule, binding) where the first cut was wrong or vague.
 REBOUND = {
+    "school_engagements": (
+        "count",
+        "Completed activities of type `school_engagement` starting in the period (local time); "
+        "the type of engagement is the breakdown by topic (an engagement counts under each of "
+        "its topics).",
+        {
+            "activity_type": ["school_engagement"],
+            "status": ["completed"],
+            "metric": "count",
+            "breakdown": "topic",
+        },
+    ),
     "beat_profiles_with_photos": (
         "percent",
         "Neighbourhoods whose beat profile has contact details and a team photo, over the "

@@ -13,6 +13,7 @@ class ActivityCount:
     """Completed activities of some types (the activity service's aggregate)."""
 
     types: tuple[str, ...]
+    breakdown: str | None = None  # an aggregate dimension the period's count is broken down by
     source = "activity"
 
 
@@ -86,4 +87,8 @@ def binding_of(kpi: KpiDefinition) -> Binding:
         return ActiveGroups(group_types=_strings(spec.get("group_type", [])))
     if registry == "volunteer_hours":
         return VolunteerHours()
-    return ActivityCount(types=_strings(spec.get("activity_type", [])))
+    breakdown = spec.get("breakdown")
+    return ActivityCount(
+        types=_strings(spec.get("activity_type", [])),
+        breakdown=str(breakdown) if breakdown else None,
+    )

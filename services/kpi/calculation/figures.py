@@ -39,6 +39,7 @@ class Figure:
     base_n: int | None = None
     effective_n: float | None = None
     share: float | None = None  # survey KPIs: the proportion (0-1), for tests of change
+    breakdown: dict[str, float] | None = None
     unavailable: str | None = None
     notes: list[DataQualityNote] = field(default_factory=list)
 
@@ -72,7 +73,12 @@ def _activity(binding: ActivityCount, period: Period, inputs: Inputs) -> Figure:
     counts = counts or {}
     months = range(period.first_month, period.last_month + 1)
     total = sum(counts.get((m, t), 0) for m in months for t in binding.types)
-    return Figure(value=float(total), numerator=float(total))
+    figure = Figure(value=float(total), numerator=float(total))
+    if binding.breakdown and inputs.breakdown_period == period:
+        found = inputs.breakdowns.get((binding.types, binding.breakdown))
+        if isinstance(found, dict):
+            figure.breakdown = {k: float(v) for k, v in found.items()}
+    return figure
 
 
 def _hours(period: Period, inputs: Inputs) -> Figure:

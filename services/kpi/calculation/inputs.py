@@ -43,6 +43,12 @@ class Inputs:
     activity_counts: dict[tuple[int, str], int] | Failed | None = None
     volunteer_hours: dict[int, float] | Failed | None = None
     registers: dict[int, dict[date, RegisterCounts]] | Failed | None = None
+    # (types, dimension) -> the period's count by that dimension (e.g. school engagements by
+    # topic); only for the period asked for (the scorecard's), not for the chart.
+    breakdowns: dict[tuple[tuple[str, ...], str], dict[str, int] | Failed] = field(
+        default_factory=dict
+    )
+    breakdown_period: Period | None = None
     survey: dict[tuple[str, str], dict[str, ResultGroup] | Failed] = field(default_factory=dict)
     measured: dict[str, list[PeriodTotals]] = field(default_factory=dict)
 
@@ -122,6 +128,28 @@ async def _volunteer_hours(sources: SourceClients, scope: Scope, span: Span) -> 
     return out
 
 
+async def _breakdown(
+    sources: SourceClients, scope: Scope, period: Period, types: tuple[str, ...], dimension: str
+) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for activity_type in types:
+        query = AggregateQuery.model_validate(
+            {
+                "group_by": [AggregateDimension(dimension)],
+                "period": AggregatePeriod.month,
+                "from": period.start,
+                "to": period.end,
+                "activity_type": activity_type,
+                **scope.activity_filter(),
+            }
+        )
+        answer = await sources.activity.aggregate(query)
+        for row in answer.rows:
+            key = str(getattr(row, dimension) or "none")
+            out[key] = out.get(key, 0) + row.activities
+    return dict(sorted(out.items()))
+
+
 async def _registers(
     sources: SourceClients, scope: Scope, span: Span, months: Sequence[int]
 ) -> dict[int, dict[date, RegisterCounts]]:
@@ -151,10 +179,20 @@ async def fetch(
     scope: Scope,
     bindings: Sequence[Binding],
     span: Span,
+    breakdown_period: Period | None = None,
 ) -> Inputs:
-    """Every input of `bindings` over `span`, the source calls made concurrently."""
-    inputs = Inputs()
+    """Every input of `bindings` over `span`, the source calls made concurrently (and the
+    breakdowns of `breakdown_period`, when given)."""
+    inputs = Inputs(breakdown_period=breakdown_period)
     calls: dict[str, Awaitable[object]] = {}
+    wanted = {
+        (b.types, b.breakdown) for b in bindings if isinstance(b, ActivityCount) and b.breakdown
+    }
+    if breakdown_period is not None:
+        for types, dimension in sorted(wanted):
+            calls[f"breakdown:{dimension}:{','.join(types)}"] = attempt(
+                _breakdown(sources, scope, breakdown_period, types, dimension)
+            )
     if any(isinstance(b, ActivityCount) for b in bindings):
         calls["activity_counts"] = attempt(_activity_counts(sources, scope, span))
     if any(isinstance(b, VolunteerHours) for b in bindings):
@@ -179,7 +217,10 @@ async def fetch(
     names = list(calls)
     answers, measured = await asyncio.gather(asyncio.gather(*calls.values()), local())
     for name, answer in zip(names, answers, strict=True):
-        if name.startswith("survey:"):
+        if name.startswith("breakdown:"):
+            _, dimension, joined = name.split(":", 2)
+            inputs.breakdowns[(tuple(joined.split(",")), dimension)] = answer  # type: ignore[assignment]
+        elif name.startswith("survey:"):
             _, survey, question = name.split(":", 2)
             inputs.survey[(survey, question)] = answer  # type: ignore[assignment]
         else:

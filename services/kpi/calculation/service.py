@@ -137,8 +137,9 @@ async def gather_inputs(
     scope: Scope,
     calcs: Sequence[Calc],
     span: Span,
+    breakdown_period: Period | None = None,
 ) -> Inputs:
-    return await fetch(session, sources, scope, [c.binding for c in calcs], span)
+    return await fetch(session, sources, scope, [c.binding for c in calcs], span, breakdown_period)
 
 
 def change_between(calc: Calc, now: Figure, before: Figure, previous: Period) -> Change:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from services.kpi.calculation.periods import LONDON, PeriodKind, period_of_date
 from services.kpi.measurements.models import SocialAccount
 from services.kpi.measurements.schemas import ImportFormat, MeasurementIn
-from shared.problems import FieldError, field_error
+from shared.problems import NUL_TEXT_MESSAGE, NUL_TEXT_TYPE, FieldError, field_error
 
 SOCIAL_KPI = "social_media_interactions"
 STATION_KPI = "time_out_of_station"
@@ -70,18 +70,36 @@ def _rows(content: bytes, parsed: Parsed) -> Iterator[tuple[int, dict[str, str]]
         parsed.problems.append(field_error("file", "not UTF-8 text", "encoding"))
         return
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        parsed.problems.append(field_error("file.row.1", f"not CSV: {exc}", "csv"))
+        return
     if not header:
         parsed.problems.append(field_error("file", "no header row", "missing"))
         return
     names = [_normal(h) for h in header]
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if number > MAX_ROWS + 1:
-            parsed.problems.append(field_error("file", f"more than {MAX_ROWS} rows", "too_long"))
-            return
-        yield number, {n: c.strip() for n, c in zip(names, cells, strict=False) if n}
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if number > MAX_ROWS + 1:
+                parsed.problems.append(
+                    field_error("file", f"more than {MAX_ROWS} rows", "too_long")
+                )
+                return
+            row = {n: c.strip() for n, c in zip(names, cells, strict=False) if n}
+            with_nul = [n for n, c in row.items() if "\x00" in c]
+            if with_nul:  # PostgreSQL cannot store it; refused alike on every backend
+                parsed.problems += [
+                    field_error(f"file.row.{number}.{n}", NUL_TEXT_MESSAGE, NUL_TEXT_TYPE)
+                    for n in with_nul
+                ]
+                continue
+            yield number, row
+    except csv.Error as exc:
+        parsed.problems.append(field_error(f"file.row.{number + 1}", f"not CSV: {exc}", "csv"))
 
 
 def _columns(row: Mapping[str, str], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

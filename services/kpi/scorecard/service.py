@@ -89,6 +89,8 @@ def kpi_result(calc: Calc, period: Period, inputs: Inputs, scope: Scope) -> KpiR
         assurance=chart.assurance,
         special_causes=[] if unavailable else chart.latest_rules,
         change=None if unavailable else change_between(calc, figure, before, previous),
+        breakdown=figure.breakdown,
+        breakdown_by=getattr(calc.binding, "breakdown", None) if figure.breakdown else None,
         notes=notes,
     )
 
@@ -144,7 +146,7 @@ async def build_scorecard(
     needed = [asked, asked.previous()]
     for grain in {calc.chart_grain(chart_grain(asked)) for calc in calcs}:
         needed += chart_periods(asked, grain, DEFAULT_POINTS[grain])
-    inputs = await gather_inputs(session, sources, scope, calcs, span_of(needed))
+    inputs = await gather_inputs(session, sources, scope, calcs, span_of(needed), asked)
     results = [kpi_result(calc, asked, inputs, scope) for calc in calcs]
     return Scorecard(
         period=asked.text,

@@ -21,8 +21,8 @@ class TargetIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"valid_from": "2022-04-01", "value": 60, "tolerance": 5},
-                {"valid_from": "2023-04-01", "valid_to": "2024-03-31", "area": "BRS", "value": 65},
+                {"valid_from": "2020-04-01", "valid_to": "2021-03-31", "value": 60, "tolerance": 5},
+                {"valid_from": "2022-04-01", "valid_to": "2023-03-31", "area": "BRS", "value": 65},
             ]
         },
     )
