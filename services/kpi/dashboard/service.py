@@ -11,7 +11,7 @@ from services.kpi.dashboard.tables import Table
 from services.kpi.reports import charts
 from services.kpi.reports.activity_findings import activity_section
 from services.kpi.reports.charts import Chart
-from services.kpi.reports.gather import AreaScope, gather
+from services.kpi.reports.gather import REPORT_PAGES, AreaScope, gather
 from services.kpi.reports.html import label
 from services.kpi.reports.periods import Period, wave_words
 from services.kpi.reports.sources import (
@@ -229,9 +229,19 @@ async def activity_page(sources: SourceClients, period: Period, area: AreaScope)
     )
     where = area.activity_filter()
     actions, unreconciled = await asyncio.gather(
-        get_all_pages(sources.activity, "/api/v1/actions", {"overdue": "true", **where}),
-        get_all_pages(sources.activity, "/api/v1/activities/unreconciled", where),
+        get_all_pages(
+            sources.activity,
+            "/api/v1/actions",
+            {"overdue": "true", **where},
+            max_pages=REPORT_PAGES,
+        ),
+        get_all_pages(
+            sources.activity, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES
+        ),
     )
+    for (_, cut), what in ((actions, "overdue actions"), (unreconciled, "unreconciled plans")):
+        if cut:
+            page.notices.append(f"Only the first {REPORT_PAGES * 500:,} {what} are listed.")
     page.tables.append(
         Table(
             "overdue-actions",

@@ -128,6 +128,7 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
         findings.append(
             _finding(
                 "activity.unreconciled",
+                f"{'At least ' if data.unreconciled_truncated else ''}"
                 f"{plural(data.unreconciled, 'planned activity', 'planned activities')} past "
                 "their date, still neither completed nor cancelled.",
                 Evidence(
@@ -139,11 +140,12 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
     actions = _actions(data)
     if actions is not None:
         floor = "at least " if actions.truncated else ""
+        done = "" if actions.done is None else f"{actions.done} done, "
         findings.append(
             _finding(
                 "activity.actions",
                 f"Of {floor}{plural(actions.total, YOU_SAID_WE_DID)}: "
-                f"{actions.done} done, {actions.open} open, {actions.overdue} overdue.",
+                f"{done}{floor}{actions.open} open, {floor}{actions.overdue} overdue.",
                 Evidence(source="activity: /api/v1/actions", figures=actions.model_dump()),
                 headline=actions.overdue > 0,
             )
@@ -206,14 +208,15 @@ def _overlap(body: dict[str, Any]) -> OverlapRow:
 
 
 def _actions(data: Gathered) -> ActionCounts | None:
-    if data.actions is None:
+    if set(data.actions) != {"all", "open", "overdue"}:
         return None
-    done = sum(1 for a in data.actions if a.get("done_on"))
-    overdue = sum(1 for a in data.actions if a.get("overdue"))
+    (total, total_cut), (open_, open_cut), (overdue, overdue_cut) = (
+        data.actions[k] for k in ("all", "open", "overdue")
+    )
     return ActionCounts(
-        total=len(data.actions),
-        done=done,
-        open=len(data.actions) - done,
+        total=total,
+        done=None if total_cut or open_cut else total - open_,
+        open=open_,
         overdue=overdue,
-        truncated=data.actions_truncated,
+        truncated=total_cut or open_cut or overdue_cut,
     )

@@ -33,6 +33,9 @@ from shared.contracts.survey import (
 T = TypeVar("T")
 
 ENGAGEMENT_QUESTIONS = ("informed", "have_say")
+# Lists the report only counts are read up to this many pages of 500 (the activity service has
+# no count endpoint for them yet): beyond it a count is a floor, and says so.
+REPORT_PAGES = 4
 # Section 6 relates engagement to these questions' positive answers.
 POSITIVE_ANSWERS: dict[str, tuple[str, ...]] = {
     "informed": ("very_well", "fairly_well"),
@@ -85,8 +88,9 @@ class Gathered:
     neighbourhoods: list[dict[str, Any]] | None = None
     overlaps: list[dict[str, Any]] | None = None
     unreconciled: int | None = None
-    actions: list[dict[str, Any]] | None = None
-    actions_truncated: bool = False
+    unreconciled_truncated: bool = False
+    # "all" / "open" / "overdue" -> (count, whether the count stopped at REPORT_PAGES pages)
+    actions: dict[str, tuple[int, bool]] = field(default_factory=dict)
 
 
 class _Collector:
@@ -228,14 +232,23 @@ def _activity_tasks(
 
     async def unreconciled() -> None:
         found = await collect.attempt(
-            get_all_pages(client, "/api/v1/activities/unreconciled", where)
+            get_all_pages(client, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES)
         )
         if found is not None:
-            out.unreconciled = len(found[0])
+            out.unreconciled, out.unreconciled_truncated = len(found[0]), found[1]
 
-    async def actions() -> None:
-        found = await collect.attempt(get_all_pages(client, "/api/v1/actions", where))
+    async def actions(which: str) -> None:
+        query = {**where, **({which: "true"} if which != "all" else {})}
+        found = await collect.attempt(
+            get_all_pages(client, "/api/v1/actions", query, max_pages=REPORT_PAGES)
+        )
         if found is not None:
-            out.actions, out.actions_truncated = found
+            out.actions[which] = (len(found[0]), found[1])
 
-    return [counts(), neighbourhoods(), overlaps(), unreconciled(), actions()]
+    return [
+        counts(),
+        neighbourhoods(),
+        overlaps(),
+        unreconciled(),
+        *(actions(w) for w in ("all", "open", "overdue")),
+    ]

@@ -118,10 +118,10 @@ class CountRow(BaseModel):
 
 class ActionCounts(BaseModel):
     total: int
-    done: int
+    done: int | None = Field(description="Null when there were more actions than a report reads.")
     open: int
     overdue: int
-    truncated: bool = Field(description="More actions than a report lists; counts are a floor.")
+    truncated: bool = Field(description="More actions than a report reads: counts are floors.")
 
 
 class OverlapRow(BaseModel):

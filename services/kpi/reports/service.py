@@ -252,11 +252,12 @@ def _data_quality(
                     areas=",".join(suppressed),
                 )
             )
-    if data.actions_truncated:
+    if any(cut for _, cut in data.actions.values()) or data.unreconciled_truncated:
         out.append(
             _quality(
                 "activity.actions_truncated",
-                "There are more actions than the report reads; the action counts are a floor.",
+                "There are more actions or unreconciled plans than the report reads (2,000 of "
+                "each); their counts are floors.",
                 "activity: /api/v1/actions",
             )
         )

@@ -47,12 +47,16 @@ async def get_json(
 
 
 async def get_all_pages(
-    client: ServiceClient, path: str, params: Mapping[str, Any] | None = None
+    client: ServiceClient,
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    max_pages: int = MAX_PAGES,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Every item of a cursor-paginated list, and whether it stopped at MAX_PAGES."""
+    """Every item of a cursor-paginated list, and whether it stopped at `max_pages`."""
     items: list[dict[str, Any]] = []
     query = {**(params or {}), "limit": 500}
-    for _ in range(MAX_PAGES):
+    for _ in range(max_pages):
         page = await get_json(client, path, query)
         items.extend(page["items"])
         if not page.get("next_cursor"):
