@@ -8,9 +8,10 @@ times, one request at a time after a warm-up, for the latest complete quarter:
 
 - the baselines measured in the same run: the scorecard alone, and the report as JSON (every
   input gathered and worded, nothing drawn);
-- the HTML and PDF report of a quarter read again (charts already drawn: the usual case, a
-  board's quarter is read many times);
-- the HTML and PDF report of each district, each read once (every chart drawn: the cold case).
+- the HTML and PDF report of a quarter read again (charts drawn and source answers kept,
+  `KPI_REPORT_CACHE_S`: the usual case, a board's quarter is read many times);
+- the HTML and PDF report of each district, each read once (every answer fetched and every
+  chart drawn: the cold case).
 
     .venv/bin/python -m bench.report                                   # 1M + 200k
     .venv/bin/python -m bench.report --activities 200000 --responses 50000 --requests 10
@@ -116,6 +117,9 @@ async def main() -> None:
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--responses", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=10, help="timed requests per call")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes per source service (activity, survey)"
+    )
     args = parser.parse_args()
     activity_url = await ensure_activity(args.activities)
     survey_url = await ensure_survey(args.responses)
@@ -131,10 +135,13 @@ async def main() -> None:
         "KPI_DASHBOARD_SECRET": "bench-" + "r" * 20,
     }
     urls: dict[str, str] = {}
-    with services(urls, env, 1) as running:
+    with services(urls, env, args.workers) as running:
         p95 = await asyncio.wait_for(measure(running["gateway"], args.requests), 1800)
     json_p95 = p95["report json"]
-    print(f"\n{args.activities:,} activities, {responses:,} survey responses (PostgreSQL)")
+    print(
+        f"\n{args.activities:,} activities, {responses:,} survey responses (PostgreSQL), "
+        f"{args.workers} process(es) per source service"
+    )
     for label, target in (
         ("report html (read again)", HTML_TARGET_MS),
         ("report html (each district once)", HTML_TARGET_MS),

@@ -27,7 +27,14 @@ from services.kpi.reports import service as reports
 from services.kpi.reports.charts import xmr_chart
 from services.kpi.reports.gather import AreaScope, resolve_area
 from services.kpi.reports.periods import PERIOD_PATTERN, Period, parse_period, wave_words
-from services.kpi.reports.sources import SourceClients, SourceUnavailable, get_all_pages, sources_of
+from services.kpi.reports.sources import (
+    Reads,
+    SourceClients,
+    SourceUnavailable,
+    answer_cache,
+    get_all_pages,
+    sources_of,
+)
 from services.kpi.scorecard.service import build_scorecard
 from services.kpi.series.service import build_series
 from shared.contracts.kpi import Scorecard
@@ -222,7 +229,7 @@ async def activity(
     chosen = _period(period)
     try:
         areas, scope = await asyncio.gather(_areas(sources), _area(request, sources, area))
-        page = await service.activity_page(sources, chosen, scope)
+        page = await service.activity_page(sources, Reads(answer_cache(request)), chosen, scope)
     except SourceUnavailable as exc:
         return await _error_page(
             request, session, "Activity", f"The activity service is unavailable: {exc.reason}.", 503
@@ -262,6 +269,7 @@ async def report(
             questions=[],
             principal=session.principal,
             fetch_scorecard=kpi_inputs.scorecard_fetcher(request, db),
+            reads=Reads(answer_cache(request)),
         )
     except ProblemError as exc:
         return await _error_page(request, session, "Report", exc.detail or exc.title, exc.status)

@@ -16,6 +16,7 @@ from services.kpi.reports.html import label
 from services.kpi.reports.periods import Period, wave_words
 from services.kpi.reports.sources import (
     SURVEY_CODE,
+    Reads,
     SourceClients,
     SourceUnavailable,
     get_all_pages,
@@ -166,8 +167,10 @@ async def _significance_marks(
     return marks
 
 
-async def activity_page(sources: SourceClients, period: Period, area: AreaScope) -> Page:
-    data = await gather(sources, period, area, [], want_survey=False, want_activity=True)
+async def activity_page(
+    sources: SourceClients, reads: Reads, period: Period, area: AreaScope
+) -> Page:
+    data = await gather(sources, reads, period, area, [], want_survey=False, want_activity=True)
     page = Page()
     if data.failures:
         page.notices += [f"The {k} service is unavailable: {v}." for k, v in data.failures.items()]

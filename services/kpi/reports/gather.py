@@ -16,10 +16,10 @@ from urllib.parse import quote
 from services.kpi.reports.periods import Period
 from services.kpi.reports.sources import (
     SURVEY_CODE,
+    Reads,
     SourceClients,
     SourceNotFound,
     SourceUnavailable,
-    get_all_pages,
     get_json,
 )
 from shared.contracts.activity import AggregateResponse
@@ -120,6 +120,7 @@ async def resolve_area(sources: SourceClients, code: str | None) -> AreaScope | 
 
 async def gather(
     sources: SourceClients,
+    reads: Reads,
     period: Period,
     area: AreaScope,
     questions: list[str],
@@ -131,15 +132,15 @@ async def gather(
     collect = _Collector(out.failures)
     tasks: list[Awaitable[None]] = []
     if want_survey:
-        tasks += _survey_tasks(sources, out, collect, questions)
+        tasks += _survey_tasks(sources, reads, out, collect, questions)
     if want_activity:
-        tasks += _activity_tasks(sources, out, collect)
+        tasks += _activity_tasks(sources, reads, out, collect)
     await asyncio.gather(*tasks)
     return out
 
 
 def _survey_tasks(
-    sources: SourceClients, out: Gathered, collect: _Collector, questions: list[str]
+    sources: SourceClients, reads: Reads, out: Gathered, collect: _Collector, questions: list[str]
 ) -> list[Awaitable[None]]:
     client, code, last = sources.survey, SURVEY_CODE, out.period.last_wave
     who = out.area.survey_filter()
@@ -149,10 +150,12 @@ def _survey_tasks(
         inputs = out.questions.setdefault(q, SurveyInputs())
         path = f"{base}/questions/{q}"
         results, changes, trend, correlations = await asyncio.gather(
-            collect.attempt(get_json(client, f"{path}/results", {"to": last, **who})),
-            collect.attempt(get_json(client, f"{path}/changes", {"to": last, **who})),
-            collect.attempt(get_json(client, f"{path}/trend", {"to": last, **who})),
-            collect.attempt(get_json(client, f"{base}/correlations", {"question": q, "to": last})),
+            collect.attempt(reads.json(client, f"{path}/results", {"to": last, **who})),
+            collect.attempt(reads.json(client, f"{path}/changes", {"to": last, **who})),
+            collect.attempt(reads.json(client, f"{path}/trend", {"to": last, **who})),
+            collect.attempt(
+                reads.json(client, f"{base}/correlations", {"question": q, "to": last})
+            ),
         )
         inputs.results = QuestionResults.model_validate(results) if results else None
         inputs.changes = QuestionChanges.model_validate(changes) if changes else None
@@ -164,12 +167,12 @@ def _survey_tasks(
     async def representativeness() -> None:
         params = {"from": out.period.first_wave, "to": last}
         out.representativeness = await collect.attempt(
-            get_json(client, f"{base}/representativeness", params)
+            reads.json(client, f"{base}/representativeness", params)
         )
 
     async def by_area(q: str) -> None:
         params = {"by": "area", "from": out.period.first_wave, "to": last}
-        body = await collect.attempt(get_json(client, f"{base}/questions/{q}/results", params))
+        body = await collect.attempt(reads.json(client, f"{base}/questions/{q}/results", params))
         if body is not None:
             out.results_by_area[q] = QuestionResults.model_validate(body)
 
@@ -183,7 +186,7 @@ def _survey_tasks(
 
 
 def _activity_tasks(
-    sources: SourceClients, out: Gathered, collect: _Collector
+    sources: SourceClients, reads: Reads, out: Gathered, collect: _Collector
 ) -> list[Awaitable[None]]:
     client, period = sources.activity, out.period
     where = out.area.activity_filter()
@@ -191,7 +194,7 @@ def _activity_tasks(
 
     async def aggregate(group_by: str, **extra: str) -> AggregateResponse | None:
         params = {"group_by": group_by, "period": "month", **dates, **where, **extra}
-        body = await collect.attempt(get_json(client, "/api/v1/activities/aggregate", params))
+        body = await collect.attempt(reads.json(client, "/api/v1/activities/aggregate", params))
         return AggregateResponse.model_validate(body) if body is not None else None
 
     async def counts() -> None:
@@ -217,7 +220,7 @@ def _activity_tasks(
             "kind": "neighbourhood",
             **({"district": where["district"]} if "district" in where else {}),
         }
-        found = await collect.attempt(get_all_pages(client, "/api/v1/areas", params))
+        found = await collect.attempt(reads.pages(client, "/api/v1/areas", params))
         if found is not None:
             items = found[0]
             if "area" in where:
@@ -227,12 +230,12 @@ def _activity_tasks(
     async def overlaps() -> None:
         params = {**dates, **where, "limit": 500}
         out.overlaps = await collect.attempt(
-            get_json(client, "/api/v1/activities/overlaps", params)
+            reads.json(client, "/api/v1/activities/overlaps", params)
         )
 
     async def unreconciled() -> None:
         found = await collect.attempt(
-            get_all_pages(client, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES)
+            reads.pages(client, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES)
         )
         if found is not None:
             out.unreconciled, out.unreconciled_truncated = len(found[0]), found[1]
@@ -240,7 +243,7 @@ def _activity_tasks(
     async def actions(which: str) -> None:
         query = {**where, **({which: "true"} if which != "all" else {})}
         found = await collect.attempt(
-            get_all_pages(client, "/api/v1/actions", query, max_pages=REPORT_PAGES)
+            reads.pages(client, "/api/v1/actions", query, max_pages=REPORT_PAGES)
         )
         if found is not None:
             out.actions[which] = (len(found[0]), found[1])

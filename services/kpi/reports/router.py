@@ -13,7 +13,7 @@ from services.kpi.reports.kpi_inputs import scorecard_fetcher
 from services.kpi.reports.negotiation import choose_format
 from services.kpi.reports.periods import PERIOD_PATTERN
 from services.kpi.reports.schemas import Report
-from services.kpi.reports.sources import sources_of
+from services.kpi.reports.sources import Reads, answer_cache, sources_of
 from shared.auth import Principal, require_scope
 from shared.db import SessionDep
 from shared.problems import problem_responses
@@ -96,6 +96,7 @@ async def engagement_assurance(
         questions=[q for q in (questions or "").split(",") if q],
         principal=principal,
         fetch_scorecard=scorecard_fetcher(request, session),
+        reads=Reads(answer_cache(request)),
     )
     name = f"engagement-assurance-{period}{'-' + area if area else ''}"
     if chosen == "json":

@@ -25,7 +25,7 @@ from services.kpi.reports.schemas import (
     Scope,
     SourceStatus,
 )
-from services.kpi.reports.sources import SourceClients
+from services.kpi.reports.sources import Reads, SourceClients
 from services.kpi.reports.survey_findings import latest_group, series_breaks, survey_section
 from shared.auth import Principal
 from shared.problems import invalid
@@ -56,6 +56,7 @@ async def build_report(
     questions: list[str],
     principal: Principal,
     fetch_scorecard: scorecard_findings.ScorecardFetcher,
+    reads: Reads,
 ) -> Report:
     scope_area = await resolve_area(sources, area)
     if scope_area is None:
@@ -66,6 +67,7 @@ async def build_report(
     data, kpis = await asyncio.gather(
         gather(
             sources,
+            reads,
             period,
             scope_area,
             wanted,
@@ -93,7 +95,7 @@ async def build_report(
     return Report(
         title=TITLE,
         generated_at=datetime.now(UTC),
-        scope=_scope(data, kpis, scope_area, wanted, principal),
+        scope=_scope(data, kpis, reads, scope_area, wanted, principal),
         executive_summary=summary,
         survey=survey,
         activity=activity,
@@ -122,6 +124,7 @@ def executive_summary(findings: list[Finding]) -> list[Finding]:
 def _scope(
     data: Gathered,
     kpis: scorecard_findings.ScorecardInputs,
+    reads: Reads,
     area: AreaScope,
     questions: list[str],
     who: Principal,
@@ -134,6 +137,7 @@ def _scope(
         statuses.append(
             SourceStatus(name=name, available=reason is None, as_of=data.as_of, reason=reason)
         )
+    statuses = [s.model_copy(update={"as_of": reads.as_of.get(s.name, s.as_of)}) for s in statuses]
     statuses.append(
         SourceStatus(
             name="kpi",

@@ -11,6 +11,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from services.kpi.config import KpiSettings
+from services.kpi.reports.sources import AnswerCache
 from services.kpi.sources.clients import SourceClients, SurveySource
 from shared.contracts.survey import LONDON
 from tests.conftest import assert_problem
@@ -264,3 +265,14 @@ async def test_a_source_that_is_down_is_named_and_the_report_still_made(world: W
     assert "The survey service was unavailable when the report was made" in down["sentence"]
     assert "sources.survey" in {f["key"] for f in body["executive_summary"]}
     assert {s["name"]: s["available"] for s in body["scope"]["sources"]}["survey"] is False
+
+
+async def test_answers_are_kept_briefly_and_the_as_of_times_say_so(world: World) -> None:
+    first = await report_json(world)
+    again = await report_json(world)
+    as_of = {s["name"]: s["as_of"] for s in first["scope"]["sources"]}
+    assert {s["name"]: s["as_of"] for s in again["scope"]["sources"]}["survey"] == as_of["survey"]
+    assert again["survey"]["questions"] == first["survey"]["questions"]
+    world.app.state.report_answers = AnswerCache(0)  # KPI_REPORT_CACHE_S=0: read every time
+    fresh = await report_json(world)
+    assert {s["name"]: s["as_of"] for s in fresh["scope"]["sources"]}["survey"] > as_of["survey"]
