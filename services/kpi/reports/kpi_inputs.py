@@ -1,5 +1,6 @@
 """Section 5's inputs: the KPI service's own scorecard and each KPI's XmR series, built
-in-process with the scorecard and series services (no HTTP call to itself)."""
+in-process with the scorecard and series services (no HTTP call to itself), kept for
+KPI_REPORT_CACHE_S like the sources' answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kpi.reports.gather import AreaScope
 from services.kpi.reports.periods import Period
 from services.kpi.reports.scorecard_findings import ScorecardFetcher, ScorecardInputs
-from services.kpi.reports.sources import SourceUnavailable, sources_of
+from services.kpi.reports.sources import SourceUnavailable, answer_cache, sources_of
 from services.kpi.scorecard.service import build_scorecard
 from services.kpi.series.service import build_series
 from shared.contracts.kpi import KpiSeries, KpiStatus
@@ -34,7 +35,22 @@ def scorecard_fetcher(request: Request, session: AsyncSession) -> ScorecardFetch
             except (ProblemError, SourceUnavailable):
                 return None
 
+    cache = answer_cache(request)
+
     async def fetch(period: Period, area: AreaScope) -> ScorecardInputs:
+        # Kept like the sources' answers (KPI_REPORT_CACHE_S); the report gives the
+        # scorecard's generated_at as the KPI service's as-of time.
+        key = ("kpi", "scorecard+series", period.text, area.code or "")
+        kept = cache.get(key)
+        if kept is not None:
+            inputs: ScorecardInputs = kept[1]
+            return inputs
+        inputs = await compute(period, area)
+        if inputs.scorecard is not None:
+            cache.put(key, inputs.scorecard.generated_at, inputs)
+        return inputs
+
+    async def compute(period: Period, area: AreaScope) -> ScorecardInputs:
         try:
             card = await build_scorecard(session, sources, period=period.text, area=area.code)
         except ProblemError as exc:
