@@ -165,6 +165,17 @@ def input_calls() -> list[tuple[str, str, list[tuple[str, str]]]]:
             [("group_by", "period"), ("period", "month"), *window],
         ),
         (
+            "aggregate by topic (school engagements)",
+            "activity",
+            [
+                ("group_by", "topic"),
+                ("period", "month"),
+                ("from", period.start.isoformat()),
+                ("to", period.end.isoformat()),
+                ("activity_type", "school_engagement"),
+            ],
+        ),
+        (
             "register summary",
             "activity",
             [*(("on", d.isoformat()) for d in span.days), ("priority_months", "3")],
