@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-stamp
 
-.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway bench-scorecard clean
+.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway bench-scorecard bench-report clean
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-gateway: $(STAMP)
 
 bench-scorecard: $(STAMP)
 	@$(BIN)/python -m bench.scorecard
+
+bench-report: $(STAMP)
+	@$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

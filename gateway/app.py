@@ -22,9 +22,10 @@ from gateway.headers import install_edges
 from gateway.keys.models import GATEWAY_AUDIT
 from gateway.metrics import record_circuit
 from gateway.openapi import OpenAPIMerger
+from gateway.pages import PageProxy
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimits, storage_for
-from gateway.upstreams import build_upstreams
+from gateway.upstreams import PAGES, build_upstreams
 from shared.app import serving_collector
 from shared.audit import AuditTrail
 from shared.auth import StaticKeyStore
@@ -120,5 +121,7 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     )
     proxy = Proxy(upstreams, access, limits, settings)
     app.mount("/api/v1", proxy)
+    for page in PAGES:
+        app.mount(f"/{page}", PageProxy(upstreams, access, limits, settings))
     install_edges(app, settings, proxy.authenticate_within_limits)
     return app

@@ -26,6 +26,8 @@ ROUTES: dict[str, str] = {
     "kpis": "kpi",
     "reports": "kpi",
 }
+# Web pages outside /api/v1 (mount path -> upstream); they sign in with a session cookie.
+PAGES: dict[str, str] = {"dashboard": "kpi"}
 
 
 @dataclass

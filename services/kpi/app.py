@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from services.kpi.catalogue.router import router as catalogue_router
 from services.kpi.config import KpiSettings
+from services.kpi.dashboard.router import router as dashboard_router
 from services.kpi.measurements.router import router as measurements_router
+from services.kpi.reports.router import router as reports_router
 from services.kpi.scorecard.router import router as scorecard_router
 from services.kpi.series.router import router as series_router
 from services.kpi.snapshots.router import router as snapshots_router
@@ -41,7 +43,7 @@ def create_app(
     async def close_sources(app: FastAPI) -> None:
         await app.state.sources.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Engagement Hub: KPI service",
         description="Engagement KPIs computed with published counting rules.",
@@ -53,6 +55,7 @@ def create_app(
             series_router,
             targets_router,
             catalogue_router,
+            reports_router,
         ],
         openapi_tags=TAGS,
         large_body_paths=(IMPORTS_PATH,),
@@ -60,3 +63,5 @@ def create_app(
         on_startup=[open_sources],
         on_shutdown=[close_sources],
     )
+    app.include_router(dashboard_router)  # pages under /dashboard/, outside /api/v1
+    return app

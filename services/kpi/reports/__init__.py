@@ -1,0 +1,1 @@
+"""The Engagement Assurance Report: findings and wording rules, HTML, JSON and PDF."""
