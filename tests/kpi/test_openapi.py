@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from shared.contracts.kpi import RAG_RULE, SPC_RULES
-from tests.test_openapi_examples import _post_all
+from tests.test_openapi_examples import request_examples
 
 
 async def test_kpi_examples_are_accepted(kpi_client: httpx.AsyncClient) -> None:
-    # A custom KPI, one and many measurements, a snapshot: all on an empty store.
-    assert await _post_all(kpi_client) >= 4
+    # A custom KPI, one and many measurements, a snapshot: all on an empty store. Operations on
+    # one resource (targets of a KPI, a social account) are exercised in their own tests.
+    doc = (await kpi_client.get("/openapi.json")).json()
+    examples = [e for e in request_examples(doc) if not re.search(r"\{[^}]+\}", e[1])]
+    assert len(examples) >= 4
+    for method, path, media_type, value in examples:
+        response = await kpi_client.request(
+            method.upper(), path, json=value, headers={"Content-Type": media_type}
+        )
+        assert response.status_code < 300, (method, path, response.text)
 
 
 async def test_rules_are_published_in_the_openapi_text(kpi_client: httpx.AsyncClient) -> None:
