@@ -39,6 +39,7 @@ class _Path:
     # Path parameters (a catch-all counts many): of two paths that match, the one with fewer
     # is the resource meant.
     parameters: int
+    catch_all: bool
 
 
 class RouteTable:
@@ -54,9 +55,13 @@ class RouteTable:
         resource = self._resource(path)
         if resource is None:
             return None  # no such path: the app's 404
-        # All of the resource's methods count, whichever route declares each.
-        if method not in resource.methods:
-            allow = ", ".join(sorted(resource.methods))
+        # All of the resource's methods count, whichever route declares each, and those of a
+        # catch-all route covering it (a prefix's CORS preflights).
+        methods = resource.methods.union(
+            *(p.methods for p in self._table() if p.catch_all and p.pattern.match(path))
+        )
+        if method not in methods:
+            allow = ", ".join(sorted(methods))
             return Refusal(
                 405, f"{method} is not allowed on {path}; allowed: {allow}.", {"Allow": allow}
             )
@@ -124,7 +129,14 @@ def _build(app: FastAPI) -> list[_Path]:
                 if p.get("in") == "query" and not _takes_array(p.get("schema", {}))
             )
     return [
-        _Path(compile_path(path)[0], frozenset(methods), media, single, _parameters(path))
+        _Path(
+            compile_path(path)[0],
+            frozenset(methods),
+            media,
+            single,
+            _parameters(path),
+            ":path}" in path,
+        )
         for path, (methods, media, single) in by_path.items()
     ]
 
