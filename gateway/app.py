@@ -26,13 +26,14 @@ from gateway.pages import PageProxy
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimits, storage_for
 from gateway.upstreams import PAGES, build_upstreams
-from shared.app import serving_collector
+from shared.app import install_contract, serving_collector
 from shared.audit import AuditTrail
 from shared.auth import StaticKeyStore
 from shared.db import Database
 from shared.docs import install_docs
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
+from shared.openapi import operation_id
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import HubSettings
 
@@ -66,7 +67,10 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    # The gateway's own routes (admin) are documented like the services' (`shared.openapi`).
+    install_contract(app)
     app.state.upstreams = upstreams
     app.state.db = db
     app.state.audit = AuditTrail("gateway", GATEWAY_AUDIT)

@@ -84,7 +84,11 @@ def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
                 )
             doc = json.loads(text)
-            doc_schemas = {renames.get(k, k): v for k, v in doc_schemas.items()}
+            # The title too: client generators name their models after it.
+            doc_schemas = {
+                renames.get(k, k): {**v, "title": renames[k]} if k in renames else v
+                for k, v in doc_schemas.items()
+            }
         schemas.update(doc_schemas)
         security_schemes.update(doc.get("components", {}).get("securitySchemes", {}))
         for path, item in doc.get("paths", {}).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from services.kpi.catalogue.router import router as catalogue_router
 from services.kpi.config import KpiSettings
 from services.kpi.dashboard.router import router as dashboard_router
 from services.kpi.measurements.router import router as measurements_router
+from services.kpi.measurements.schemas import components as measurement_components
 from services.kpi.reports.router import router as reports_router
 from services.kpi.scorecard.router import router as scorecard_router
 from services.kpi.series.router import router as series_router
@@ -64,4 +66,12 @@ def create_app(
         on_shutdown=[close_sources],
     )
     app.include_router(dashboard_router)  # pages under /dashboard/, outside /api/v1
+    document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        doc = document()
+        doc["components"]["schemas"].update(measurement_components())
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
     return app

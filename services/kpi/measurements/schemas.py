@@ -143,7 +143,9 @@ class ImportResult(BaseModel):
 def request_body(examples: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI `requestBody` of `POST /kpis/measurements`: one measurement, or a list of them
     (the body is read by `read_items`, so each item's errors are named `body.<i>.<field>`)."""
-    item = MeasurementIn.model_json_schema()
+    # The item is a component (`components()`): generated clients model a union of an inline
+    # object and an array of it as two clashing models.
+    item = {"$ref": "#/components/schemas/MeasurementIn"}
     schema = {"anyOf": [item, {"type": "array", "items": item, "maxItems": MAX_ITEMS}]}
     return {
         "requestBody": {
@@ -203,3 +205,8 @@ def read_items(raw: bytes) -> tuple[list[MeasurementIn], Callable[[int], str]]:
     if errors:
         raise RequestValidationError(errors)
     return items, where_of
+
+
+def components() -> dict[str, Any]:
+    """Schemas the hand-written request body refers to, for the service's OpenAPI document."""
+    return {"MeasurementIn": MeasurementIn.model_json_schema()}
