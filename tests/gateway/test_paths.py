@@ -7,6 +7,8 @@ import asyncio
 
 import httpx
 
+from gateway.config import GatewaySettings
+from gateway.upstreams import build_upstreams
 from tests.conftest import AUTH, TEST_API_KEY, assert_problem
 from tests.support.processes import Suite
 
@@ -29,20 +31,26 @@ async def _raw_get(port: int, target: str) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split(" ")[1]), headers, body
 
 
-async def test_a_trailing_slash_redirect_stays_on_the_gateway(
+async def test_a_trailing_slash_is_no_redirect_to_an_internal_address(
     gateway: httpx.AsyncClient, seeded_suite: Suite
 ) -> None:
+    # The services answer a trailing slash with a 404 problem (no redirect at all); through the
+    # gateway and straight at the service alike.
     response = await gateway.get("/api/v1/activities/", params={"limit": 1})
-    assert response.status_code == 307
-    location = response.headers["location"]
-    assert location == "/api/v1/activities?limit=1"
-    assert "127.0.0.1" not in location
-    followed = await gateway.get(location)
-    assert followed.status_code == 200
-    # Straight at the service the redirect names the service; through the gateway never.
+    assert_problem(response, 404)
+    assert "location" not in response.headers
     async with httpx.AsyncClient(headers=AUTH, timeout=10) as client:
         direct = await client.get(f"http://127.0.0.1:{seeded_suite.port + 1}/api/v1/activities/")
-    assert direct.headers["location"].startswith("http://127.0.0.1:")
+    assert direct.status_code == 404
+    assert "location" not in direct.headers
+
+
+def test_a_location_naming_the_upstream_becomes_a_gateway_path() -> None:
+    # Any redirect a service still sends names the gateway, never the service's address.
+    upstream = build_upstreams(GatewaySettings(activity_url="http://127.0.0.1:9001"))["activity"]
+    assert upstream.public_location("http://127.0.0.1:9001/api/v1/x?a=1") == "/api/v1/x?a=1"
+    assert upstream.public_location("http://127.0.0.1:9001") == "/"
+    assert upstream.public_location("https://elsewhere.example/a") == "https://elsewhere.example/a"
 
 
 async def test_dot_segments_are_refused_encoded_or_not(seeded_suite: Suite) -> None:
