@@ -31,7 +31,7 @@ from shared.problems import ProblemError, invalid, problem_responses
 from shared.requestid import current_request_id
 
 # Services whose audit records the gateway merges (each serves `GET /api/v1/audit`).
-AUDITED_SERVICES = ("activity", "survey")
+AUDITED_SERVICES = ("activity", "survey", "kpi")
 AUDIT_READ_TIMEOUT_S = 10.0
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -233,7 +233,7 @@ async def audit(
     session: SessionDep,
     admin: Admin,
     query: AuditQueryDep,
-    service: Literal["gateway", "activity", "survey"] | None = None,
+    service: Literal["gateway", "activity", "survey", "kpi"] | None = None,
 ) -> AuditPage:
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     wanted = [name for name in ("gateway", *AUDITED_SERVICES) if service in (None, name)]

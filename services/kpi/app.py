@@ -13,6 +13,7 @@ from services.kpi.config import KpiSettings
 from services.kpi.dashboard.router import router as dashboard_router
 from services.kpi.measurements.router import router as measurements_router
 from services.kpi.measurements.schemas import components as measurement_components
+from services.kpi.models import KPI_AUDIT
 from services.kpi.reports.router import router as reports_router
 from services.kpi.scorecard.router import router as scorecard_router
 from services.kpi.series.router import router as series_router
@@ -20,6 +21,8 @@ from services.kpi.snapshots.router import router as snapshots_router
 from services.kpi.sources.clients import SourceClients
 from services.kpi.targets.router import router as targets_router
 from shared.app import create_service_app
+from shared.audit import AuditTrail
+from shared.audit_api import audit_router
 from shared.contracts.kpi import RAG_RULE
 
 TAGS = [
@@ -58,6 +61,7 @@ def create_app(
             targets_router,
             catalogue_router,
             reports_router,
+            audit_router(KPI_AUDIT, "kpi"),
         ],
         openapi_tags=TAGS,
         large_body_paths=(IMPORTS_PATH,),
@@ -65,6 +69,7 @@ def create_app(
         on_startup=[open_sources],
         on_shutdown=[close_sources],
     )
+    app.state.audit = AuditTrail("kpi", KPI_AUDIT)
     app.include_router(dashboard_router)  # pages under /dashboard/, outside /api/v1
     document = app.openapi
 

@@ -7,5 +7,17 @@ from services.kpi.measurements.models import Measurement, SocialAccount
 from services.kpi.snapshots.models import Snapshot
 from services.kpi.tables import KpiTable
 from services.kpi.targets.models import KpiTarget
+from shared.audit import audit_table
 
-__all__ = ["KpiDefinition", "KpiTable", "KpiTarget", "Measurement", "Snapshot", "SocialAccount"]
+__all__ = [
+    "KPI_AUDIT",
+    "KpiDefinition",
+    "KpiTable",
+    "KpiTarget",
+    "Measurement",
+    "Snapshot",
+    "SocialAccount",
+]
+
+# Append-only audit records of this service's writes (`shared.audit`).
+KPI_AUDIT = audit_table(KpiTable.metadata, "kpi")

@@ -12,7 +12,7 @@ import httpx
 
 from tests.conftest import assert_problem
 from tests.gateway.test_access_keys import as_key, make_key
-from tests.support.factories import activity_payload
+from tests.support.factories import activity_payload, measurement_payload
 
 AUDIT = "/api/v1/admin/audit"
 
@@ -77,9 +77,15 @@ async def test_records_of_every_service_merge_by_time_in_cursor_pages(
             "/api/v1/surveys/opcc/population", json={"age_band_sex": []}, headers=caller
         )
         assert population.status_code < 500
+    measured = await gateway.post(
+        "/api/v1/kpis/measurements", json=measurement_payload(), headers=caller
+    )
+    assert measured.status_code in (200, 201), measured.text
     window = {"from": started.isoformat()}
     everything = await records(gateway, **window)
-    assert {"gateway", "activity", "survey"} <= {r["service"] for r in everything}
+    assert {"gateway", "activity", "survey", "kpi"} <= {r["service"] for r in everything}
+    kpi_records = await records(gateway, service="kpi", **window)
+    assert [r["action"] for r in kpi_records] == ["POST /api/v1/kpis/measurements"]
     order = [(r["at"], r["service"], r["id"]) for r in everything]
     assert order == sorted(order, reverse=True)
 

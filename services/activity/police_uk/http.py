@@ -17,7 +17,7 @@ import orjson
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 
-from shared.auth import Principal, authenticate, presented_secret
+from shared.auth import IDENTITY_HEADER, Principal, presented_secret, service_principal
 from shared.problems import ProblemError
 
 ANONYMOUS = Principal("anonymous", frozenset())
@@ -40,11 +40,14 @@ def is_public(request: Request) -> bool:
 
 
 async def public_reader(request: Request) -> Principal:
-    """Anyone may read when `HUB_POLICE_UK_PUBLIC` is on (as data.police.uk itself); else the
-    caller needs `activity:read`. Credentials sent anyway are checked (a bad key is a 401)."""
-    if is_public(request) and presented_secret(request.headers) is None:
+    """Anyone may read when `HUB_POLICE_UK_PUBLIC` is on (as data.police.uk itself), force-wide;
+    else the caller needs `activity:read`. Credentials sent anyway are checked (a bad key is a
+    401), and a district-limited caller reads only its districts' neighbourhoods."""
+    identified = IDENTITY_HEADER.lower() in request.headers
+    if is_public(request) and presented_secret(request.headers) is None and not identified:
         return ANONYMOUS
-    principal = authenticate(request.app.state.key_store, request.headers)
+    # The gateway's forwarded identity (or the bootstrap key): its districts limit the reads.
+    principal = service_principal(request)
     if not is_public(request) and not principal.allows("activity:read"):
         raise ProblemError(403, "This operation needs the `activity:read` scope.")
     return principal
@@ -95,14 +98,15 @@ def published(request: Request, value: Any, changed_at: Sequence[datetime | None
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     moments = [m.astimezone(UTC).replace(microsecond=0) for m in changed_at if m is not None]
     last_modified = max(moments) if moments else None
+    principal = getattr(request.state, "principal", None)
+    # A district-limited caller's answer is its own: never kept by a shared cache.
+    shared = is_public(request) and getattr(principal, "districts", None) is None
     headers = {
         **CORS_HEADERS,
         "ETag": etag,
-        "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE_S}"
-        if is_public(request)
-        else "private, no-cache",
+        "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE_S}" if shared else "private, no-cache",
     }
-    if not is_public(request):
+    if not shared:
         headers["Vary"] = "X-API-Key, Authorization"
     if last_modified is not None:
         headers["Last-Modified"] = format_datetime(last_modified, usegmt=True)

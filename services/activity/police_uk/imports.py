@@ -41,9 +41,18 @@ def _touch(area: Area) -> None:
 
 
 async def area_of(
-    session: AsyncSession, force: str, neighbourhood: str, *, for_update: bool = False
+    session: AsyncSession,
+    force: str,
+    neighbourhood: str,
+    *,
+    for_update: bool = False,
+    districts: frozenset[str] | None = None,
 ) -> tuple[Area, PoliceUkNeighbourhood | None]:
-    found = await repository.area_of(session, force, neighbourhood, for_update=for_update)
+    """The neighbourhood; a 404 when unknown or, for a caller limited to `districts`, of
+    another district (`repository.in_districts`)."""
+    found = await repository.area_of(
+        session, force, neighbourhood, for_update=for_update, districts=districts
+    )
     if found is None:
         raise errors.not_found(f"neighbourhood {neighbourhood!r} of", force)
     return found

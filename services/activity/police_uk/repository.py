@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.models import Area
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
-from services.activity.repository import ACTIVITY
+from services.activity.repository import ACTIVITY, in_districts
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
 
 AREA = Area.__table__  # type: ignore[attr-defined]
@@ -41,13 +41,16 @@ async def forces_changed_at(session: AsyncSession) -> datetime | None:
     return latest
 
 
-async def neighbourhoods(session: AsyncSession, force_id: str) -> list[Area]:
+async def neighbourhoods(
+    session: AsyncSession, force_id: str, districts: frozenset[str] | None = None
+) -> list[Area]:
     rows = await session.execute(
         select(Area)
         .where(
             AREA.c.police_uk_force == force_id,
             AREA.c.police_uk_id.is_not(None),
             AREA.c.kind == AreaKind.neighbourhood.value,
+            *in_districts(AREA.c.district_code, districts),
         )
         .order_by(AREA.c.police_uk_id)
     )
@@ -55,12 +58,21 @@ async def neighbourhoods(session: AsyncSession, force_id: str) -> list[Area]:
 
 
 async def area_of(
-    session: AsyncSession, force_id: str, neighbourhood_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    force_id: str,
+    neighbourhood_id: str,
+    *,
+    for_update: bool = False,
+    districts: frozenset[str] | None = None,
 ) -> tuple[Area, PoliceUkNeighbourhood | None] | None:
     stmt = (
         select(Area, PoliceUkNeighbourhood)
         .outerjoin(EXTRA, EXTRA.c.area_code == AREA.c.code)
-        .where(AREA.c.police_uk_force == force_id, AREA.c.police_uk_id == neighbourhood_id)
+        .where(
+            AREA.c.police_uk_force == force_id,
+            AREA.c.police_uk_id == neighbourhood_id,
+            *in_districts(AREA.c.district_code, districts),
+        )
     )
     if for_update:
         stmt = stmt.with_for_update(of=AREA)
@@ -86,7 +98,10 @@ async def flush(session: AsyncSession) -> None:
 
 
 async def boundary_candidates(
-    session: AsyncSession, latitude: float, longitude: float
+    session: AsyncSession,
+    latitude: float,
+    longitude: float,
+    districts: frozenset[str] | None = None,
 ) -> list[tuple[Area, PoliceUkNeighbourhood]]:
     """Neighbourhoods whose boundary's bounding box holds the point (the exact test is the
     geometry library's, on these few)."""
@@ -99,6 +114,7 @@ async def boundary_candidates(
             EXTRA.c.min_longitude <= longitude,
             EXTRA.c.max_longitude >= longitude,
             AREA.c.police_uk_id.is_not(None),
+            *in_districts(AREA.c.district_code, districts),
         )
         .order_by(AREA.c.code)
     )

@@ -102,11 +102,13 @@ async def get_senior_officers(
 async def locate_neighbourhood(
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
     q: Annotated[str, Query(max_length=100, examples=["51.4633,-2.5621"])],
 ) -> Response:
     latitude, longitude = boundaries.parse_point(q)
-    candidates = await repository.boundary_candidates(session, latitude, longitude)
+    candidates = await repository.boundary_candidates(
+        session, latitude, longitude, reader.districts
+    )
     area = boundaries.containing(candidates, latitude, longitude)
     if area is None or area.police_uk_force is None or area.police_uk_id is None:
         raise errors.not_found("neighbourhood at", q)
@@ -125,9 +127,9 @@ async def locate_neighbourhood(
     responses=READ_RESPONSES,
 )
 async def get_neighbourhoods(
-    force: Force, request: Request, session: SessionDep, _: PublicReader
+    force: Force, request: Request, session: SessionDep, reader: PublicReader
 ) -> Response:
-    areas = await repository.neighbourhoods(session, force)
+    areas = await repository.neighbourhoods(session, force, reader.districts)
     record = await repository.force(session, force)
     if not areas and record is None:
         raise errors.not_found("force", force)
@@ -149,9 +151,9 @@ async def get_neighbourhood(
     neighbourhood: NeighbourhoodId,
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
 ) -> Response:
-    area, extra = await imports.area_of(session, force, neighbourhood)
+    area, extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
     return published(
         request,
         service.neighbourhood_record(area, extra),
@@ -170,9 +172,9 @@ async def get_team(
     neighbourhood: NeighbourhoodId,
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
 ) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood)
+    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
     return published(request, service.team(area), [area.updated_at])
 
 
@@ -187,9 +189,9 @@ async def get_priorities(
     neighbourhood: NeighbourhoodId,
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
 ) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood)
+    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
     return published(request, service.priorities(area), [area.updated_at])
 
 
@@ -207,9 +209,9 @@ async def get_events(
     neighbourhood: NeighbourhoodId,
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
 ) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood)
+    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
     now = utcnow()
     rows = await repository.published_events(session, area.code, now)
     changed = await repository.events_changed_at(session, area.code, now)
@@ -229,9 +231,9 @@ async def get_boundary(
     neighbourhood: NeighbourhoodId,
     request: Request,
     session: SessionDep,
-    _: PublicReader,
+    reader: PublicReader,
 ) -> Response:
-    _area, extra = await imports.area_of(session, force, neighbourhood)
+    _area, extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
     if extra is None or extra.boundary is None:
         raise errors.not_found("boundary recorded for neighbourhood", neighbourhood)
     return published(request, boundaries.boundary_points(extra.boundary), [extra.updated_at])

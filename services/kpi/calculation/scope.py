@@ -66,12 +66,18 @@ async def resolve_scope(
     sources: SourceClients, area: str | None, field: str = "query.area"
 ) -> Scope:
     """The scope of `area`: a 422 naming `field` when the activity service does not know
-    it; when the activity service cannot be asked the code is used as given."""
+    it (nor another district's area, for a district-limited caller); when the activity
+    service cannot be asked the code is used as given. Without `area`, a caller limited to
+    one district is scoped to it."""
     try:
         areas = await sources.activity.areas()
     except SourceUnavailable:
         return Scope(area=area, ref=None, force=None)
     force = _force_of(areas)
+    limit = sources.activity.caller_districts()
+    if area is None and limit is not None and len(limit) == 1:
+        # A caller limited to one district sees that district as its whole force.
+        area = next(iter(limit))
     if area is None:
         return Scope(area=None, ref=None, force=force)
     ref = areas.get(area)

@@ -105,7 +105,12 @@ class Reads:
     async def json(
         self, client: ServiceClient, path: str, params: Mapping[str, Any] | None = None
     ) -> Any:
-        key = (client.name, path, tuple(sorted((k, str(v)) for k, v in (params or {}).items())))
+        key = (
+            client.name,
+            client.caller_districts(),
+            path,
+            tuple(sorted((k, str(v)) for k, v in (params or {}).items())),
+        )
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             at, value = hit

@@ -3,10 +3,17 @@
 Any failure of a source (refused, timed out, an error status, an answer that does not fit the
 contract) is a `SourceUnavailable` with a reason a person can act on; the KPIs that need that
 source say `unavailable`, the rest of the answer goes on.
+
+The sources are read on the caller's behalf (`for_request`): the caller's signed identity goes
+with each call (`shared.auth.forwarding_headers`, with just the source's read scope), so a
+district-limited caller's figures count only its districts, as the source applies the limit.
+Only the bootstrap key's calls (and calls with no caller, such as pages) use
+`KPI_SOURCE_API_KEY`.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -14,9 +21,11 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from services.kpi.config import KpiSettings
+from shared.auth import Principal, forwarding_headers
 from shared.contracts.activity import AggregateQuery, AggregateResponse
 from shared.contracts.registers import AreaRef, RegisterSummary
 from shared.contracts.survey import QuestionResults
@@ -50,6 +59,8 @@ class ServiceClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
+        self.read_scope = f"{name}:read"
+        self._request: Request | None = None
         self.base_url = base_url or None
         headers = {"Accept": "application/json"}
         key = settings.source_key()
@@ -70,6 +81,27 @@ class ServiceClient:
             trust_env=False,
         )
 
+    def for_request(self, request: Request) -> ServiceClient:
+        """This client reading on behalf of `request`'s caller (same connection pool)."""
+        view = copy.copy(self)
+        view._request = request
+        return view
+
+    def caller(self) -> Principal | None:
+        """Whose limits the source applies: the caller, unless it is the bootstrap key (the
+        configured source key then reads, as it does when there is no caller)."""
+        if self._request is None:
+            return None
+        principal = getattr(self._request.state, "principal", None)
+        if not isinstance(principal, Principal) or principal.key_id == "bootstrap":
+            return None
+        return principal
+
+    def caller_districts(self) -> frozenset[str] | None:
+        """The districts answers are limited to (None: force-wide), for keying caches."""
+        caller = self.caller()
+        return caller.districts if caller is not None else None
+
     async def get(self, path: str, params: Any, model: type[M]) -> M:
         if self.base_url is None:
             raise SourceUnavailable(
@@ -79,6 +111,10 @@ class ServiceClient:
         request_id = current_request_id()
         if request_id:
             headers["X-Request-ID"] = request_id
+        caller = self.caller()
+        if caller is not None and self._request is not None:
+            # The identity wins over the configured key at the source (`ServiceCredentials`).
+            headers.update(forwarding_headers(self._request, caller, scopes=[self.read_scope]))
         try:
             response = await self._client.get(path, params=params, headers=headers)
         except httpx.TimeoutException as exc:
@@ -128,8 +164,8 @@ class ActivitySource(ServiceClient):
     ) -> None:
         super().__init__("activity", settings.activity_url, settings, transport)
         self._area_ttl = settings.area_cache_s
-        self._areas: dict[str, AreaRef] | None = None
-        self._areas_at = 0.0
+        # Per district limit: a limited caller sees only its districts' areas.
+        self._areas: dict[frozenset[str] | None, tuple[float, dict[str, AreaRef]]] = {}
 
     async def aggregate(self, query: AggregateQuery) -> AggregateResponse:
         return await self.get("/api/v1/activities/aggregate", query.params(), AggregateResponse)
@@ -145,8 +181,10 @@ class ActivitySource(ServiceClient):
 
     async def areas(self) -> Mapping[str, AreaRef]:
         """Every registered area by code, kept for `KPI_AREA_CACHE_S` seconds."""
-        if self._areas is not None and time.monotonic() - self._areas_at < self._area_ttl:
-            return self._areas
+        limit = self.caller_districts()
+        cached = self._areas.get(limit)
+        if cached is not None and time.monotonic() - cached[0] < self._area_ttl:
+            return cached[1]
         found: dict[str, AreaRef] = {}
         cursor: str | None = None
         while True:
@@ -156,7 +194,7 @@ class ActivitySource(ServiceClient):
             cursor = page.next_cursor
             if not cursor:
                 break
-        self._areas, self._areas_at = found, time.monotonic()
+        self._areas[limit] = (time.monotonic(), found)
         return found
 
 
@@ -188,6 +226,13 @@ class SourceClients:
         transports = transports or {}
         self.activity = ActivitySource(settings, transports.get("activity"))
         self.survey = SurveySource(settings, transports.get("survey"))
+
+    def for_request(self, request: Request) -> SourceClients:
+        """The sources read on behalf of `request`'s caller (see the module docstring)."""
+        view = copy.copy(self)
+        view.activity = self.activity.for_request(request)  # type: ignore[assignment]
+        view.survey = self.survey.for_request(request)  # type: ignore[assignment]
+        return view
 
     async def aclose(self) -> None:
         await self.activity.aclose()

@@ -212,7 +212,7 @@ async def test_bad_requests_are_problems(world: World) -> None:
     )
     assert "application/pdf" in body["detail"]
     assert_problem(await world.kpi.get(REPORT, params=Q3, headers={"X-API-Key": "wrong"}), 401)
-    survey_only = identity(["survey:read"])
+    survey_only = identity(["survey:read"])  # as the gateway forwards it
     assert_problem(await world.kpi.get(REPORT, params=Q3, headers=survey_only), 403)
 
 
