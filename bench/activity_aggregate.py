@@ -123,7 +123,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def measure(base: str, key: str, requests: int) -> list[float]:
-    from services.activity.service import today_local
+    from services.activity.activities.values import today_local
 
     everything: list[float] = []
     headers = {"X-API-Key": key}
@@ -152,8 +152,8 @@ async def measure(base: str, key: str, requests: int) -> list[float]:
 async def measure_export(base: str, key: str, url: str) -> None:
     """CSV export of half a year through the API, against PostgreSQL's own `COPY ... TO
     STDOUT (FORMAT csv)` of the same rows and columns (the baseline: no HTTP, no Python)."""
-    from services.activity.analytics import _EXPORT_SOURCE
-    from services.activity.service import today_local
+    from services.activity.activities.values import today_local
+    from services.activity.analytics.export import _EXPORT_SOURCE
 
     end = today_local().replace(day=1) - timedelta(days=1)
     start = (end - timedelta(days=182)).replace(day=1)

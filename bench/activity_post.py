@@ -400,7 +400,7 @@ async def postgres_database(label: str) -> tuple[str, Callable[[], Any]]:
 
 async def seed_minimal(url: str) -> None:
     """The areas the minimal app's rows refer to (same foreign keys as the service)."""
-    from services.activity.models import Area
+    from services.activity.areas.models import Area
 
     engine = create_engine(url)
     now = datetime.now(UTC)

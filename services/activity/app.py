@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.activity import housekeeping, registries
+from services.activity import housekeeping
+from services.activity.actions.router import router as actions_router
+from services.activity.activities.router import item_router as activity_router
+from services.activity.activities.router import router as activities_router
+from services.activity.analytics.router import router as analytics_router
+from services.activity.areas.router import router as areas_router
 from services.activity.config import ActivitySettings
+from services.activity.groups.router import router as groups_router
 from services.activity.models import ACTIVITY_AUDIT
+from services.activity.plans.router import router as plans_router
 from services.activity.police_uk.router import router as police_uk_router
-from services.activity.router import router
 from services.activity.summaries.router import router as summaries_router
+from services.activity.volunteering.router import router as volunteering_router
 from shared.app import create_service_app
 from shared.audit import AuditTrail
 from shared.audit_api import audit_router
@@ -36,8 +43,15 @@ def create_app(settings: ActivitySettings | None = None) -> FastAPI:
         title="Engagement Hub: activity service",
         description="One corporately held log of engagement activity for every directorate.",
         routers=[
-            router,
-            registries.router,
+            # Order matters: the finding routes before `/activities/{activity_id}`.
+            activities_router,
+            analytics_router,
+            activity_router,
+            actions_router,
+            areas_router,
+            groups_router,
+            plans_router,
+            volunteering_router,
             police_uk_router,
             summaries_router,
             audit_router(ACTIVITY_AUDIT, "activity"),

@@ -9,7 +9,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from services.activity.schemas import ActivityCreate, BatchIn, BatchItemIn, StrictModel
+from services.activity.activities.schemas import ActivityCreate, BatchIn, BatchItemIn
+from services.activity.fields import StrictModel
 from shared.json_depth import MAX_JSON_DEPTH, nesting_too_deep_detail, too_deep
 from shared.problems import PROBLEM_BASE, ProblemError, field_error
 

@@ -26,17 +26,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.activity import repository
-from services.activity.models import (
-    Activity,
-    ActivityAction,
-    Area,
-    CommunityGroup,
-    Plan,
-    VolunteerHours,
-)
+from services.activity.activities.models import Activity, ActivityAction
+from services.activity.activities.values import LONDON, local_parts, request_hash
+from services.activity.analytics.repository import fold_month_counts
+from services.activity.areas.models import Area
+from services.activity.groups.models import CommunityGroup
+from services.activity.plans.models import Plan
 from services.activity.police_uk import demo as police_uk_demo
-from services.activity.service import LONDON, local_parts, request_hash
+from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.taxonomy import (
     ActivityType,
     AreaKind,
@@ -201,7 +198,7 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
             conn, [(n.code, n.name, n.district, n.centre) for n in neighbourhoods], now, seed
         )
         # PostgreSQL's triggers appended a count change per activity: fold them in at once.
-        await repository.fold_month_counts(session)
+        await fold_month_counts(session)
         await session.commit()
     if not db.sqlite:
         async with db.engine.connect() as conn:

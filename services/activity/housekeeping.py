@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 
-from services.activity import repository
+from services.activity.activities import repository as activities_repository
+from services.activity.analytics import repository as analytics_repository
 from shared.db import Database, utcnow
 
 logger = logging.getLogger("hub.activity.housekeeping")
@@ -27,14 +28,14 @@ PURGE_INTERVAL_S = 3600.0
 
 async def purge_once(db: Database) -> int:
     async with db.write_sessions() as session:
-        removed = await repository.purge_expired_idempotency_keys(session, utcnow())
+        removed = await activities_repository.purge_expired_idempotency_keys(session, utcnow())
         await session.commit()
     return removed
 
 
 async def fold_once(db: Database) -> int:
     async with db.write_sessions() as session:
-        touched = await repository.fold_month_counts(session)
+        touched = await analytics_repository.fold_month_counts(session)
         await session.commit()
     return touched
 

@@ -138,7 +138,7 @@ async def test_a_row_stored_before_the_school_rule_reads_and_must_be_fixed_to_am
 ) -> None:
     from sqlalchemy import update
 
-    from services.activity.models import Activity
+    from services.activity.activities.models import Activity
 
     created = await _create(activity_client)
     activity_id = uuid.UUID(created.json()["id"])

@@ -130,7 +130,7 @@ async def test_a_batch_stores_the_same_rows_as_single_creates(
     # build them in Python. Every stored column must come out the same either way.
     from sqlalchemy import select
 
-    from services.activity.models import Activity
+    from services.activity.activities.models import Activity
 
     payloads = [
         activity_payload(

@@ -200,10 +200,10 @@ async def test_csv_export_follows_search_and_local_day_filters(
 async def test_csv_export_streams_more_than_one_batch(
     activity_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.activity import analytics
+    from services.activity.analytics import export
     from tests.support.factories import batch_item
 
-    monkeypatch.setattr(analytics, "EXPORT_BATCH", 40)
+    monkeypatch.setattr(export, "EXPORT_BATCH", 40)
     items = [batch_item(starts_at="2022-09-20T10:00:00Z", ends_at=None) for _ in range(40)]
     items += [batch_item() for _ in range(47)]
     for start in range(0, len(items), 500):

@@ -114,14 +114,14 @@ async def test_a_twin_of_a_request_still_in_flight(
     activity_db_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first request is held open inside its transaction, after claiming the key."""
-    from services.activity import repository
+    from services.activity.activities import inserts
     from services.activity.app import create_app
     from services.activity.config import ActivitySettings
     from tests.conftest import client_for
     from tests.support.factories import seed_areas
 
     entered, release = asyncio.Event(), asyncio.Event()
-    insert = repository.insert_activity_in_area
+    insert = inserts.insert_activity_in_area
 
     async def held_insert(session: Any, values: dict[str, Any]) -> str | None:
         entered.set()
@@ -133,7 +133,7 @@ async def test_a_twin_of_a_request_still_in_flight(
     )
     async for client in client_for(app, "http://activity"):
         await seed_areas(client)
-        monkeypatch.setattr(repository, "insert_activity_in_area", held_insert)
+        monkeypatch.setattr(inserts, "insert_activity_in_area", held_insert)
         payload = activity_payload()
         headers = {"Idempotency-Key": str(uuid.uuid4())}
         first = asyncio.create_task(
@@ -202,8 +202,8 @@ async def test_expired_keys_are_forgotten_and_live_ones_kept(
 
     from sqlalchemy import update
 
+    from services.activity.activities.models import IdempotencyRecord
     from services.activity.housekeeping import purge_once
-    from services.activity.models import IdempotencyRecord
     from shared.db import utcnow
 
     db = activity_client.app.state.db  # type: ignore[attr-defined]
@@ -253,7 +253,7 @@ def _hash_as_first_stored(payload: dict[str, Any]) -> str:
     import hashlib
     import json
 
-    from services.activity.schemas import ActivityCreate
+    from services.activity.activities.schemas import ActivityCreate
 
     dumped = ActivityCreate.model_validate(payload).model_dump(mode="json", exclude_unset=True)
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), default=str)
@@ -265,7 +265,7 @@ async def test_creates_stored_with_the_earlier_body_hash_are_still_recognised(
 ) -> None:
     from sqlalchemy import update
 
-    from services.activity.models import Activity, IdempotencyRecord
+    from services.activity.activities.models import Activity, IdempotencyRecord
 
     db = activity_client.app.state.db  # type: ignore[attr-defined]
     by_id = activity_payload(id=str(uuid.uuid4()))

@@ -63,10 +63,13 @@ def _examples(model: type) -> list[dict[str, Any]]:
 async def test_every_example_is_accepted_as_written_into_the_demo_store(
     demo_client: httpx.AsyncClient,
 ) -> None:
+    from services.activity.activities.router import BATCH_EXAMPLE
+    from services.activity.activities.schemas import ActivityCreate, ReviewIn
+    from services.activity.areas.schemas import AreaIn
+    from services.activity.groups.schemas import GroupIn
+    from services.activity.plans.schemas import PlanIn
     from services.activity.police_uk import IMPORT_EXAMPLE
-    from services.activity.registries import AreaIn, GroupIn, HoursIn, PlanIn
-    from services.activity.router import BATCH_EXAMPLE
-    from services.activity.schemas import ActivityCreate, ReviewIn
+    from services.activity.volunteering.schemas import HoursIn
 
     client = demo_client
     for example in _examples(AreaIn):

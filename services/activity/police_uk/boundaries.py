@@ -9,7 +9,7 @@ from typing import Any
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 
-from services.activity.models import Area
+from services.activity.areas.models import Area
 from services.activity.police_uk.models import PoliceUkNeighbourhood
 from services.activity.police_uk.schemas import BoundaryPoint, BoundaryPointOut
 from services.activity.police_uk.service import coordinate_text

@@ -15,10 +15,10 @@ from shapely.geometry import box, mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.activity.models import Activity
+from services.activity.activities.models import Activity
+from services.activity.activities.values import LONDON, local_parts, request_hash
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.repository import PUBLIC_TYPES
-from services.activity.service import LONDON, local_parts, request_hash
 from shared.contracts.taxonomy import ActivityType, Classification, Directorate, ReviewState
 
 FORCE_ID = "example-constabulary"

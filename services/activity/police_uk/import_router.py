@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from services.activity import errors, registries
+from services.activity import errors
+from services.activity.areas.schemas import AreaRead
+from services.activity.areas.service import area_read
 from services.activity.bodies import malformed, read_json
 from services.activity.police_uk import boundaries, imports, service
 from services.activity.police_uk.schemas import (
@@ -145,7 +147,7 @@ async def import_neighbourhoods(
 
 @writes.post(
     "/{force}/{neighbourhood}/people",
-    response_model=registries.AreaRead,
+    response_model=AreaRead,
     summary="Replace a neighbourhood team (the shape of /{force}/{id}/people)",
     description="`photo_url` (a Hub extension) is each member's photo: the beat-profile "
     "completeness counts a team with every photo.",
@@ -165,14 +167,14 @@ async def import_neighbourhoods(
 )
 async def import_people(
     force: Force, neighbourhood: NeighbourhoodId, request: Request, session: SessionDep, _: Writer
-) -> registries.AreaRead:
+) -> AreaRead:
     people: list[PolicePerson] = await _list_body(request, PolicePerson, MAX_ITEMS)
-    return registries.area_read(await imports.replace_team(session, force, neighbourhood, people))
+    return area_read(await imports.replace_team(session, force, neighbourhood, people))
 
 
 @writes.post(
     "/{force}/{neighbourhood}/priorities",
-    response_model=registries.AreaRead,
+    response_model=AreaRead,
     summary="Replace neighbourhood priorities (the shape of /{force}/{id}/priorities)",
     description="Accepts `issue-date`/`action-date` (data.police.uk) and `issue_date`/"
     "`action_date`; dates or `YYYY-MM-DDT00:00:00` times.",
@@ -191,10 +193,10 @@ async def import_people(
 )
 async def import_priorities(
     force: Force, neighbourhood: NeighbourhoodId, request: Request, session: SessionDep, _: Writer
-) -> registries.AreaRead:
+) -> AreaRead:
     items: list[PolicePriority] = await _list_body(request, PolicePriority, MAX_ITEMS)
     area = await imports.replace_priorities(session, force, neighbourhood, items)
-    return registries.area_read(area)
+    return area_read(area)
 
 
 @writes.put(

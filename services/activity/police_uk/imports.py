@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors
-from services.activity import repository as activity_repository
-from services.activity.models import Area
+from services.activity.areas import repository as areas_repository
+from services.activity.areas.models import Area
+from services.activity.areas.schemas import Priority
 from services.activity.police_uk import repository
 from services.activity.police_uk.boundaries import bounding_box
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
@@ -23,7 +24,6 @@ from services.activity.police_uk.schemas import (
     PolicePriority,
     PublicationIn,
 )
-from services.activity.registries import Priority
 from shared.auth import Principal
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
 from shared.db import utcnow
@@ -78,8 +78,8 @@ async def import_neighbourhoods(
     now = utcnow()
     # A fixed number of queries for the whole import, whatever its size: the areas already
     # linked to these ids, which codes new ones would take are taken, and their extras.
-    linked = await activity_repository.areas_by_police_uk_id(session, force, [i.id for i in items])
-    taken = await activity_repository.existing_area_codes(
+    linked = await areas_repository.areas_by_police_uk_id(session, force, [i.id for i in items])
+    taken = await areas_repository.existing_area_codes(
         session, [code_for(district, i.id) for i in items if i.id not in linked]
     )
     extras = await repository.extras(session, [a.code for a in linked.values()])

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.activity.models import Area
+from services.activity.activities.repository import ACTIVITY
+from services.activity.areas.models import Area
+from services.activity.districts import in_districts
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
-from services.activity.repository import ACTIVITY, in_districts
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
 
 AREA = Area.__table__  # type: ignore[attr-defined]

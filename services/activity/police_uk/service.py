@@ -11,7 +11,8 @@ import calendar
 from datetime import date, datetime
 from typing import Any
 
-from services.activity.models import Area
+from services.activity.activities.values import LONDON, today_local
+from services.activity.areas.models import Area
 from services.activity.police_uk.models import PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.schemas import (
     CentreOut,
@@ -26,7 +27,6 @@ from services.activity.police_uk.schemas import (
     PriorityOut,
     TeamMember,
 )
-from services.activity.service import LONDON, today_local
 
 # "Priorities updated in the last three months" (the report's beat-page KPI).
 PRIORITIES_FRESH_MONTHS = 3

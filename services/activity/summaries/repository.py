@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.activity.models import Area, CommunityGroup
+from services.activity.areas.models import Area
+from services.activity.groups.models import CommunityGroup
 from shared.contracts.taxonomy import AreaKind
 
 

@@ -8,8 +8,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors
-from services.activity.models import Area, CommunityGroup
-from services.activity.registries import completeness, get_area
+from services.activity.areas.models import Area
+from services.activity.areas.repository import get_area
+from services.activity.groups.models import CommunityGroup
+from services.activity.police_uk.service import completeness
 from services.activity.summaries import repository
 from services.activity.summaries.schemas import RegisterCounts, RegisterSummary
 

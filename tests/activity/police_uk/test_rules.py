@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.activity.models import Area
+from services.activity.areas.models import Area
 from services.activity.police_uk import boundaries, http, service
 from services.activity.police_uk.models import PoliceUkNeighbourhood
 from services.activity.police_uk.schemas import BoundaryPoint
@@ -65,9 +65,9 @@ def test_each_missing_part(fields: dict[str, Any], missing: list[str]) -> None:
 
 
 def test_the_registries_read_the_same_rule() -> None:
-    from services.activity import registries
+    from services.activity.areas import service as areas_service
 
-    assert registries.completeness is service.completeness
+    assert areas_service.completeness is service.completeness
 
 
 def test_dates_as_data_police_uk_writes_them() -> None:

@@ -1,4 +1,4 @@
-"""Request and response models of the activity service."""
+"""Request and response bodies of the engagement log."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from services.activity.fields import AreaCode, Count, LongText, MidText, ShortText, StrictModel
 from shared.bounds import INSTANT_TEXT, PlausibleDate, PlausibleInstant
 from shared.contracts.taxonomy import (
     ActivityStatus,
@@ -32,28 +33,9 @@ from shared.contracts.taxonomy import (
 )
 from shared.problems import Problem
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-MidText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
-AreaCode = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$"
-    ),
-]
-# Strict: a count is a JSON integer, never `"5"`, `5.0` or `true` (what the schema says).
-Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
-
-
 # Validation context for re-reading a stored activity (the base a merge patch applies to):
 # rules added after a row was written do not stop it being read; the patched result must pass.
 AS_STORED = "as_stored"
-
-
-class StrictModel(BaseModel):
-    """Unknown fields are refused, not ignored: a typo must not silently lose data."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Location(StrictModel):
@@ -126,18 +108,6 @@ class ActionRead(BaseModel):
     due_on: date | None
     done_on: date | None
     outcome: str | None
-
-
-class ActionListItem(ActionRead):
-    activity_id: uuid.UUID
-    activity_title: str
-    activity_version: int = Field(
-        description='The activity\'s version: send `If-Match: "<activity_version>"` to update '
-        "this action."
-    )
-    area: str
-    district: str
-    overdue: bool
 
 
 class ActivityBase(StrictModel):
@@ -381,22 +351,3 @@ class BatchResult(BaseModel):
     gone: int
     invalid: int
     items: list[BatchItemResult]
-
-
-class OverlapActivity(BaseModel):
-    id: uuid.UUID
-    title: str
-    directorate: Directorate
-    activity_type: ActivityType
-    starts_at: datetime
-    area: str
-    venue: str | None
-
-
-class Overlap(BaseModel):
-    week_start: date = Field(description="Monday of the local week.")
-    reason: str = Field(description="`same_area` or `same_venue`.")
-    area: str | None
-    venue: str | None
-    first: OverlapActivity
-    second: OverlapActivity

@@ -1,0 +1,99 @@
+"""Queries of finding and counting: overlaps, the monthly counts and their fold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    delete,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.activity.activities.models import (
+    Activity,
+)
+from services.activity.activities.repository import dialect_of
+from services.activity.analytics.statements import MONTH_COUNT
+from services.activity.districts import in_districts
+
+
+async def overlapping_pairs(
+    session: AsyncSession,
+    pair_rule: Callable[[Any, Any], Any],
+    filters: list[Callable[[Any], Any]],
+    limit: int,
+    districts: frozenset[str] | None = None,
+) -> list[tuple[Activity, Activity]]:
+    """Pairs of activities `pair_rule` joins (both of them in the caller's districts), the
+    first of each pair matching `filters`, in week, area and time order."""
+    first = aliased(Activity, name="a")
+    second = aliased(Activity, name="b")
+    stmt = (
+        select(first, second)
+        .join(
+            second, and_(pair_rule(first, second), *in_districts(second.district_code, districts))
+        )
+        .where(
+            *[condition(first) for condition in filters],
+            *in_districts(first.district_code, districts),
+        )
+        .order_by(first.week_start, first.area_code, first.starts_at, first.id, second.id)
+        .limit(limit)
+    )
+    return [(a, b) for a, b in (await session.execute(stmt)).all()]
+
+
+async def rows_of(session: AsyncSession, stmt: Any) -> list[Any]:
+    """The rows of an aggregate statement (`statements`), as mappings."""
+    return list((await session.execute(stmt)).mappings())
+
+
+# The counting columns (the key) and what is summed per key, as the table declares them.
+MONTH_COUNT_KEYS = tuple(column.name for column in MONTH_COUNT.primary_key.columns)
+MONTH_COUNT_MEASURES = tuple(c.name for c in MONTH_COUNT.columns if not c.primary_key)
+# Folds of every process and replica take turns on this advisory lock (any fixed number).
+_FOLD_LOCK = 7_406_001
+
+
+def _fold_statement() -> Any:
+    keys = ", ".join(MONTH_COUNT_KEYS)
+    measures = ", ".join(MONTH_COUNT_MEASURES)
+    sums = ", ".join(f"sum({m})" for m in MONTH_COUNT_MEASURES)
+    added = ", ".join(
+        f"{m} = activity_month_count.{m} + EXCLUDED.{m}" for m in MONTH_COUNT_MEASURES
+    )
+    # One statement, one snapshot: exactly the changes it deletes are the ones it adds.
+    return text(
+        f"WITH moved AS (DELETE FROM activity_month_count_change RETURNING {keys}, {measures}) "
+        f"INSERT INTO activity_month_count ({keys}, {measures}) "
+        f"SELECT {keys}, {sums} FROM moved GROUP BY {keys} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {added}"
+    )
+
+
+_FOLD = _fold_statement()
+
+
+async def fold_month_counts(session: AsyncSession) -> int:
+    """Fold the appended changes into the monthly counts; how many count rows it touched.
+
+    Counts read the sum over both tables, so a fold never changes an answer, only how many
+    rows the next one reads. Nothing to do on SQLite (no triggers there) or while another
+    fold holds the lock.
+    """
+    if dialect_of(session) != "postgresql":
+        return 0
+    locked = await session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _FOLD_LOCK}
+    )
+    if not locked.scalar_one():
+        return 0
+    touched = (await session.execute(_FOLD)).rowcount
+    if touched:
+        await session.execute(delete(MONTH_COUNT).where(MONTH_COUNT.c.activities == 0))
+    return touched

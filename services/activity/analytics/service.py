@@ -1,0 +1,178 @@
+"""Rules of finding and counting: the counting rule of aggregates, the overlap rule, the
+unreconciled rule. The SQL they run is built in `statements.py`, run by `repository.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.activity.activities.models import Activity
+from services.activity.activities.repository import ACTIVITY, dialect_of
+from services.activity.analytics import repository, statements
+from services.activity.analytics.filters import Filters
+from shared.contracts.activity import (
+    VOLUNTEER_DIMENSIONS,
+    AggregateDimension,
+    AggregatePeriod,
+    AggregateResponse,
+    AggregateRow,
+)
+from shared.contracts.taxonomy import ActivityStatus
+
+PLANNED = ActivityStatus.planned.value
+
+
+def apply_counting_rule(filters: Filters) -> Filters:
+    """The counting rule: what happened counts; planned and cancelled activities only when
+    `status` asks for them (so the answer's `filters` says `status: completed`)."""
+    if filters.status is None:
+        filters.status = ActivityStatus.completed
+    return filters
+
+
+def overlap_of(first: Any, second: Any) -> ColumnElement[bool]:
+    """The overlap rule: two planned (not deleted) activities of different directorates in
+    the same local week, in the same area or at the same venue (case aside). Each pair once:
+    the first is the one whose directorate sorts first."""
+    same_venue = and_(first.venue.is_not(None), func.lower(first.venue) == func.lower(second.venue))
+    return and_(
+        first.status == PLANNED,
+        first.deleted_at.is_(None),
+        second.status == PLANNED,
+        second.deleted_at.is_(None),
+        second.week_start == first.week_start,
+        second.directorate > first.directorate,
+        or_(second.area_code == first.area_code, same_venue),
+    )
+
+
+def overlap_reason(first: Activity, second: Activity) -> str:
+    return "same_area" if first.area_code == second.area_code else "same_venue"
+
+
+def unreconciled(now: datetime) -> list[Any]:
+    """The unreconciled rule: a planned activity whose time has passed (its end, or its start
+    when it has no end) was never marked completed or cancelled."""
+    return [
+        ACTIVITY.c.status == PLANNED,
+        ACTIVITY.c.starts_at < now,
+        func.coalesce(ACTIVITY.c.ends_at, ACTIVITY.c.starts_at) < now,
+    ]
+
+
+def overlap_filters(
+    district: str | None, area: str | None, from_: date | None, to: date | None
+) -> list[Callable[[Any], Any]]:
+    out: list[Callable[[Any], Any]] = []
+    if district is not None:
+        out.append(lambda t: t.district_code == district)
+    if area is not None:
+        out.append(lambda t: t.area_code == area)
+    if from_ is not None:
+        out.append(lambda t: t.local_date >= from_)
+    if to is not None:
+        out.append(lambda t: t.local_date <= to)
+    return out
+
+
+async def overlaps(
+    session: AsyncSession,
+    filters: list[Callable[[Any], Any]],
+    limit: int,
+    districts: frozenset[str] | None,
+) -> list[tuple[Activity, Activity, str]]:
+    pairs = await repository.overlapping_pairs(session, overlap_of, filters, limit, districts)
+    return [(a, b, overlap_reason(a, b)) for a, b in pairs]
+
+
+def period_label(key: int | None, period: AggregatePeriod) -> str | None:
+    if key is None:
+        return None
+    if period is AggregatePeriod.month:
+        return f"{key // 100:04d}-{key % 100:02d}"
+    if period is AggregatePeriod.quarter:
+        return f"{key // 10:04d}-Q{key % 10}"
+    return f"{key:04d}"
+
+
+async def aggregate(
+    session: AsyncSession,
+    group_by: list[AggregateDimension],
+    period: AggregatePeriod,
+    filters: Filters,
+) -> AggregateResponse:
+    """Counts, attendees and young people by the groupings; volunteer hours beside them."""
+    apply_counting_rule(filters)
+    by_topic = AggregateDimension.topic in group_by
+    stmt = statements.aggregate_statement(group_by, period, filters, dialect_of(session))
+    grouped: dict[tuple[Any, ...], AggregateRow] = {}
+    totals = AggregateRow(activities=0, attendees=0, young_people=0)
+    for row in await repository.rows_of(session, stmt):
+        n, attendees, young = int(row["n"]), int(row["a"]), int(row["y"])
+        if by_topic and row["is_total"]:
+            # Grouped by topic, an activity is in several rows: totals come from SQL apart.
+            totals = AggregateRow(activities=n, attendees=attendees, young_people=young)
+            continue
+        if not by_topic:
+            totals.activities += n
+            totals.attendees += attendees
+            totals.young_people += young
+        key = tuple(row[d.value] for d in group_by)
+        grouped[key] = _row(group_by, key, period, n, attendees, young)
+    if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
+        await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
+    rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]
+    return AggregateResponse(
+        group_by=group_by, period=period, filters=filters.applied(), rows=rows, totals=totals
+    )
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, v if v is not None else 0) for v in key)
+
+
+def _row(
+    group_by: list[AggregateDimension],
+    key: tuple[Any, ...],
+    period: AggregatePeriod,
+    activities: int,
+    attendees: int,
+    young_people: int,
+) -> AggregateRow:
+    values: dict[str, Any] = {}
+    for dimension, value in zip(group_by, key, strict=True):
+        if dimension is AggregateDimension.period:
+            values["period"] = period_label(value, period)
+        else:
+            values[dimension.value] = value
+    return AggregateRow(
+        **values, activities=activities, attendees=int(attendees), young_people=int(young_people)
+    )
+
+
+async def _add_volunteer_hours(
+    session: AsyncSession,
+    group_by: list[AggregateDimension],
+    period: AggregatePeriod,
+    filters: Filters,
+    grouped: dict[tuple[Any, ...], AggregateRow],
+    totals: AggregateRow,
+) -> None:
+    total = 0.0
+    for row in await repository.rows_of(
+        session, statements.hours_statement(group_by, period, filters)
+    ):
+        key = tuple(row[d.value] for d in group_by)
+        hours = float(row["hours"] or 0)
+        total += hours
+        if key not in grouped:
+            grouped[key] = _row(group_by, key, period, 0, 0, 0)
+        grouped[key].volunteer_hours = round(hours, 2)
+    for item in grouped.values():
+        if item.volunteer_hours is None:
+            item.volunteer_hours = 0.0
+    totals.volunteer_hours = round(total, 2)
