@@ -7,15 +7,17 @@ declared before the `{force}/{neighbourhood}` paths they would otherwise fall in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.activity import errors
+from services.activity.areas.models import Area
 from services.activity.police_uk import boundaries, imports, repository, service
 from services.activity.police_uk.http import PublicReader, cors_on_errors, preflight, published
 from services.activity.police_uk.import_router import Force, NeighbourhoodId, writes
-from services.activity.police_uk.models import PoliceUkForce
+from services.activity.police_uk.models import PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.schemas import (
     BoundaryPointOut,
     ForceRecord,
@@ -38,6 +40,27 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(404),
     304: {"description": "Not modified: the copy named by If-None-Match/If-Modified-Since."},
 }
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The neighbourhood a read's path names, found once for every read of it."""
+
+    id: str
+    area: Area
+    extra: PoliceUkNeighbourhood | None
+
+
+async def _neighbourhood(
+    force: Force, neighbourhood: NeighbourhoodId, session: SessionDep, reader: PublicReader
+) -> Neighbourhood:
+    """`/{force}/{neighbourhood}/...`: the neighbourhood, or a 404 when it is unknown or, to
+    a caller limited to districts, of another district."""
+    area, extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+    return Neighbourhood(neighbourhood, area, extra)
+
+
+NeighbourhoodOfPath = Annotated[Neighbourhood, Depends(_neighbourhood)]
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -146,14 +169,8 @@ async def get_neighbourhoods(
     summary="A neighbourhood (as /{force}/{id}), with what its beat profile lacks",
     responses=READ_RESPONSES,
 )
-async def get_neighbourhood(
-    force: Force,
-    neighbourhood: NeighbourhoodId,
-    request: Request,
-    session: SessionDep,
-    reader: PublicReader,
-) -> Response:
-    area, extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+async def get_neighbourhood(request: Request, found: NeighbourhoodOfPath) -> Response:
+    area, extra = found.area, found.extra
     return published(
         request,
         service.neighbourhood_record(area, extra),
@@ -167,14 +184,8 @@ async def get_neighbourhood(
     summary="The neighbourhood team (as /{force}/{id}/people)",
     responses=READ_RESPONSES,
 )
-async def get_team(
-    force: Force,
-    neighbourhood: NeighbourhoodId,
-    request: Request,
-    session: SessionDep,
-    reader: PublicReader,
-) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+async def get_team(request: Request, found: NeighbourhoodOfPath) -> Response:
+    area = found.area
     return published(request, service.team(area), [area.updated_at])
 
 
@@ -184,14 +195,8 @@ async def get_team(
     summary="Neighbourhood priorities (as /{force}/{id}/priorities)",
     responses=READ_RESPONSES,
 )
-async def get_priorities(
-    force: Force,
-    neighbourhood: NeighbourhoodId,
-    request: Request,
-    session: SessionDep,
-    reader: PublicReader,
-) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+async def get_priorities(request: Request, found: NeighbourhoodOfPath) -> Response:
+    area = found.area
     return published(request, service.priorities(area), [area.updated_at])
 
 
@@ -204,14 +209,8 @@ async def get_priorities(
     "ones, and never an activity's internal notes or review state.",
     responses=READ_RESPONSES,
 )
-async def get_events(
-    force: Force,
-    neighbourhood: NeighbourhoodId,
-    request: Request,
-    session: SessionDep,
-    reader: PublicReader,
-) -> Response:
-    area, _extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+async def get_events(request: Request, session: SessionDep, found: NeighbourhoodOfPath) -> Response:
+    area = found.area
     now = utcnow()
     rows = await repository.published_events(session, area.code, now)
     changed = await repository.events_changed_at(session, area.code, now)
@@ -226,16 +225,10 @@ async def get_events(
     summary="The neighbourhood boundary (as /{force}/{id}/boundary)",
     responses=READ_RESPONSES,
 )
-async def get_boundary(
-    force: Force,
-    neighbourhood: NeighbourhoodId,
-    request: Request,
-    session: SessionDep,
-    reader: PublicReader,
-) -> Response:
-    _area, extra = await imports.area_of(session, force, neighbourhood, districts=reader.districts)
+async def get_boundary(request: Request, found: NeighbourhoodOfPath) -> Response:
+    extra = found.extra
     if extra is None or extra.boundary is None:
-        raise errors.not_found("boundary recorded for neighbourhood", neighbourhood)
+        raise errors.not_found("boundary recorded for neighbourhood", found.id)
     return published(request, boundaries.boundary_points(extra.boundary), [extra.updated_at])
 
 
