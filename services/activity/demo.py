@@ -31,6 +31,7 @@ from services.activity.activities.values import LONDON, local_parts, request_has
 from services.activity.analytics.repository import fold_month_counts
 from services.activity.areas.models import Area
 from services.activity.groups.models import CommunityGroup
+from services.activity.models import table_of
 from services.activity.plans.models import Plan
 from services.activity.police_uk import demo as police_uk_demo
 from services.activity.volunteering.models import VolunteerHours
@@ -183,10 +184,10 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     async with db.write_sessions() as session:
         conn = await session.connection()
-        taken = (await conn.execute(select(func.count()).select_from(Area.__table__))).scalar_one()  # type: ignore[attr-defined]
+        taken = (await conn.execute(select(func.count()).select_from(table_of(Area)))).scalar_one()
         logged = (
-            await conn.execute(select(func.count()).select_from(Activity.__table__))
-        ).scalar_one()  # type: ignore[attr-defined]
+            await conn.execute(select(func.count()).select_from(table_of(Activity)))
+        ).scalar_one()
         if taken or logged:
             return False
         neighbourhoods = await _areas(conn, rng, now)
@@ -327,7 +328,7 @@ async def _areas(conn: AsyncConnection, rng: random.Random, now: datetime) -> li
                 )
             )
     # Parents before children (the self-reference is checked row by row).
-    await conn.execute(Area.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await conn.execute(table_of(Area).insert(), rows)
     return out
 
 
@@ -376,7 +377,7 @@ async def _plans(conn: AsyncConnection, now: datetime) -> dict[str, uuid.UUID]:
                 "updated_at": now,
             }
         )
-    await conn.execute(Plan.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await conn.execute(table_of(Plan).insert(), rows)
     return out
 
 
@@ -410,7 +411,7 @@ async def _groups(
                     "updated_at": now,
                 }
             )
-    await conn.execute(CommunityGroup.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await conn.execute(table_of(CommunityGroup).insert(), rows)
 
 
 async def _volunteer_hours(conn: AsyncConnection, rng: random.Random, now: datetime) -> None:
@@ -442,11 +443,11 @@ async def _volunteer_hours(conn: AsyncConnection, rng: random.Random, now: datet
                         "updated_at": now,
                     }
                 )
-    await conn.execute(VolunteerHours.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await conn.execute(table_of(VolunteerHours).insert(), rows)
 
 
-ACTIVITY_COLUMNS = [c.name for c in Activity.__table__.columns]  # type: ignore[attr-defined]
-ACTION_COLUMNS = [c.name for c in ActivityAction.__table__.columns]  # type: ignore[attr-defined]
+ACTIVITY_COLUMNS = [c.name for c in table_of(Activity).columns]
+ACTION_COLUMNS = [c.name for c in table_of(ActivityAction).columns]
 JSON_COLUMNS = {"topics", "details"}
 
 
@@ -649,9 +650,9 @@ async def _activities(
         else:
             # SQLite's triggers fill the search index as rows go in (PostgreSQL computes its
             # search document as a generated column).
-            await conn.execute(Activity.__table__.insert(), activities)  # type: ignore[attr-defined]
+            await conn.execute(table_of(Activity).insert(), activities)
             if actions:
-                await conn.execute(ActivityAction.__table__.insert(), actions)  # type: ignore[attr-defined]
+                await conn.execute(table_of(ActivityAction).insert(), actions)
 
 
 async def _copy(

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.areas.models import Area
+from services.activity.models import table_of
 
-AREA = Area.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ at runtime
+AREA = table_of(Area)
 
 
 def in_districts(column: Any, districts: frozenset[str] | None) -> list[Any]:

@@ -55,10 +55,19 @@ RequiredIfMatch = Annotated[
 ]
 
 
-class VersionedRecord(Protocol):
+class Versioned(Protocol):
+    """A record whose version is its ETag."""
+
     version: int
-    created_at: datetime
     updated_at: datetime
+
+
+class VersionedRecord(Versioned, Protocol):
+    """A registry table's model keyed by a UUID `id`, built from its columns."""
+
+    id: uuid.UUID
+
+    def __init__(self, **columns: Any) -> None: ...
 
 
 def version_etag(version: int) -> str:
@@ -107,7 +116,7 @@ def new_version_stamp() -> dict[str, Any]:
     return {"version": 1, "created_at": now, "updated_at": now}
 
 
-def bump(record: VersionedRecord) -> None:
+def bump(record: Versioned) -> None:
     """A change makes a new version (and so a new ETag)."""
     record.version += 1
     record.updated_at = utcnow()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.activity.activities.models import (
     Activity,
@@ -36,38 +37,38 @@ async def overdue_actions(
     limit: int,
     districts: frozenset[str] | None = None,
 ) -> list[tuple[ActivityAction, Activity]]:
-    due = ActivityAction.due_on
+    due = col(ActivityAction.due_on)
     stmt = (
         select(ActivityAction, Activity)
-        .join(Activity, Activity.id == ActivityAction.activity_id)  # type: ignore[arg-type]
+        .join(Activity, col(Activity.id) == col(ActivityAction.activity_id))
         .where(
-            Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(Activity.deleted_at).is_(None),
             *in_districts(ACTIVITY.c.district_code, districts),
         )
     )
     if overdue_only:
         stmt = stmt.where(
-            ActivityAction.done_on.is_(None),  # type: ignore[union-attr]
-            due < today,  # type: ignore[operator]
+            col(ActivityAction.done_on).is_(None),
+            due < today,
         )
     elif open_only:
-        stmt = stmt.where(ActivityAction.done_on.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(ActivityAction.done_on).is_(None))
     if area is not None:
-        stmt = stmt.where(Activity.area_code == area)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Activity.area_code) == area)
     if district is not None:
-        stmt = stmt.where(Activity.district_code == district)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Activity.district_code) == district)
     if after is not None:
         # Keyset on (due_on NULLS LAST, id).
         last_due, last_id = after
         if last_due is None:
-            stmt = stmt.where(due.is_(None), ActivityAction.id > last_id)  # type: ignore[union-attr, arg-type]
+            stmt = stmt.where(due.is_(None), col(ActivityAction.id) > last_id)
         else:
             stmt = stmt.where(
                 or_(
-                    due > last_due,  # type: ignore[operator]
-                    and_(due == last_due, ActivityAction.id > last_id),  # type: ignore[arg-type]
-                    due.is_(None),  # type: ignore[union-attr]
+                    due > last_due,
+                    and_(due == last_due, col(ActivityAction.id) > last_id),
+                    due.is_(None),
                 )
             )
-    stmt = stmt.order_by(due.asc().nulls_last(), ActivityAction.id).limit(limit)  # type: ignore[union-attr, arg-type]
+    stmt = stmt.order_by(due.asc().nulls_last(), col(ActivityAction.id)).limit(limit)
     return [(a, b) for a, b in (await session.execute(stmt)).all()]

@@ -20,7 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import TextualSelect
 
-from services.activity.activities.repository import ACTIVITY, AREA, dialect_of
+from services.activity.activities.repository import ACTIVITY, dialect_of
+from services.activity.areas.repository import AREA
 from services.activity.models import ACTIVITY_AUDIT
 from shared.db import Database, DriverStatement, insert_ignoring_conflicts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     delete,
@@ -14,8 +14,10 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.activity.activities.models import (
     Activity,
@@ -23,22 +25,20 @@ from services.activity.activities.models import (
     ActivityHistory,
     IdempotencyRecord,
 )
-from services.activity.analytics.models import ActivityMonthCount, ActivityMonthCountChange
-from services.activity.areas.models import Area
 from services.activity.districts import in_districts
-from services.activity.plans.models import Plan
-from services.activity.volunteering.models import VolunteerHours
+from services.activity.models import table_of
 from shared.db import insert_ignoring_conflicts
 
-ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
-IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-ACTION = ActivityAction.__table__  # type: ignore[attr-defined]
-HISTORY = ActivityHistory.__table__  # type: ignore[attr-defined]
-AREA = Area.__table__  # type: ignore[attr-defined]
-PLAN = Plan.__table__  # type: ignore[attr-defined]
-HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
-MONTH_COUNT = ActivityMonthCount.__table__  # type: ignore[attr-defined]
-MONTH_COUNT_CHANGE = ActivityMonthCountChange.__table__  # type: ignore[attr-defined]
+ACTIVITY = table_of(Activity)
+IDEMPOTENCY = table_of(IdempotencyRecord)
+ACTION = table_of(ActivityAction)
+HISTORY = table_of(ActivityHistory)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows a DML statement touched (`Session.execute` is typed as returning a `Result`;
+    for DML it is a `CursorResult`, which counts them)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 class LockTimeout(Exception):
@@ -67,7 +67,7 @@ async def claim_idempotency_key(session: AsyncSession, values: dict[str, Any]) -
         if "lock timeout" in str(exc.orig).lower() or "LockNotAvailable" in type(exc.orig).__name__:
             raise LockTimeout from exc
         raise
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def get_idempotency_record(
@@ -75,8 +75,8 @@ async def get_idempotency_record(
 ) -> IdempotencyRecord | None:
     row = await session.execute(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.principal_id == principal_id,  # type: ignore[arg-type]
-            IdempotencyRecord.key == key,  # type: ignore[arg-type]
+            col(IdempotencyRecord.principal_id) == principal_id,
+            col(IdempotencyRecord.key) == key,
         )
     )
     return row.scalar_one_or_none()
@@ -100,7 +100,7 @@ async def complete_idempotency_key(
 
 async def purge_expired_idempotency_keys(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(IDEMPOTENCY).where(IDEMPOTENCY.c.expires_at < now))
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -152,7 +152,7 @@ async def update_activity(
         )
         .values(**values)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def add_history(session: AsyncSession, *entries: dict[str, Any]) -> None:
@@ -168,11 +168,11 @@ async def get_activity(
     districts: frozenset[str] | None = None,
 ) -> Activity | None:
     stmt = select(Activity).where(
-        Activity.id == activity_id,  # type: ignore[arg-type]
+        col(Activity.id) == activity_id,
         *in_districts(ACTIVITY.c.district_code, districts),
     )
     if not include_deleted:
-        stmt = stmt.where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Activity.deleted_at).is_(None))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -184,8 +184,8 @@ async def actions_of(
         return out
     rows = await session.execute(
         select(ActivityAction)
-        .where(ActivityAction.activity_id.in_(list(activity_ids)))  # type: ignore[attr-defined]
-        .order_by(ActivityAction.activity_id, ActivityAction.position)  # type: ignore[arg-type]
+        .where(col(ActivityAction.activity_id).in_(list(activity_ids)))
+        .order_by(col(ActivityAction.activity_id), col(ActivityAction.position))
     )
     for action in rows.scalars():
         out.setdefault(action.activity_id, []).append(action)
@@ -195,8 +195,8 @@ async def actions_of(
 async def history_of(session: AsyncSession, activity_id: uuid.UUID) -> list[ActivityHistory]:
     rows = await session.execute(
         select(ActivityHistory)
-        .where(ActivityHistory.activity_id == activity_id)  # type: ignore[arg-type]
-        .order_by(ActivityHistory.version)  # type: ignore[arg-type]
+        .where(col(ActivityHistory.activity_id) == activity_id)
+        .order_by(col(ActivityHistory.version))
     )
     return list(rows.scalars())
 
@@ -220,8 +220,8 @@ async def list_activities(
     """Newest first; keyset on (starts_at, id) so pages stay stable under inserts."""
     stmt = (
         select(Activity)
-        .where(Activity.deleted_at.is_(None), *conditions, *keyset_after(after))  # type: ignore[union-attr]
-        .order_by(Activity.starts_at.desc(), Activity.id.desc())  # type: ignore[attr-defined]
+        .where(col(Activity.deleted_at).is_(None), *conditions, *keyset_after(after))
+        .order_by(col(Activity.starts_at).desc(), col(Activity.id).desc())
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())

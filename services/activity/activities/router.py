@@ -5,7 +5,7 @@ its `/activities/{activity_id}` would otherwise take."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -52,7 +52,7 @@ async def _fast_writer(request: Request) -> Principal:
 
 _fast_writer.hub_scope = "activity:write"  # type: ignore[attr-defined]  # the scope table test
 FastWriter = Annotated[Principal, Depends(_fast_writer)]
-SECURITY = {"security": [{"ApiKey": []}, {"Bearer": []}]}
+SECURITY: dict[str, Any] = {"security": [{"ApiKey": []}, {"Bearer": []}]}
 
 IdempotencyKey = Annotated[
     str | None,
@@ -141,7 +141,7 @@ async def create_activity(
 BATCH_EXAMPLE = {
     "items": [
         {
-            **ActivityCreate.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+            **cast(dict[str, Any], ActivityCreate.model_config["json_schema_extra"])["examples"][0],
         },
         {
             "id": "0b7d4a34-28f4-4c89-a3cf-5b0c0a3c1f42",

@@ -214,7 +214,7 @@ async def review_activity(
         else ReviewState.has_issues
     )
     now = utcnow()
-    values = {
+    values: dict[str, Any] = {
         "review_state": state.value,
         "review_comment": review.comment,
         "reviewed_by": principal.key_id,
@@ -231,7 +231,7 @@ async def review_activity(
             values["version"],
             "reviewed",
             principal,
-            now,  # type: ignore[arg-type]
+            now,
             {"review_state": {"old": activity.review_state, "new": state.value}},
             review.comment,
         ),

@@ -94,7 +94,7 @@ def derived_of(payload: ActivityCreate, district: str, body_hash: str) -> dict[s
     return {**derived_parts(payload), "district_code": district, "request_hash": body_hash}
 
 
-_DETAIL_PARTS = frozenset({"audience", "school", "outcome", "debrief"})
+_DETAIL_PARTS = {"audience", "school", "outcome", "debrief"}
 
 
 def details_of(payload: ActivityBase) -> dict[str, Any]:
@@ -198,15 +198,15 @@ def to_read(activity: Activity | SimpleNamespace, actions: list[Any]) -> Activit
     return ActivityRead(
         id=activity.id,
         title=activity.title,
-        status=activity.status,  # type: ignore[arg-type]
+        status=activity.status,
         starts_at=activity.starts_at,
         ends_at=activity.ends_at,
-        directorate=activity.directorate,  # type: ignore[arg-type]
-        activity_type=activity.activity_type,  # type: ignore[arg-type]
-        channel=activity.channel,  # type: ignore[arg-type]
-        classification=activity.classification,  # type: ignore[arg-type]
-        purpose=activity.purpose,  # type: ignore[arg-type]
-        topics=activity.topics,  # type: ignore[arg-type]
+        directorate=activity.directorate,
+        activity_type=activity.activity_type,
+        channel=activity.channel,
+        classification=activity.classification,
+        purpose=activity.purpose,
+        topics=activity.topics,
         area=activity.area_code,
         district=activity.district_code,
         location=location,
@@ -218,10 +218,10 @@ def to_read(activity: Activity | SimpleNamespace, actions: list[Any]) -> Activit
         plan_id=activity.plan_id,
         intel_submitted=activity.intel_submitted,
         notes=activity.notes,
-        source=activity.source,  # type: ignore[arg-type]
-        review_state=activity.review_state,  # type: ignore[arg-type]
+        source=activity.source,
+        review_state=activity.review_state,
         review=Review(
-            state=activity.review_state,  # type: ignore[arg-type]
+            state=activity.review_state,
             comment=activity.review_comment,
             reviewed_by=activity.reviewed_by,
             reviewed_at=activity.reviewed_at,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from services.activity.activities.models import (
     Activity,
 )
-from services.activity.activities.repository import dialect_of
+from services.activity.activities.repository import dialect_of, rowcount
 from services.activity.analytics.statements import MONTH_COUNT
 from services.activity.districts import in_districts
 
@@ -31,8 +31,9 @@ async def overlapping_pairs(
 ) -> list[tuple[Activity, Activity]]:
     """Pairs of activities `pair_rule` joins (both of them in the caller's districts), the
     first of each pair matching `filters`, in week, area and time order."""
-    first = aliased(Activity, name="a")
-    second = aliased(Activity, name="b")
+    # Any: SQLModel types an aliased entity's columns as their Python values.
+    first: Any = aliased(Activity, name="a")
+    second: Any = aliased(Activity, name="b")
     stmt = (
         select(first, second)
         .join(
@@ -93,7 +94,7 @@ async def fold_month_counts(session: AsyncSession) -> int:
     )
     if not locked.scalar_one():
         return 0
-    touched = (await session.execute(_FOLD)).rowcount
+    touched = rowcount(await session.execute(_FOLD))
     if touched:
         await session.execute(delete(MONTH_COUNT).where(MONTH_COUNT.c.activities == 0))
     return touched

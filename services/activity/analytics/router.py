@@ -109,9 +109,9 @@ def _overlap_side(a: Activity) -> OverlapActivity:
     return OverlapActivity(
         id=a.id,
         title=a.title,
-        directorate=a.directorate,  # type: ignore[arg-type]
+        directorate=a.directorate,
         activity_type=a.activity_type,
-        starts_at=a.starts_at,  # type: ignore[arg-type]
+        starts_at=a.starts_at,
         area=a.area_code,
         venue=a.venue,
     )

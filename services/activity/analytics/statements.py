@@ -18,6 +18,7 @@ from services.activity.activities.repository import ACTIVITY
 from services.activity.analytics.filters import Filters
 from services.activity.analytics.models import ActivityMonthCount, ActivityMonthCountChange
 from services.activity.districts import in_districts
+from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.activity import (
     AggregateDimension,
@@ -27,10 +28,9 @@ from shared.contracts.taxonomy import (
     TOPIC_BITS,
 )
 
-# SQLModel declares `__table__` at runtime; its stubs do not know it.
-MONTH_COUNT = ActivityMonthCount.__table__  # type: ignore[attr-defined]
-MONTH_COUNT_CHANGE = ActivityMonthCountChange.__table__  # type: ignore[attr-defined]
-HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
+MONTH_COUNT = table_of(ActivityMonthCount)
+MONTH_COUNT_CHANGE = table_of(ActivityMonthCountChange)
+HOURS = table_of(VolunteerHours)
 
 
 def period_key(local_month: Any, period: AggregatePeriod) -> Any:
@@ -232,7 +232,7 @@ def aggregate_statement(
     PostgreSQL the monthly counts instead when they hold every column the filters need.
     Grouped by topic, the rows carry `is_total` (the totals row, where an activity counts
     once)."""
-    plain = [d for d in group_by if d is not AggregateDimension.topic]
+    plain: list[AggregateDimension] = [d for d in group_by if d is not AggregateDimension.topic]
     group_columns = _grouping_columns(ACTIVITY, plain)
     where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if AggregateDimension.topic in group_by:

@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity.activities.models import Activity
 from services.activity.areas.models import Area
 from services.activity.districts import registry_in_districts
+from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.taxonomy import AreaKind
 from shared.pagination import decode_cursor
 
-# SQLModel declares `__table__` at runtime; its stubs do not know it.
-AREA = Area.__table__  # type: ignore[attr-defined]
-ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
-HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]
+AREA = table_of(Area)
+ACTIVITY = table_of(Activity)
+HOURS = table_of(VolunteerHours)
 
 
 async def get_area(session: AsyncSession, code: str, *, for_update: bool = False) -> Area | None:

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import Select
 
 from services.activity.groups.models import CommunityGroup
+from services.activity.models import table_of
 from shared.contracts.taxonomy import GroupType
 
-GROUP = CommunityGroup.__table__  # type: ignore[attr-defined]  # declared by SQLModel at runtime
+GROUP = table_of(CommunityGroup)
 
 
 def filtered(

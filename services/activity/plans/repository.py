@@ -10,12 +10,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.activities.models import Activity
+from services.activity.models import table_of
 from services.activity.plans.models import Plan
 from shared.contracts.taxonomy import PlanKind
 
-# SQLModel declares `__table__` at runtime; its stubs do not know it.
-PLAN = Plan.__table__  # type: ignore[attr-defined]
-ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
+PLAN = table_of(Plan)
+ACTIVITY = table_of(Activity)
 
 
 def filtered(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.activity.activities.models import Activity
 from services.activity.activities.values import LONDON, local_parts, request_hash
+from services.activity.models import table_of
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.repository import PUBLIC_TYPES
 from shared.contracts.taxonomy import ActivityType, Classification, Directorate, ReviewState
@@ -41,7 +42,7 @@ ENGAGEMENT_METHODS: list[dict[str, Any]] = [
     {"type": "youtube", "title": "YouTube", "url": "https://www.youtube.com/examplepolice"},
     {"type": "web", "title": "Your neighbourhood", "url": f"{SITE}/your-area"},
 ]
-SENIOR_OFFICERS = [
+SENIOR_OFFICERS: list[dict[str, Any]] = [
     {"name": "Chief Constable", "rank": "Chief Constable", "bio": "<p>Leads the force.</p>"},
     {"name": "Deputy Chief Constable", "rank": "Deputy Chief Constable", "bio": None},
 ]
@@ -70,7 +71,7 @@ async def load(
     """`neighbourhoods`: (area code, name, district, centre) of each demo neighbourhood."""
     rng = random.Random(seed)  # its own: the rest of the demo draws the same numbers
     await conn.execute(
-        PoliceUkForce.__table__.insert(),  # type: ignore[attr-defined]
+        table_of(PoliceUkForce).insert(),
         [
             {
                 "id": FORCE_ID,
@@ -87,7 +88,7 @@ async def load(
         ],
     )
     await conn.execute(
-        PoliceUkNeighbourhood.__table__.insert(),  # type: ignore[attr-defined]
+        table_of(PoliceUkNeighbourhood).insert(),
         [_extras(code, name, centre, now) for code, name, _, centre in neighbourhoods],
     )
     await _events(
@@ -135,7 +136,7 @@ async def _events(
 ) -> None:
     """Publish most upcoming public events (their authors' choice: some stay unpublished), and
     give a neighbourhood the generated year left without one a beat surgery to publish."""
-    c = Activity.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Activity).c
     rows = await conn.execute(
         select(c.id, c.area_code, c.activity_type, c.starts_at)
         .where(
@@ -152,7 +153,7 @@ async def _events(
             by_area.setdefault(row.area_code, []).append(row)
     added = [_surgery(rng, *area, now) for area in areas if area[0] not in by_area]
     if added:
-        await conn.execute(Activity.__table__.insert(), added)  # type: ignore[attr-defined]
+        await conn.execute(table_of(Activity).insert(), added)
     published = []
     for code, _name, _district in areas:
         candidates = [(r.id, r.activity_type) for r in by_area.get(code, [])]
@@ -170,7 +171,7 @@ async def _events(
                         "updated_at": now,
                     }
                 )
-    await conn.execute(PoliceUkEvent.__table__.insert(), published)  # type: ignore[attr-defined]
+    await conn.execute(table_of(PoliceUkEvent).insert(), published)
 
 
 def _surgery(

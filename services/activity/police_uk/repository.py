@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity.activities.repository import ACTIVITY
 from services.activity.areas.models import Area
 from services.activity.districts import in_districts
+from services.activity.models import table_of
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
 
-AREA = Area.__table__  # type: ignore[attr-defined]
-EXTRA = PoliceUkNeighbourhood.__table__  # type: ignore[attr-defined]
-EVENT = PoliceUkEvent.__table__  # type: ignore[attr-defined]
-FORCE = PoliceUkForce.__table__  # type: ignore[attr-defined]
+AREA = table_of(Area)
+EXTRA = table_of(PoliceUkNeighbourhood)
+EVENT = table_of(PoliceUkEvent)
+FORCE = table_of(PoliceUkForce)
 PUBLIC_TYPES = sorted(t.value for t in PUBLIC_EVENT_TYPES)
 MAX_EVENTS = 500
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.taxonomy import VolunteerRole
 
-HOURS = VolunteerHours.__table__  # type: ignore[attr-defined]  # declared by SQLModel at runtime
+HOURS = table_of(VolunteerHours)
 
 
 def filtered(
