@@ -309,3 +309,45 @@ async def test_creates_stored_with_the_earlier_body_hash_are_still_recognised(
     )
     assert_problem(other, 422)
     assert await _count(activity_client) == 3
+
+
+def test_the_idempotency_check_of_a_key_already_taken() -> None:
+    """`activities.idempotency.replay_of` on its own: a finished first request with the same
+    body is replayed; one still running is a 409; another body is a 422."""
+    from datetime import timedelta
+
+    from services.activity.activities.idempotency import body_hash_of, replay_of
+    from services.activity.activities.models import IdempotencyRecord
+    from services.activity.activities.schemas import ActivityCreate
+    from shared.db import utcnow
+    from shared.problems import ProblemError
+
+    payload = ActivityCreate.model_validate(activity_payload())
+    body_hash = body_hash_of(payload)
+    now = utcnow()
+
+    def record(status_code: int) -> IdempotencyRecord:
+        return IdempotencyRecord(
+            principal_id="caller",
+            key="k",
+            method="POST",
+            path="/api/v1/activities",
+            request_hash=body_hash,
+            status_code=status_code,
+            response_body='{"id": "x"}',
+            response_headers={"Location": "/api/v1/activities/x"},
+            created_at=now,
+            expires_at=now + timedelta(hours=48),
+        )
+
+    replay = replay_of(record(201), body_hash, payload)
+    assert (replay.status_code, replay.body, replay.replayed) == (201, '{"id": "x"}', True)
+    assert replay.headers == {"Location": "/api/v1/activities/x", "Idempotent-Replayed": "true"}
+    for running in (None, record(0)):
+        with pytest.raises(ProblemError) as in_flight:
+            replay_of(running, body_hash, payload)
+        assert in_flight.value.status == 409
+    other = ActivityCreate.model_validate(activity_payload(title="Another title"))
+    with pytest.raises(ProblemError) as reused:
+        replay_of(record(201), body_hash_of(other), other)
+    assert reused.value.status == 422
