@@ -1,0 +1,1 @@
+"""The community groups registry (IAGs, Watch schemes, youth panels, schools)."""

@@ -1,0 +1,1 @@
+"""The volunteer hours registry: citizens-in-policing hours given per month."""
