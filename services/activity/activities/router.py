@@ -10,7 +10,6 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.activity.activities import batch, create, history, service
-from services.activity.activities.repository import dialect_of
 from services.activity.activities.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -193,7 +192,7 @@ async def list_activities(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CursorPage[ActivityRead]:
-    return await service.list_page(session, filters.conditions(dialect_of(session)), cursor, limit)
+    return await service.list_activities(session, filters, cursor, limit)
 
 
 # One activity (after the finding routes: see the module's docstring).

@@ -32,6 +32,7 @@ from services.activity.activities.values import (
     to_read,
     with_action_ids,
 )
+from services.activity.analytics.filters import Filters
 from services.activity.areas import repository as areas_repository
 from services.activity.areas.service import loggable_district
 from services.activity.bodies import merge_patch
@@ -241,9 +242,18 @@ async def review_activity(
     return activity, actions
 
 
-async def list_page(
-    session: Any, conditions: list[Any], cursor: str | None, limit: int
+async def list_activities(
+    session: AsyncSession, filters: Filters, cursor: str | None, limit: int, *also: Any
 ) -> CursorPage[ActivityRead]:
+    """The log as `filters` (and any further conditions) narrow it, newest first."""
+    conditions = [*filters.conditions(repository.dialect_of(session)), *also]
+    return await list_page(session, conditions, cursor, limit)
+
+
+async def list_page(
+    session: AsyncSession, conditions: list[Any], cursor: str | None, limit: int
+) -> CursorPage[ActivityRead]:
+    """A page of the log: keyset on (starts_at, id), each activity with its actions."""
     rows = await repository.list_activities(
         session, conditions=conditions, after=parse_cursor(cursor), limit=limit + 1
     )

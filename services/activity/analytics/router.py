@@ -11,9 +11,7 @@ from fastapi.responses import StreamingResponse
 from services.activity.activities.models import (
     Activity,
 )
-from services.activity.activities.repository import dialect_of
 from services.activity.activities.schemas import ActivityRead
-from services.activity.activities.service import list_page
 from services.activity.analytics import export, service
 from services.activity.analytics.filters import Filters, FiltersDep, parse_group_by
 from services.activity.analytics.schemas import Overlap, OverlapActivity
@@ -134,8 +132,4 @@ async def unreconciled(
     filters = Filters(
         district=district, area=area, directorate=directorate, districts=principal.districts
     )
-    conditions = [
-        *filters.conditions(dialect_of(session)),
-        *service.unreconciled(datetime.now(UTC)),
-    ]
-    return await list_page(session, conditions, cursor, limit)
+    return await service.unreconciled_page(session, filters, cursor, limit)

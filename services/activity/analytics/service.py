@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.activities.models import Activity
 from services.activity.activities.repository import ACTIVITY, dialect_of
+from services.activity.activities.schemas import ActivityRead
+from services.activity.activities.service import list_activities
 from services.activity.analytics import repository, statements
 from services.activity.analytics.filters import Filters
 from shared.contracts.activity import (
@@ -22,6 +24,8 @@ from shared.contracts.activity import (
     AggregateRow,
 )
 from shared.contracts.taxonomy import ActivityStatus
+from shared.db import utcnow
+from shared.pagination import CursorPage
 
 PLANNED = ActivityStatus.planned.value
 
@@ -62,6 +66,13 @@ def unreconciled(now: datetime) -> list[Any]:
         ACTIVITY.c.starts_at < now,
         func.coalesce(ACTIVITY.c.ends_at, ACTIVITY.c.starts_at) < now,
     ]
+
+
+async def unreconciled_page(
+    session: AsyncSession, filters: Filters, cursor: str | None, limit: int
+) -> CursorPage[ActivityRead]:
+    """The unreconciled activities `filters` narrow, as a page of the log."""
+    return await list_activities(session, filters, cursor, limit, *unreconciled(utcnow()))
 
 
 def overlap_filters(
