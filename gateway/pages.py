@@ -194,7 +194,9 @@ class PageProxy(Proxy):
         _refuse_if(await self.limits.spend_credential(visitor), "credential")
         form = await self._form(scope, receive)
         next_ = safe_next(form.get("next"))
-        if not same(form.get("csrf"), self.sessions.csrf_token(cookies.get(CSRF_COOKIE))):
+        current = self.sessions.read(cookies.get(SESSION_COOKIE))  # signing in again: its form
+        expected = current.csrf if current else self.sessions.csrf_token(cookies.get(CSRF_COOKIE))
+        if not same(form.get("csrf"), expected):
             await self._sign_in_page(upstream, scope, send, cookies, visitor, next_, "expired_form")
             return
         secret = form.get("api_key", "").strip()

@@ -40,9 +40,8 @@ def _session_or_redirect(request: Request) -> Session | Response:
 
 def _safe_next(value: str | None) -> str:
     """Only a dashboard page: never an open redirect."""
-    if value and value.startswith("/dashboard/") and not value.startswith("//"):
-        if "\\" not in value:
-            return value
+    if value and value.startswith("/dashboard/") and "\\" not in value:
+        return value
     return "/dashboard/"
 
 
