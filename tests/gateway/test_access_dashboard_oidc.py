@@ -53,7 +53,9 @@ async def browser(oidc_gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def authorize(idp: IdentityProvider, browser: httpx.AsyncClient) -> tuple[str, dict]:
+async def authorize(
+    idp: IdentityProvider, browser: httpx.AsyncClient
+) -> tuple[str, dict[str, str]]:
     """Start at the dashboard, sign in at the provider: (the callback URL, what was asked)."""
     start = await browser.get("/dashboard/sign-in/oidc", params={"next": "/dashboard/activity"})
     assert start.status_code == 303
@@ -190,7 +192,7 @@ async def test_a_code_of_another_flow_fails_pkce(
     ids=["wrong-nonce", "expired", "bad-signature"],
 )
 async def test_an_id_token_that_does_not_verify_signs_nobody_in(
-    idp: IdentityProvider, browser: httpx.AsyncClient, misbehaviour: dict
+    idp: IdentityProvider, browser: httpx.AsyncClient, misbehaviour: dict[str, object]
 ) -> None:
     idp.sign_in_as({"sub": "analyst-1", "roles": ["board"], **misbehaviour})
     _refused(await oidc_sign_in(idp, browser))
