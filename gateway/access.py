@@ -16,8 +16,8 @@ from gateway.scopes import scope_for
 from gateway.tokens import TokenVerifier, looks_like_jwt
 from shared.auth import (
     IdentitySigner,
-    KeyStore,
     Principal,
+    StaticKeyStore,
     forbidden,
     missing_credentials,
     presented_secret,
@@ -26,11 +26,13 @@ from shared.auth import (
 from shared.db import Database
 from shared.settings import HubSettings
 
+MANAGED_PREFIX = "key:"  # the principal id of a managed key (`gateway/keys/store.py`)
+
 
 class Access:
     def __init__(
         self,
-        static: KeyStore,
+        static: StaticKeyStore,
         keys: ManagedKeys,
         tokens: TokenVerifier | None,
         forwarder: IdentityForwarder,
@@ -42,7 +44,7 @@ class Access:
 
     @classmethod
     def build(
-        cls, settings: GatewaySettings, hub: HubSettings, static: KeyStore, db: Database
+        cls, settings: GatewaySettings, hub: HubSettings, static: StaticKeyStore, db: Database
     ) -> Access:
         tokens = TokenVerifier(settings) if settings.oidc_enabled else None
         return cls(
@@ -62,6 +64,18 @@ class Access:
         if principal is None:
             raise unauthorised()
         return principal
+
+    async def authenticate_key(self, secret: str) -> Principal | None:
+        """An API key (static or managed) as the dashboard's sign-in form takes it; tokens
+        come through the OpenID Connect flow instead."""
+        return self.static.lookup(secret) or await self.keys.lookup(secret)
+
+    async def key_principal(self, key_id: str) -> Principal | None:
+        """The key a dashboard session names, as it is now: None once it is revoked, expired
+        or gone from the settings (managed keys are `key:<id>`; static ids hold no colon)."""
+        if key_id.startswith(MANAGED_PREFIX):
+            return await self.keys.by_id(key_id[len(MANAGED_PREFIX) :])
+        return self.static.by_id(key_id)
 
     @staticmethod
     def authorise(principal: Principal, method: str, path: str) -> None:

@@ -25,6 +25,7 @@ from gateway.openapi import OpenAPIMerger
 from gateway.pages import PageProxy
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimits, storage_for
+from gateway.sessions import Sessions
 from gateway.upstreams import PAGES, build_upstreams
 from shared.app import install_contract, serving_collector
 from shared.audit import AuditTrail
@@ -125,7 +126,8 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
     )
     proxy = Proxy(upstreams, access, limits, settings)
     app.mount("/api/v1", proxy)
+    sessions = Sessions(settings, hub)  # dashboard sign-in: identity lives in the gateway
     for page in PAGES:
-        app.mount(f"/{page}", PageProxy(upstreams, access, limits, settings))
+        app.mount(f"/{page}", PageProxy(upstreams, access, limits, settings, sessions))
     install_edges(app, settings, proxy.authenticate_within_limits)
     return app

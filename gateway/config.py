@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import HubSettings
@@ -107,6 +107,39 @@ class GatewaySettings(BaseSettings):
         default="hub_districts", description="Claim limiting the caller to districts."
     )
     oidc_jwks_refresh_s: int = Field(default=300, ge=10, description="JWKS cache lifetime.")
+    # --- dashboard sign-in (gateway/pages.py, gateway/sessions.py, gateway/oidc_flow.py) ---
+    dashboard_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs dashboard session cookies (the same on every replica); unset: "
+        "derived from `HUB_INTERNAL_SECRET`.",
+    )
+    dashboard_session_hours: float = Field(
+        default=8.0, gt=0, le=24 * 7, description="How long a dashboard sign-in lasts."
+    )
+    dashboard_secure_cookies: bool | None = Field(
+        default=None,
+        description="`Secure` dashboard cookies; unset: when the browser came over HTTPS "
+        "(set true behind a TLS-terminating proxy).",
+    )
+    oidc_authorization_url: str | None = Field(
+        default=None, description="The provider's authorization endpoint (dashboard sign-in)."
+    )
+    oidc_token_url: str | None = Field(default=None, description="Its token endpoint.")
+    oidc_client_id: str | None = Field(default=None, description="The dashboard's client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Its secret, for a confidential client (else PKCE alone)."
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback URL registered at the provider; unset: "
+        "`<scheme>://<host>/dashboard/sign-in/oidc/callback` of the request.",
+    )
+    oidc_sign_in_scopes: str = Field(
+        default="openid profile", description="Scopes asked for at the provider."
+    )
+    oidc_provider_name: str = Field(
+        default="single sign-on", description="The provider's name on the sign-in button."
+    )
 
     @model_validator(mode="after")
     def _default_store(self) -> Any:
@@ -117,3 +150,10 @@ class GatewaySettings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_jwks_url or self.oidc_jwks_file)
+
+    @property
+    def oidc_sign_in_enabled(self) -> bool:
+        """The dashboard's authorization-code flow: tokens verified, and the endpoints known."""
+        return self.oidc_enabled and bool(
+            self.oidc_authorization_url and self.oidc_token_url and self.oidc_client_id
+        )

@@ -83,29 +83,37 @@ class TokenVerifier:
         self._loaded_at = time.monotonic()
 
     async def principal(self, token: str) -> Principal:
-        s = self.settings
         try:
-            header = jwt.get_unverified_header(token)
-            if header.get("alg") not in ALGORITHMS:
-                raise jwt.InvalidAlgorithmError("algorithm not allowed")
-            key = await self._key_for(str(header.get("kid") or ""))
-            if key is None:
-                raise jwt.InvalidKeyError("no key with this kid")
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=ALGORITHMS,
-                audience=s.oidc_audience,
-                issuer=s.oidc_issuer,
-                leeway=s.oidc_leeway_s,
-                options={
-                    "require": ["exp", "iat", "sub", "iss"] + (["aud"] if s.oidc_audience else []),
-                    "verify_aud": s.oidc_audience is not None,
-                },
-            )
+            claims = await self.verified_claims(token, audience=self.settings.oidc_audience)
         except jwt.PyJWTError as exc:
             raise unauthorised(f"The bearer token is not valid: {exc}.") from exc
         return self.principal_of(claims)
+
+    async def verified_claims(
+        self, token: str, *, audience: str | list[str] | None
+    ) -> dict[str, Any]:
+        """The claims of a token signed by the provider's JWKS, of the configured issuer, for
+        `audience` (None: any), unexpired (with the leeway); a `jwt.PyJWTError` otherwise."""
+        s = self.settings
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") not in ALGORITHMS:
+            raise jwt.InvalidAlgorithmError("algorithm not allowed")
+        key = await self._key_for(str(header.get("kid") or ""))
+        if key is None:
+            raise jwt.InvalidKeyError("no key with this kid")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=s.oidc_issuer,
+            leeway=s.oidc_leeway_s,
+            options={
+                "require": ["exp", "iat", "sub", "iss"] + (["aud"] if audience else []),
+                "verify_aud": audience is not None,
+            },
+        )
+        return claims
 
     def principal_of(self, claims: dict[str, Any]) -> Principal:
         s = self.settings

@@ -85,6 +85,10 @@ class StaticKeyStore:
                 return principal
         return None
 
+    def by_id(self, key_id: str) -> Principal | None:
+        """The key called `key_id` (a dashboard session names its key, never holds it)."""
+        return next((p for p in self._by_digest.values() if p.key_id == key_id), None)
+
     @classmethod
     def from_settings(
         cls, settings: HubSettings, *, warn: bool = False, bootstrap_only: bool = False

@@ -106,6 +106,14 @@ class CachedKey:
     revoked: bool
 
 
+def _usable(cached: CachedKey) -> Principal | None:
+    if cached.revoked:
+        return None
+    if cached.expires_at is not None and cached.expires_at <= utcnow():
+        return None
+    return cached.principal
+
+
 class ManagedKeys:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -132,7 +140,27 @@ class ManagedKeys:
                 headers={"Retry-After": "1"},
             ) from exc
 
+    async def by_id(self, key_id: str) -> Principal | None:
+        """The key `key_id` while it is neither revoked nor expired, checked as a lookup is
+        (a dashboard session names its key: a revoked key ends its sessions at once)."""
+        try:
+            cached = await self._current(key_id)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("the key store is unavailable: %r", exc)
+            raise ProblemError(
+                503,
+                "API keys cannot be checked just now; retry shortly.",
+                headers={"Retry-After": "1"},
+            ) from exc
+        return None if cached is None else _usable(cached)
+
     async def _lookup(self, key_id: str, secret: str) -> Principal | None:
+        cached = await self._current(key_id)
+        if cached is None or not hmac.compare_digest(cached.secret_hash, hash_secret(secret)):
+            return None
+        return _usable(cached)
+
+    async def _current(self, key_id: str) -> CachedKey | None:
         version = await self._version.get()
         if version != self._cache_version:
             self._cache.clear()
@@ -145,11 +173,7 @@ class ManagedKeys:
             if len(self._cache) >= CACHE_MAX:
                 self._cache.clear()
             self._cache[key_id] = cached
-        if cached.revoked or not hmac.compare_digest(cached.secret_hash, hash_secret(secret)):
-            return None
-        if cached.expires_at is not None and cached.expires_at <= utcnow():
-            return None
-        return cached.principal
+        return cached
 
     async def _load(self, key_id: str) -> CachedKey | None:
         async with self.db.read_sessions() as session:

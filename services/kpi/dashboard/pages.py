@@ -124,7 +124,7 @@ async def _forbidden(request: Request, session: Session, scope: str) -> Response
         session,
         title="Not allowed",
         status=403,
-        message=f"Your API key does not hold the `{scope}` scope this page needs.",
+        message=f"Your sign-in does not hold the `{scope}` scope this page needs.",
     )
 
 

@@ -1,24 +1,24 @@
 """The dashboard: server-rendered pages under /dashboard/ (no script needed, nothing from a
-CDN), signed in with an API key into a session cookie; the caller's scopes apply as on the API."""
+CDN). Signing in happens at the gateway, which forwards the caller's signed identity with each
+page (`session.py`); the caller's scopes and districts apply as on the API."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from services.kpi.dashboard import pages
 from services.kpi.dashboard.session import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
+    OIDC_SIGN_IN,
     SIGN_IN,
     Session,
-    check_api_key,
-    cookie_options,
-    signer_of,
+    csrf_token,
+    oidc_provider,
+    session_of,
+    sign_in_error,
 )
 from shared.db import SessionDep
 
@@ -27,10 +27,11 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 Period = Annotated[str | None, Query(max_length=10)]
 Area = Annotated[str | None, Query(max_length=40)]
 Download = Annotated[str | None, Query(max_length=60, description="A table's key: its CSV.")]
+Next = Annotated[str | None, Query(alias="next", max_length=500)]
 
 
 def _session_or_redirect(request: Request) -> Session | Response:
-    found = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
+    found = session_of(request)
     if found is not None:
         return found
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -39,7 +40,7 @@ def _session_or_redirect(request: Request) -> Session | Response:
 
 def _safe_next(value: str | None) -> str:
     """Only a dashboard page: never an open redirect."""
-    if value and value.startswith("/dashboard/") and not value.startswith("//"):
+    if value and value.startswith("/dashboard/") and "\\" not in value:
         return value
     return "/dashboard/"
 
@@ -58,74 +59,54 @@ async def home(request: Request) -> Response:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-async def sign_in_form(
-    request: Request, next_: Annotated[str | None, Query(alias="next", max_length=500)] = None
-) -> Response:
-    return await _sign_in_page(request, _safe_next(next_))
-
-
-async def _sign_in_page(
-    request: Request, next_: str, error: str | None = None, status: int = 200
-) -> Response:
-    cookie, token = signer_of(request).csrf_cookie()
-    response = await pages.render(
+async def sign_in_form(request: Request, next_: Next = None) -> Response:
+    """The form the gateway takes (POST); with the reason when the last attempt failed."""
+    target = _safe_next(next_)
+    provider = oidc_provider(request)
+    status, error = sign_in_error(request) or (200, None)
+    return await pages.render(
         request,
         "sign_in.html.j2",
         None,
         title="Sign in",
         status=status,
-        csrf=token,
-        next=next_,
+        csrf=csrf_token(request),
+        next=target,
         error=error,
+        provider=provider,
+        oidc_href=f"{OIDC_SIGN_IN}?next={quote(target, safe='')}" if provider else None,
     )
-    response.set_cookie(CSRF_COOKIE, cookie, **cookie_options(request, 3600))
-    return response
 
 
-@router.post("/sign-in", response_class=HTMLResponse)
-async def sign_in(
-    request: Request,
-    api_key: Annotated[str, Form(max_length=500)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    next_: Annotated[str, Form(alias="next", max_length=500)] = "/dashboard/",
-) -> Response:
-    signer = signer_of(request)
-    if not signer.csrf_matches(request.cookies.get(CSRF_COOKIE), csrf):
-        return await _sign_in_page(
-            request,
-            _safe_next(next_),
-            "The form had expired or did not come from this site; try again.",
-            403,
-        )
-    principal = check_api_key(request, api_key.strip()) if api_key.strip() else None
-    if principal is None:
-        return await _sign_in_page(request, _safe_next(next_), "That API key is not valid.", 401)
-    value, _ = signer.session_cookie(principal)
-    response = RedirectResponse(_safe_next(next_), status_code=303)
-    response.set_cookie(SESSION_COOKIE, value, **cookie_options(request, signer.max_age))
-    response.delete_cookie(CSRF_COOKIE, path="/dashboard")
-    return response
+@router.get("/signed-in", response_class=HTMLResponse)
+async def signed_in(request: Request, next_: Next = None) -> Response:
+    """After the identity provider's cross-site redirect: moves on from this site, so the
+    browser sends the new SameSite=Strict session cookie with the next page."""
+    found = _session_or_redirect(request)
+    if isinstance(found, Response):
+        return found
+    return await pages.render(
+        request, "signed_in.html.j2", found, title="Signed in", next=_safe_next(next_)
+    )
 
 
-@router.post("/sign-out")
-async def sign_out(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    found = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
-    if found is not None and not _same(found.csrf, csrf):
-        return await pages.render(
-            request,
-            "message.html.j2",
-            found,
-            title="Not signed out",
-            status=403,
-            message="The sign-out form did not come from this site.",
-        )
-    response = RedirectResponse(SIGN_IN, status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/dashboard", httponly=True, samesite="strict")
-    return response
-
-
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
+@router.get("/sign-out", response_class=HTMLResponse)
+async def sign_out_refused(request: Request) -> Response:
+    """The gateway signs out (POST); it shows this page when the form was not the site's."""
+    found = _session_or_redirect(request)
+    if isinstance(found, Response):
+        return found
+    refused = request.headers.get("x-hub-sign-in-error") == "forged_sign_out"
+    return await pages.render(
+        request,
+        "message.html.j2",
+        found,
+        title="Not signed out" if refused else "Sign out",
+        status=403 if refused else 200,
+        message="The sign-out form did not come from this site."
+        if refused
+        else "Use the Sign out button above to end this session.",
+    )
 
 
 @router.get("/survey", response_class=HTMLResponse)

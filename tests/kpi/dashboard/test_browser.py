@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import AUTH, TEST_API_KEY
 from tests.kpi.reports.conftest import seed_activity, seed_survey
 from tests.support.databases import DatabaseFactory
+from tests.support.idp import IdentityProvider, start_idp
 from tests.support.processes import Suite, start_suite
 
 pytestmark = pytest.mark.browser
@@ -73,10 +74,25 @@ def requirements() -> None:
 
 
 @pytest.fixture(scope="module")
-async def dashboard_env(databases: DatabaseFactory, requirements: None) -> dict[str, str]:
-    env = {"KPI_DASHBOARD_SECRET": "browser-tests-" + "d" * 20}
+def idp(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityProvider]:
+    """The force's identity provider, for signing in with OpenID Connect (another site)."""
+    provider = start_idp(tmp_path_factory.mktemp("browser-idp"))
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(scope="module")
+async def dashboard_env(
+    databases: DatabaseFactory, requirements: None, idp: IdentityProvider
+) -> dict[str, str]:
+    env = {
+        "GATEWAY_DASHBOARD_SECRET": "browser-tests-" + "d" * 20,
+        **idp.gateway_env({"board": ["kpi:read", "activity:read", "survey:read"]}),
+    }
     if databases.admin_url is not None:
-        for service in ("activity", "survey", "kpi"):
+        for service in ("activity", "survey", "kpi", "gateway"):
             env[f"{service.upper()}_DATABASE_URL"] = await databases.fresh(service)
     return env
 
@@ -146,10 +162,10 @@ async def open_page(chromium: Any) -> tuple[Any, Any, Watch]:
     return context, page, watch
 
 
-async def sign_in(page: Any, base: str) -> None:
+async def sign_in(page: Any, base: str, key: str = TEST_API_KEY) -> None:
     await page.goto(base + "/dashboard/")
     assert "/dashboard/sign-in" in page.url
-    await page.fill("#api_key", TEST_API_KEY)
+    await page.fill("#api_key", key)
     await page.click("button[type=submit]")
     await page.wait_for_url(base + "/dashboard/")
 
@@ -236,5 +252,63 @@ async def test_signing_out_ends_the_session(seeded: str, chromium: Any) -> None:
         await page.goto(seeded + "/dashboard/activity")
         assert "/dashboard/sign-in" in page.url
         watch.assert_clean("sign out")
+    finally:
+        await context.close()
+
+
+async def test_sign_in_with_a_managed_key_sees_its_districts(seeded: str, chromium: Any) -> None:
+    async with httpx.AsyncClient(base_url=seeded, headers=AUTH, timeout=30) as admin:
+        made = await admin.post(
+            "/api/v1/admin/api-keys",
+            json={
+                "name": "district A board",
+                "scopes": ["kpi:read", "activity:read"],
+                "districts": ["DA"],
+            },
+        )
+        assert made.status_code == 201, made.text
+    key = made.json()
+    context, page, watch = await open_page(chromium)
+    try:
+        await sign_in(page, seeded, key["key"])
+        assert f"Signed in as key:{key['id']}" in await page.locator("header").inner_text()
+        response = await page.goto(seeded + "/dashboard/activity?period=2022-Q3")
+        assert response is not None
+        assert response.status == 200
+        areas = await page.locator("#area option").evaluate_all("os => os.map(o => o.value)")
+        assert {a for a in areas if a} == {"DA", "NA-01", "NA-02"}
+        rows = await page.locator("#table-engagement-by-area tbody th").all_inner_texts()
+        assert rows == ["NA-01", "NA-02"]
+        assert await axe_violations(page) == []
+        watch.assert_clean("managed key")
+    finally:
+        await context.close()
+
+
+async def test_sign_in_with_openid_connect(
+    seeded: str, chromium: Any, idp: IdentityProvider
+) -> None:
+    idp.sign_in_as({"sub": "analyst-9", "roles": ["board"], "hub_districts": ["DB"]})
+    context, page, watch = await open_page(chromium)
+    try:
+        await page.goto(seeded + "/dashboard/scorecard?period=2022-Q3")
+        assert "/dashboard/sign-in" in page.url
+        assert await axe_violations(page) == []
+        await page.click("text=Sign in with Test force sign-on")
+        # At the provider (another site) and back; the session cookie is SameSite=Strict, so
+        # the dashboard moves on from its own page.
+        await page.wait_for_url(seeded + "/dashboard/scorecard?period=2022-Q3")
+        assert "Signed in as user:analyst-9" in await page.locator("header").inner_text()
+        assert "KPI scorecard for 2022-Q3" in await page.content()
+        cookies = {c["name"]: c for c in await context.cookies()}
+        assert cookies["hub_session"]["sameSite"] == "Strict"
+        assert cookies["hub_session"]["httpOnly"] is True
+        assert "hub_oidc_flow" not in cookies
+        response = await page.goto(seeded + "/dashboard/activity?period=2022-Q3")
+        assert response is not None
+        assert response.status == 200
+        rows = await page.locator("#table-engagement-by-area tbody th").all_inner_texts()
+        assert rows == ["NB-01", "NB-02", "NB-03"]
+        watch.assert_clean("openid connect")
     finally:
         await context.close()
