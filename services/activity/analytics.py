@@ -290,6 +290,13 @@ _COLUMN_OF = {
     AggregateDimension.directorate: "directorate",
     AggregateDimension.activity_type: "activity_type",
     AggregateDimension.classification: "classification",
+    AggregateDimension.purpose: "purpose",
+    AggregateDimension.channel: "channel",
+}
+# Groupings the monthly counts are kept by; any other is counted from the activities.
+_MONTH_COUNT_DIMENSIONS = frozenset(_COLUMN_OF) - {
+    AggregateDimension.purpose,
+    AggregateDimension.channel,
 }
 
 
@@ -483,7 +490,11 @@ async def aggregate(
     where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if by_topic:
         stmt = _by_topic_statement(plain, group_columns, where, period)
-    elif dialect == "postgresql" and filters.month_counts_follow():
+    elif (
+        dialect == "postgresql"
+        and filters.month_counts_follow()
+        and set(plain) <= _MONTH_COUNT_DIMENSIONS
+    ):
         stmt = _month_counts_statement(plain, period, filters, dialect)
     else:
         stmt = _activities_statement(group_columns, where)

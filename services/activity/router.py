@@ -32,7 +32,12 @@ from services.activity.schemas import (
 from shared import audit
 from shared.auth import Principal, forbidden, require_scope, service_principal
 from shared.bounds import PlausibleDate
-from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateResponse
+from shared.contracts.activity import (
+    ActionSummary,
+    AggregateDimension,
+    AggregatePeriod,
+    AggregateResponse,
+)
 from shared.contracts.taxonomy import (
     ActivityStatus,
     ActivityType,
@@ -316,7 +321,7 @@ async def aggregate(
         Query(
             max_length=7,
             description="Repeat or comma-separate: period, district, area, directorate, "
-            "activity_type, classification, topic (default: period).",
+            "activity_type, classification, purpose, channel, topic (default: period).",
         ),
     ] = None,
     period: AggregatePeriod = AggregatePeriod.month,
@@ -538,6 +543,37 @@ async def list_actions(
         next_cursor = encode_cursor([last.due_on.isoformat() if last.due_on else "", str(last.id)])
     items = [service.action_list_item(action, activity, today) for action, activity in rows[:limit]]
     return CursorPage(items=items, limit=limit, next_cursor=next_cursor)
+
+
+@router.get(
+    "/actions/summary",
+    response_model=ActionSummary,
+    tags=["actions"],
+    summary='"You said, we did" actions counted: done, open and overdue',
+    description="Exact counts in one query, at any volume (the list is paged). `from`/`to` "
+    "select actions by the local date of the activity they were raised at; `overdue` means "
+    "open and due before today (Europe/London). A caller limited to districts counts only "
+    "their actions, as the list shows only theirs.",
+    responses=problem_responses(422),
+)
+async def action_summary(
+    session: SessionDep,
+    principal: Reader,
+    area: Annotated[str | None, Query(max_length=40)] = None,
+    district: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[
+        PlausibleDate | None, Query(alias="from", description="First local day.")
+    ] = None,
+    to: Annotated[PlausibleDate | None, Query(description="Last local day (inclusive).")] = None,
+) -> ActionSummary:
+    return await service.action_summary(
+        session,
+        area=area,
+        district=district,
+        from_=from_,
+        to=to,
+        districts=principal.districts,
+    )
 
 
 @router.patch(

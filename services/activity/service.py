@@ -39,6 +39,7 @@ from services.activity.schemas import (
     School,
 )
 from shared.auth import Principal
+from shared.contracts.activity import ActionSummary
 from shared.contracts.taxonomy import AreaKind, ReviewDecision, ReviewState, topic_mask
 from shared.db import Database, utcnow
 from shared.pagination import decode_cursor, encode_cursor
@@ -812,6 +813,39 @@ def action_list_item(action: Any, activity: Activity, today: date) -> ActionList
         area=activity.area_code,
         district=activity.district_code,
         overdue=read.done_on is None and read.due_on is not None and read.due_on < today,
+    )
+
+
+async def action_summary(
+    session: AsyncSession,
+    *,
+    area: str | None,
+    district: str | None,
+    from_: date | None,
+    to: date | None,
+    districts: frozenset[str] | None,
+) -> ActionSummary:
+    """Exact done / open / overdue counts, whatever the volume (the list pages them)."""
+    if from_ is not None and to is not None and to < from_:
+        raise invalid("query.to", "must not be before `from`")
+    today = today_local()
+    total, done, overdue = await repository.action_counts(
+        session,
+        today=today,
+        area=area,
+        district=district,
+        from_=from_,
+        to=to,
+        districts=districts,
+    )
+    applied = {"area": area, "district": district, "from": from_, "to": to}
+    return ActionSummary(
+        total=total,
+        done=done,
+        open=total - done,
+        overdue=overdue,
+        as_of=today,
+        filters={k: str(v) for k, v in applied.items() if v is not None},
     )
 
 
