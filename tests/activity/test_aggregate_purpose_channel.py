@@ -82,4 +82,5 @@ async def test_grouped_by_purpose_and_channel(activity_client: httpx.AsyncClient
 async def test_an_unknown_grouping_names_the_choices(activity_client: httpx.AsyncClient) -> None:
     response = await activity_client.get(AGGREGATE, params={"group_by": "purpose,venue"})
     body = assert_problem(response, 422, "query.group_by.1")
-    assert "purpose" in body["errors"][0]["message"] and "channel" in body["errors"][0]["message"]
+    assert "purpose" in body["errors"][0]["message"]
+    assert "channel" in body["errors"][0]["message"]

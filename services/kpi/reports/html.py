@@ -77,6 +77,8 @@ def build_charts(report: Report) -> ReportCharts:
             True,
         ),
         ("activity-type", "Completed activities by type", activity.by_activity_type, True),
+        ("activity-purpose", "Completed activities by purpose", activity.by_purpose, True),
+        ("activity-channel", "Completed activities by channel", activity.by_channel, True),
     ):
         counts = [(label(r.key), r.activities) for r in rows]
         chart = charts.bar_chart(key, title, "Activities", counts, horizontal=horizontal)

@@ -31,6 +31,7 @@ from services.kpi.reports.schemas import Finding, Report
 _styles = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9, leading=12)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=9, textColor=colors.grey)
+CAPTION = ParagraphStyle("caption", parent=BODY, fontName="Helvetica-Bold", spaceBefore=4)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7, leading=8.5)
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
 WIDTH = A4[0] - 30 * mm
@@ -82,7 +83,8 @@ def _chart(chart: Chart) -> list[Flowable]:
     image = Image(io.BytesIO(png), width=width, height=height)
     rows = chart.rows[-PDF_TABLE_ROWS:]  # the latest rows; the HTML and JSON hold all
     note = _p(f"{chart.description} Latest {len(rows)} of {len(chart.rows)} rows.", SMALL)
-    return [KeepTogether([image, note]), _table(chart.columns, rows), Spacer(1, 4 * mm)]
+    title = _p(chart.title, CAPTION)  # the picture's words are not text in a JPEG
+    return [KeepTogether([title, image, note]), _table(chart.columns, rows), Spacer(1, 4 * mm)]
 
 
 def _render(report: Report) -> bytes:

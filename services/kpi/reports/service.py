@@ -11,6 +11,7 @@ from services.kpi.reports.activity_findings import activity_section
 from services.kpi.reports.confidence_findings import confidence_section
 from services.kpi.reports.gather import (
     ENGAGEMENT_QUESTIONS,
+    REPORT_PAGES,
     AreaScope,
     Gathered,
     gather,
@@ -256,13 +257,13 @@ def _data_quality(
                     areas=",".join(suppressed),
                 )
             )
-    if any(cut for _, cut in data.actions.values()) or data.unreconciled_truncated:
+    if data.unreconciled_truncated:
         out.append(
             _quality(
-                "activity.actions_truncated",
-                "There are more actions or unreconciled plans than the report reads (2,000 of "
-                "each); their counts are floors.",
-                "activity: /api/v1/actions",
+                "activity.unreconciled_truncated",
+                f"There are more unreconciled plans than the report reads "
+                f"({REPORT_PAGES * 500:,}); their count is a floor.",
+                "activity: /api/v1/activities/unreconciled",
             )
         )
     out += scorecard_findings.data_quality(kpis)
