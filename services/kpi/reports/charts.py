@@ -68,7 +68,9 @@ class Chart:
         figure.subplots_adjust(**self.margins)
         axes = figure.add_subplot()
         self.draw(axes)
-        axes.set_title(self.title, loc="left", fontsize=10)
+        # A fixed title position: left automatic, matplotlib measures every artist of the
+        # axes to keep the title clear of top ticks (there are none): ~15% of a chart.
+        axes.set_title(self.title, loc="left", fontsize=10, y=1.0, pad=6)
         axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
         axes.spines[["top", "right"]].set_visible(False)
         return figure
