@@ -15,9 +15,10 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from typing import Literal
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -125,6 +126,13 @@ def _rendered(chart: Chart, kind: str) -> bytes:
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
     return found
+
+
+def prerender(kind: Literal["svg", "jpeg"], drawn: Iterable[Chart]) -> None:
+    """Draw charts into the picture cache (by content: never a stale picture), for a report
+    whose other inputs are still being fetched. Runs in a worker thread."""
+    for chart in drawn:
+        _rendered(chart, kind)
 
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
