@@ -4,10 +4,10 @@ Counting rules (published): an activity counts once per group it falls in, by th
 (Europe/London) date of its start; deleted activities never count; only completed activities
 count unless `status` asks for planned or cancelled ones. Grouped by `topic`, an activity
 counts once under each of its topics (so topic groups may add up to more than the total);
-activities without a topic fall under `null`. Volunteer hours come from the
-citizens-in-policing register, which is kept per month and area: they are given only when
-every grouping is one of `period`, `district`, `area` (otherwise `null`), and only when no
-activity-only filter is set.
+activities without a topic fall under `null`, as those without a recorded purpose do when
+grouped by `purpose`. Volunteer hours come from the citizens-in-policing register, which is
+kept per month and area: they are given only when every grouping is one of `period`,
+`district`, `area` (otherwise `null`), and only when no activity-only filter is set.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class AggregateDimension(StrEnum):
     directorate = "directorate"
     activity_type = "activity_type"
     classification = "classification"
+    purpose = "purpose"
+    channel = "channel"
     topic = "topic"
 
 
@@ -83,6 +85,10 @@ class AggregateRow(BaseModel):
     directorate: str | None = None
     activity_type: str | None = None
     classification: str | None = None
+    purpose: str | None = Field(
+        default=None, description="Grouped by purpose, null means no purpose recorded."
+    )
+    channel: str | None = None
     topic: str | None = None
     activities: int = Field(description="Number of activities.")
     attendees: int = Field(description="Sum of attendees (activities without a count add 0).")
@@ -98,3 +104,18 @@ class AggregateResponse(BaseModel):
     filters: dict[str, str] = Field(default_factory=dict, description="Filters as applied.")
     rows: list[AggregateRow]
     totals: AggregateRow = Field(description="Totals over every row (topic groups not summed).")
+
+
+class ActionSummary(BaseModel):
+    """Contract of `GET /api/v1/actions/summary`: exact counts of "you said, we did" actions.
+
+    An action belongs to its activity: `from`/`to` select actions by the local (Europe/London)
+    date of the activity they were raised at; deleted activities' actions never count.
+    """
+
+    total: int = Field(ge=0, description="Every action in scope.")
+    done: int = Field(ge=0, description="Actions with a done date.")
+    open: int = Field(ge=0, description="Actions not done (`total - done`).")
+    overdue: int = Field(ge=0, description="Open actions whose due date is before `as_of`.")
+    as_of: date = Field(description="The local day `overdue` is judged on (today).")
+    filters: dict[str, str] = Field(default_factory=dict, description="Filters as applied.")

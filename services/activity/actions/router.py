@@ -13,6 +13,8 @@ from services.activity.activities.values import etag_of, today_local
 from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from services.activity.versioned import RequiredIfMatch
+from shared.bounds import PlausibleDate
+from shared.contracts.activity import ActionSummary
 from shared.db import SessionDep
 from shared.pagination import DEFAULT_LIMIT, CursorPage
 from shared.problems import problem_responses
@@ -45,6 +47,37 @@ async def list_actions(
         district=district,
         cursor=cursor,
         limit=limit,
+        districts=principal.districts,
+    )
+
+
+@router.get(
+    "/actions/summary",
+    response_model=ActionSummary,
+    tags=["actions"],
+    summary='"You said, we did" actions counted: done, open and overdue',
+    description="Exact counts in one query, at any volume (the list is paged). `from`/`to` "
+    "select actions by the local date of the activity they were raised at; `overdue` means "
+    "open and due before today (Europe/London). A caller limited to districts counts only "
+    "their actions, as the list shows only theirs.",
+    responses=problem_responses(422),
+)
+async def action_summary(
+    session: SessionDep,
+    principal: Reader,
+    area: Annotated[str | None, Query(max_length=40)] = None,
+    district: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[
+        PlausibleDate | None, Query(alias="from", description="First local day.")
+    ] = None,
+    to: Annotated[PlausibleDate | None, Query(description="Last local day (inclusive).")] = None,
+) -> ActionSummary:
+    return await service.action_summary(
+        session,
+        area=area,
+        district=district,
+        from_=from_,
+        to=to,
         districts=principal.districts,
     )
 

@@ -24,6 +24,7 @@ from services.activity.activities.values import action_read, today_local
 from services.activity.bodies import merge_patch
 from services.activity.versioned import check_if_match
 from shared.auth import Principal
+from shared.contracts.activity import ActionSummary
 from shared.pagination import CursorPage, decode_cursor, encode_cursor
 from shared.problems import ProblemError, invalid
 
@@ -115,3 +116,36 @@ async def list_actions(
         next_cursor = encode_cursor([last.due_on.isoformat() if last.due_on else "", str(last.id)])
     items = [action_list_item(action, activity, today) for action, activity in rows[:limit]]
     return CursorPage(items=items, limit=limit, next_cursor=next_cursor)
+
+
+async def action_summary(
+    session: AsyncSession,
+    *,
+    area: str | None,
+    district: str | None,
+    from_: date | None,
+    to: date | None,
+    districts: frozenset[str] | None,
+) -> ActionSummary:
+    """Exact done / open / overdue counts, whatever the volume (the list pages them)."""
+    if from_ is not None and to is not None and to < from_:
+        raise invalid("query.to", "must not be before `from`")
+    today = today_local()
+    total, done, overdue = await repository.action_counts(
+        session,
+        today=today,
+        area=area,
+        district=district,
+        from_=from_,
+        to=to,
+        districts=districts,
+    )
+    applied = {"area": area, "district": district, "from": from_, "to": to}
+    return ActionSummary(
+        total=total,
+        done=done,
+        open=total - done,
+        overdue=overdue,
+        as_of=today,
+        filters={k: str(v) for k, v in applied.items() if v is not None},
+    )

@@ -65,7 +65,7 @@ async def aggregate(
         Query(
             max_length=7,
             description="Repeat or comma-separate: period, district, area, directorate, "
-            "activity_type, classification, topic (default: period).",
+            "activity_type, classification, purpose, channel, topic (default: period).",
         ),
     ] = None,
     period: AggregatePeriod = AggregatePeriod.month,

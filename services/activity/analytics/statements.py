@@ -49,6 +49,13 @@ _COLUMN_OF = {
     AggregateDimension.directorate: "directorate",
     AggregateDimension.activity_type: "activity_type",
     AggregateDimension.classification: "classification",
+    AggregateDimension.purpose: "purpose",
+    AggregateDimension.channel: "channel",
+}
+# Groupings the monthly counts are kept by; any other is counted from the activities.
+_MONTH_COUNT_DIMENSIONS = frozenset(_COLUMN_OF) - {
+    AggregateDimension.purpose,
+    AggregateDimension.channel,
 }
 
 
@@ -237,7 +244,11 @@ def aggregate_statement(
     where = [ACTIVITY.c.deleted_at.is_(None), *filters.conditions(dialect, counting=True)]
     if AggregateDimension.topic in group_by:
         return _by_topic_statement(plain, group_columns, where, period)
-    if dialect == "postgresql" and filters.month_counts_follow():
+    if (
+        dialect == "postgresql"
+        and filters.month_counts_follow()
+        and set(plain) <= _MONTH_COUNT_DIMENSIONS
+    ):
         return _month_counts_statement(plain, period, filters, dialect)
     stmt = _activities_statement(group_columns, where)
     if AggregateDimension.period in plain and period is not AggregatePeriod.month:

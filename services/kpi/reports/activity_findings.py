@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from services.kpi.reports.gather import Gathered
+from services.kpi.reports.gather import ACTIONS_SUMMARY, Gathered
 from services.kpi.reports.schemas import (
     ActionCounts,
     ActivitySection,
@@ -19,11 +19,7 @@ from shared.contracts.activity import AggregateResponse
 
 YOU_SAID_WE_DID = '"you said, we did" action'
 AGGREGATE = "activity: /api/v1/activities/aggregate"
-NOT_COVERED = [
-    "Purpose (inform / consult / co-operate) and channel are recorded on every activity, but "
-    "the activity service's aggregate cannot group by them yet, so they are not broken down "
-    "here.",
-]
+PURPOSES = (("inform", "to inform"), ("consult", "to consult"), ("co_operate", "to co-operate"))
 
 
 def _rows(response: AggregateResponse | None, dimension: str) -> list[CountRow]:
@@ -94,6 +90,10 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
                     ),
                 )
             )
+    by_purpose = _rows(data.by_purpose_channel, "purpose")
+    purpose = _purpose_finding(by_purpose)
+    if purpose is not None:
+        findings.append(purpose)
     planned_vs_delivered = _planned_vs_delivered(data, by_directorate)
     without, neighbourhoods = _without_engagement(data)
     if data.neighbourhoods is not None and data.engagement_by_area is not None:
@@ -139,14 +139,22 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
         )
     actions = _actions(data)
     if actions is not None:
-        floor = "at least " if actions.truncated else ""
-        done = "" if actions.done is None else f"{actions.done} done, "
         findings.append(
             _finding(
                 "activity.actions",
-                f"Of {floor}{plural(actions.total, YOU_SAID_WE_DID)}: "
-                f"{done}{floor}{actions.open} open, {floor}{actions.overdue} overdue.",
-                Evidence(source="activity: /api/v1/actions", figures=actions.model_dump()),
+                f"Of {plural(actions.total, YOU_SAID_WE_DID)} raised at the period's "
+                f"activities: {actions.done:,} done, {actions.open:,} open, of which "
+                f"{actions.overdue:,} overdue on {actions.as_of.isoformat()}.",
+                Evidence(
+                    source=f"activity: {ACTIONS_SUMMARY}",
+                    figures={
+                        "total": actions.total,
+                        "done": actions.done,
+                        "open": actions.open,
+                        "overdue": actions.overdue,
+                        "as_of": actions.as_of.isoformat(),
+                    },
+                ),
                 headline=actions.overdue > 0,
             )
         )
@@ -156,6 +164,8 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
         by_directorate=by_directorate,
         by_classification=by_classification,
         by_activity_type=_rows(data.by_activity_type, "activity_type"),
+        by_purpose=by_purpose,
+        by_channel=_rows(data.by_purpose_channel, "channel"),
         by_month=sorted(_rows(data.by_month, "period"), key=lambda r: r.key or ""),
         planned_vs_delivered=planned_vs_delivered,
         neighbourhoods_without_engagement=without,
@@ -164,7 +174,7 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
         unreconciled=data.unreconciled or 0,
         actions=actions,
         aggregate=combined,
-        not_covered=NOT_COVERED,
+        not_covered=[],
         findings=findings,
     )
 
@@ -208,15 +218,41 @@ def _overlap(body: dict[str, Any]) -> OverlapRow:
 
 
 def _actions(data: Gathered) -> ActionCounts | None:
-    if set(data.actions) != {"all", "open", "overdue"}:
+    found = data.actions
+    if found is None:
         return None
-    (total, total_cut), (open_, open_cut), (overdue, overdue_cut) = (
-        data.actions[k] for k in ("all", "open", "overdue")
-    )
     return ActionCounts(
-        total=total,
-        done=None if total_cut or open_cut else total - open_,
-        open=open_,
-        overdue=overdue,
-        truncated=total_cut or open_cut or overdue_cut,
+        total=found.total,
+        done=found.done,
+        open=found.open,
+        overdue=found.overdue,
+        as_of=found.as_of,
+    )
+
+
+def _purpose_finding(rows: list[CountRow]) -> Finding | None:
+    """What the period's activities were for: shares of inform / consult / co-operate."""
+    total = sum(r.activities for r in rows)
+    if not total:
+        return None
+    counts = {r.key: r.activities for r in rows}
+    first, second, third = (
+        f"{counts.get(code, 0):,} ({counts.get(code, 0) / total * 100:.1f}%)"
+        for code, _ in PURPOSES
+    )
+    unrecorded = counts.get(None, 0)
+    sentence = (
+        f"Of {plural(total, 'completed activity', 'completed activities')}, {first} were "
+        f"{PURPOSES[0][1]}, {second} {PURPOSES[1][1]} and {third} {PURPOSES[2][1]}"
+        + (f"; {unrecorded:,} had no purpose recorded." if unrecorded else ".")
+    )
+    figures: dict[str, str | int | float | bool | None] = {
+        code: counts.get(code, 0) for code, _ in PURPOSES
+    }
+    figures["not_recorded"] = unrecorded
+    figures["activities"] = total
+    return _finding(
+        "activity.purpose",
+        sentence,
+        Evidence(source=f"{AGGREGATE}?group_by=purpose,channel", figures=figures),
     )

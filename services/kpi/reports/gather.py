@@ -22,7 +22,7 @@ from services.kpi.reports.sources import (
     SourceUnavailable,
     get_json,
 )
-from shared.contracts.activity import AggregateResponse
+from shared.contracts.activity import ActionSummary, AggregateResponse
 from shared.contracts.survey import (
     QuestionChanges,
     QuestionCorrelations,
@@ -33,8 +33,9 @@ from shared.contracts.survey import (
 T = TypeVar("T")
 
 ENGAGEMENT_QUESTIONS = ("informed", "have_say")
-# Lists the report only counts are read up to this many pages of 500 (the activity service has
-# no count endpoint for them yet): beyond it a count is a floor, and says so.
+ACTIONS_SUMMARY = "/api/v1/actions/summary"
+# Lists the report only counts are read up to this many pages of 500 (unreconciled plans have
+# no count endpoint): beyond it a count is a floor, and says so.
 REPORT_PAGES = 4
 # Section 6 relates engagement to these questions' positive answers.
 POSITIVE_ANSWERS: dict[str, tuple[str, ...]] = {
@@ -81,6 +82,7 @@ class Gathered:
     results_by_area: dict[str, QuestionResults] = field(default_factory=dict)
     by_directorate_classification: AggregateResponse | None = None
     by_activity_type: AggregateResponse | None = None
+    by_purpose_channel: AggregateResponse | None = None
     by_month: AggregateResponse | None = None
     planned: AggregateResponse | None = None
     cancelled: AggregateResponse | None = None
@@ -89,8 +91,8 @@ class Gathered:
     overlaps: list[dict[str, Any]] | None = None
     unreconciled: int | None = None
     unreconciled_truncated: bool = False
-    # "all" / "open" / "overdue" -> (count, whether the count stopped at REPORT_PAGES pages)
-    actions: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    # "You said, we did" actions raised at the period's activities, counted exactly.
+    actions: ActionSummary | None = None
 
 
 class _Collector:
@@ -201,6 +203,7 @@ def _activity_tasks(
         (
             out.by_directorate_classification,
             out.by_activity_type,
+            out.by_purpose_channel,
             out.by_month,
             out.planned,
             out.cancelled,
@@ -208,6 +211,7 @@ def _activity_tasks(
         ) = await asyncio.gather(
             aggregate("directorate,classification"),
             aggregate("activity_type"),
+            aggregate("purpose,channel"),
             aggregate("period"),
             aggregate("directorate", status="planned"),
             aggregate("directorate", status="cancelled"),
@@ -240,18 +244,14 @@ def _activity_tasks(
         if found is not None:
             out.unreconciled, out.unreconciled_truncated = len(found[0]), found[1]
 
-    async def actions(which: str) -> None:
-        query = {**where, **({which: "true"} if which != "all" else {})}
-        found = await collect.attempt(
-            reads.pages(client, "/api/v1/actions", query, max_pages=REPORT_PAGES)
-        )
-        if found is not None:
-            out.actions[which] = (len(found[0]), found[1])
+    async def actions() -> None:
+        body = await collect.attempt(reads.json(client, ACTIONS_SUMMARY, {**dates, **where}))
+        out.actions = ActionSummary.model_validate(body) if body is not None else None
 
     return [
         counts(),
         neighbourhoods(),
         overlaps(),
         unreconciled(),
-        *(actions(w) for w in ("all", "open", "overdue")),
+        actions(),
     ]

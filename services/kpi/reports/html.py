@@ -13,7 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.kpi.reports import charts
 from services.kpi.reports.charts import Chart
 from services.kpi.reports.periods import wave_words
-from services.kpi.reports.schemas import Report
+from services.kpi.reports.schemas import (
+    ActivitySection,
+    AssociationSection,
+    Report,
+    ScorecardSection,
+    SurveySection,
+)
 from shared.contracts.kpi import Assurance, Variation
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -60,14 +66,18 @@ class ReportCharts:
         ]
 
 
-def build_charts(report: Report) -> ReportCharts:
-    out = ReportCharts()
-    for question in report.survey.questions:
+def survey_charts(section: SurveySection) -> dict[str, Chart]:
+    out: dict[str, Chart] = {}
+    for question in section.questions:
         if question.results is not None:
             chart = charts.survey_chart(question.results)
             if chart is not None:
-                out.survey[question.question] = chart
-    activity = report.activity
+                out[question.question] = chart
+    return out
+
+
+def activity_charts(activity: ActivitySection) -> list[Chart]:
+    out: list[Chart] = []
     for key, title, rows, horizontal in (
         ("activity-month", "Completed activities by month", activity.by_month, False),
         (
@@ -77,16 +87,27 @@ def build_charts(report: Report) -> ReportCharts:
             True,
         ),
         ("activity-type", "Completed activities by type", activity.by_activity_type, True),
+        ("activity-purpose", "Completed activities by purpose", activity.by_purpose, True),
+        ("activity-channel", "Completed activities by channel", activity.by_channel, True),
     ):
         counts = [(label(r.key), r.activities) for r in rows]
         chart = charts.bar_chart(key, title, "Activities", counts, horizontal=horizontal)
         if chart is not None:
-            out.activity.append(chart)
-    for code, series in report.scorecard.series.items():
+            out.append(chart)
+    return out
+
+
+def kpi_charts(scorecard: ScorecardSection) -> dict[str, Chart]:
+    out: dict[str, Chart] = {}
+    for code, series in scorecard.series.items():
         chart = charts.xmr_chart(series)
         if chart is not None:
-            out.kpi[code] = chart
-    confidence = report.engagement_and_confidence
+            out[code] = chart
+    return out
+
+
+def confidence_charts(confidence: AssociationSection) -> list[Chart]:
+    out: list[Chart] = []
     for result in confidence.results:
         points = [
             (r.area, r.per_1000, (r.shares.get(result.question) or 0.0) * 100)
@@ -101,8 +122,17 @@ def build_charts(report: Report) -> ReportCharts:
             [(a, x, y) for a, x, y in points if x is not None],
         )
         if chart is not None:
-            out.confidence.append(chart)
+            out.append(chart)
     return out
+
+
+def build_charts(report: Report) -> ReportCharts:
+    return ReportCharts(
+        survey=survey_charts(report.survey),
+        activity=activity_charts(report.activity),
+        kpi=kpi_charts(report.scorecard),
+        confidence=confidence_charts(report.engagement_and_confidence),
+    )
 
 
 def label(code: str | None) -> str:

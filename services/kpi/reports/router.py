@@ -20,6 +20,9 @@ from shared.problems import problem_responses
 
 router = APIRouter(tags=["reports"])
 
+# The charts' picture for each format (drawn while the report's inputs are fetched).
+PICTURES: dict[str, Literal["svg", "jpeg"]] = {"html": "svg", "pdf": "jpeg"}
+
 Reader = Annotated[Principal, Depends(require_scope("kpi:read"))]
 
 DESCRIPTION = """The Engagement Assurance Report for a period, generated from the Hub's own data,
@@ -97,6 +100,7 @@ async def engagement_assurance(
         principal=principal,
         fetch_scorecard=scorecard_fetcher(request, session),
         reads=Reads(answer_cache(request)),
+        draw=PICTURES.get(chosen),
     )
     name = f"engagement-assurance-{period}{'-' + area if area else ''}"
     if chosen == "json":

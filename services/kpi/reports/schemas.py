@@ -117,11 +117,13 @@ class CountRow(BaseModel):
 
 
 class ActionCounts(BaseModel):
+    """Exact counts of the "you said, we did" actions raised at the period's activities."""
+
     total: int
-    done: int | None = Field(description="Null when there were more actions than a report reads.")
+    done: int
     open: int
-    overdue: int
-    truncated: bool = Field(description="More actions than a report reads: counts are floors.")
+    overdue: int = Field(description="Open and due before `as_of`.")
+    as_of: date = Field(description="The local day overdue is judged on.")
 
 
 class OverlapRow(BaseModel):
@@ -140,6 +142,10 @@ class ActivitySection(BaseModel):
     by_directorate: list[CountRow]
     by_classification: list[CountRow]
     by_activity_type: list[CountRow]
+    by_purpose: list[CountRow] = Field(
+        description="Inform / consult / co-operate (key null: no purpose recorded)."
+    )
+    by_channel: list[CountRow]
     by_month: list[CountRow]
     planned_vs_delivered: list[dict[str, Any]] = Field(
         description="Per directorate: completed, planned (not yet reconciled) and cancelled."

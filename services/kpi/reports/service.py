@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Literal
 
-from services.kpi.reports import scorecard_findings
+from services.kpi.reports import html, scorecard_findings
 from services.kpi.reports.activity_findings import activity_section
+from services.kpi.reports.charts import Chart, prerender
 from services.kpi.reports.confidence_findings import confidence_section
 from services.kpi.reports.gather import (
     ENGAGEMENT_QUESTIONS,
+    REPORT_PAGES,
     AreaScope,
     Gathered,
     gather,
@@ -18,12 +21,16 @@ from services.kpi.reports.gather import (
 )
 from services.kpi.reports.periods import Period, parse_period
 from services.kpi.reports.schemas import (
+    ActivitySection,
+    AssociationSection,
     DataQualitySection,
     Evidence,
     Finding,
     Report,
     Scope,
+    ScorecardSection,
     SourceStatus,
+    SurveySection,
 )
 from services.kpi.reports.sources import Reads, SourceClients
 from services.kpi.reports.survey_findings import latest_group, series_breaks, survey_section
@@ -57,15 +64,25 @@ async def build_report(
     principal: Principal,
     fetch_scorecard: scorecard_findings.ScorecardFetcher,
     reads: Reads,
+    draw: Literal["svg", "jpeg"] | None = None,
 ) -> Report:
+    """`draw`: the kind of picture the report will be shown with; its charts are drawn as
+    soon as their inputs are there, while the rest is still being fetched."""
     scope_area = await resolve_area(sources, area)
     if scope_area is None:
         raise invalid("query.area", f"no area {area!r} in the activity registry", "not_found")
     want_survey = principal.allows("survey:read")
     want_activity = principal.allows("activity:read")
     wanted = list(dict.fromkeys([*ENGAGEMENT_QUESTIONS, *questions]))
-    data, kpis = await asyncio.gather(
-        gather(
+    drawing: list[asyncio.Task[None]] = []
+
+    def start_drawing(found: list[Chart]) -> None:
+        # Charts drawn in a worker thread while the other inputs are still on their way.
+        if draw is not None and found:
+            drawing.append(asyncio.create_task(asyncio.to_thread(prerender, draw, found)))
+
+    async def from_sources() -> tuple[Gathered, SurveySection, ActivitySection, AssociationSection]:
+        data = await gather(
             sources,
             reads,
             period,
@@ -73,15 +90,33 @@ async def build_report(
             wanted,
             want_survey=want_survey,
             want_activity=want_activity,
-        ),
-        fetch_scorecard(period, scope_area),
-    )
-    survey_ok = want_survey and "survey" not in data.failures
-    activity_ok = want_activity and "activity" not in data.failures
-    survey = survey_section(data, survey_ok)
-    activity = activity_section(data, activity_ok)
-    scorecard = scorecard_findings.scorecard_section(kpis)
-    confidence = confidence_section(data, survey_ok and activity_ok)
+        )
+        survey_ok = want_survey and "survey" not in data.failures
+        activity_ok = want_activity and "activity" not in data.failures
+        survey = survey_section(data, survey_ok)
+        activity = activity_section(data, activity_ok)
+        confidence = confidence_section(data, survey_ok and activity_ok)
+        start_drawing(
+            [
+                *html.survey_charts(survey).values(),
+                *html.activity_charts(activity),
+                *html.confidence_charts(confidence),
+            ]
+        )
+        return data, survey, activity, confidence
+
+    async def from_kpis() -> tuple[scorecard_findings.ScorecardInputs, ScorecardSection]:
+        kpis = await fetch_scorecard(period, scope_area)
+        section = scorecard_findings.scorecard_section(kpis)
+        start_drawing(list(html.kpi_charts(section).values()))
+        return kpis, section
+
+    try:
+        (data, survey, activity, confidence), (kpis, scorecard) = await asyncio.gather(
+            from_sources(), from_kpis()
+        )
+    finally:
+        await asyncio.gather(*drawing)
     quality = DataQualitySection(findings=_data_quality(data, kpis, principal))
     every = [
         *(f for q in survey.questions for f in q.findings),
@@ -256,13 +291,13 @@ def _data_quality(
                     areas=",".join(suppressed),
                 )
             )
-    if any(cut for _, cut in data.actions.values()) or data.unreconciled_truncated:
+    if data.unreconciled_truncated:
         out.append(
             _quality(
-                "activity.actions_truncated",
-                "There are more actions or unreconciled plans than the report reads (2,000 of "
-                "each); their counts are floors.",
-                "activity: /api/v1/actions",
+                "activity.unreconciled_truncated",
+                f"There are more unreconciled plans than the report reads "
+                f"({REPORT_PAGES * 500:,}); their count is a floor.",
+                "activity: /api/v1/activities/unreconciled",
             )
         )
     out += scorecard_findings.data_quality(kpis)

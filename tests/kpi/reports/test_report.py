@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from pypdf import PdfReader
@@ -16,6 +17,7 @@ from services.kpi.sources.clients import SourceClients, SurveySource
 from shared.contracts.survey import LONDON
 from tests.conftest import assert_problem
 from tests.kpi.reports.conftest import ENGAGEMENTS, NEIGHBOURHOODS, World
+from tests.support.factories import activity_payload
 from tests.support.identity import identity
 
 REPORT = "/api/v1/reports/engagement-assurance"
@@ -98,13 +100,43 @@ async def test_figures_equal_the_services(world: World) -> None:
     assert activity["neighbourhoods_without_engagement"] == ["NB-03"]
     assert activity["neighbourhoods_total"] == len(NEIGHBOURHOODS)
     assert activity["unreconciled"] == 2
+    summary = await world.activity.get(
+        "/api/v1/actions/summary", params={"from": "2022-07-01", "to": "2022-09-30"}
+    )
+    assert activity["actions"] == {
+        k: summary.json()[k] for k in ("total", "done", "open", "overdue", "as_of")
+    }
     assert activity["actions"] == {
         "total": 2,
         "done": 1,
         "open": 1,
         "overdue": 1,
-        "truncated": False,
+        "as_of": datetime.now(LONDON).date().isoformat(),
     }
+    # Purpose and channel: the margins of the service's own grouping.
+    by_purpose_channel = await world.activity.get(
+        "/api/v1/activities/aggregate",
+        params={"group_by": "purpose,channel", "from": "2022-07-01", "to": "2022-09-30"},
+    )
+    for dimension in ("purpose", "channel"):
+        totals: dict[str | None, int] = {}
+        for row in by_purpose_channel.json()["rows"]:
+            totals[row[dimension]] = totals.get(row[dimension], 0) + row["activities"]
+        assert {r["key"]: r["activities"] for r in activity[f"by_{dimension}"]} == totals
+    assert {r["key"]: r["activities"] for r in activity["by_purpose"]} == {
+        "consult": sum(ENGAGEMENTS.values()),
+        "inform": 3,
+    }
+    assert {r["key"]: r["activities"] for r in activity["by_channel"]} == {
+        "face_to_face": sum(ENGAGEMENTS.values()),
+        "social_media": 3,
+    }
+    purpose = next(f for f in activity["findings"] if f["key"] == "activity.purpose")
+    assert purpose["sentence"] == (
+        "Of 19 completed activities, 3 (15.8%) were to inform, 16 (84.2%) to consult and "
+        "0 (0.0%) to co-operate."
+    )
+    assert activity["not_covered"] == []
     assert len(activity["overlaps"]) == 1
     # Section 6: engagements per 1,000 residents from the registry and the log.
     rows = {r["area"]: r for r in body["engagement_and_confidence"]["rows"]}
@@ -175,6 +207,14 @@ async def test_html_is_one_self_contained_file(world: World) -> None:
     ):
         assert f"{number}. {title}</h2>" in page
     assert page.index("1. Executive summary") < page.index("7. Data quality")
+    # Section 4's purpose and channel charts, each with its data table beside it.
+    for key, title in (("activity-purpose", "purpose"), ("activity-channel", "channel")):
+        figure = page[page.index(f'<figure class="chart" id="{key}">') :]
+        figure = figure[: figure.index("</figure>")]
+        assert f"<caption>Data: Completed activities by {title}</caption>" in figure
+        assert figure.count("<svg") == 1
+    assert '<th scope="row">co operate</th>' not in page  # no empty group is drawn
+    assert '<th scope="row">social media</th><td>3</td>' in page
     assert "did not change significantly compared with the previous quarter (the 4.8" in page
 
 
@@ -191,6 +231,9 @@ async def test_pdf_has_pages_and_the_findings(world: World) -> None:
     assert "1. Executive summary" in text
     assert "7. Data quality" in text
     assert "increased from 30.0% to 45.0%" in text
+    assert "Completed activities by purpose" in text
+    assert "Completed activities by channel" in text
+    assert "3 (15.8%) were to inform" in text
 
 
 async def test_the_default_period_is_the_latest_complete_quarter(world: World) -> None:
@@ -277,3 +320,40 @@ async def test_answers_are_kept_briefly_and_the_as_of_times_say_so(world: World)
     world.app.state.report_answers = AnswerCache(0)  # KPI_REPORT_CACHE_S=0: read every time
     fresh = await report_json(world)
     assert {s["name"]: s["as_of"] for s in fresh["scope"]["sources"]}["survey"] > as_of["survey"]
+
+
+async def test_action_counts_are_exact_beyond_any_page_limit(world: World) -> None:
+    # 2,100 more actions at the quarter's activities: more than paging the list ever read.
+    items = [
+        activity_payload(
+            id=str(uuid.uuid4()),
+            area="NA-02",
+            starts_at=datetime(2022, 8, 1 + n, 10, tzinfo=UTC).isoformat(),
+            ends_at=None,
+            actions=[
+                {"issue": f"Issue {n}-{i}", "due_on": "2022-09-01", **done_if(i)}
+                for i in range(100)
+            ],
+        )
+        for n in range(21)
+    ]
+    response = await world.activity.post("/api/v1/activities/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    body = await report_json(world)
+    actions = body["activity"]["actions"]
+    assert (actions["total"], actions["done"], actions["open"], actions["overdue"]) == (
+        2 + 2100,
+        1 + 21 * 40,
+        1 + 21 * 60,
+        1 + 21 * 60,
+    )
+    found = findings_of(body)
+    assert found["activity.actions"]["sentence"].startswith(
+        'Of 2,102 "you said, we did" actions raised at the period\'s activities: 841 done, '
+        "1,261 open, of which 1,261 overdue on "
+    )
+    assert not any("truncated" in k for k in found)
+
+
+def done_if(i: int) -> dict[str, str]:
+    return {"done_on": "2022-08-30"} if i % 5 < 2 else {}
