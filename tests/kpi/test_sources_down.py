@@ -141,5 +141,5 @@ async def test_the_inputs_of_one_scorecard_are_fetched_concurrently(stack: Stack
     response = await stack.kpi.get(CARD, params={"period": "2022-Q3"})
     assert response.status_code == 200
     # Three aggregates (counts, hours, the school engagements' topics) and the register summary
-    # of the activity service, four survey questions.
-    assert most == 8
+    # of the activity service, and one survey call for its four questions.
+    assert most == 5

@@ -164,13 +164,17 @@ async def _registers(
 
 
 async def _survey(
-    sources: SourceClients, scope: Scope, span: Span, survey: str, question: str
-) -> dict[str, ResultGroup]:
+    sources: SourceClients, scope: Scope, span: Span, survey: str, questions: Sequence[str]
+) -> dict[str, dict[str, ResultGroup]]:
+    """Every question of `survey` the KPIs need, by wave over the span, in one call."""
     first, last = span.waves()
-    results = await sources.survey.results_by_wave(
-        survey, question, first, last, scope.survey_area()
+    answer = await sources.survey.results_by_wave_many(
+        survey, questions, first, last, scope.survey_area()
     )
-    return {g.group: g for g in results.groups}
+    by_question = {r.question: {g.group: g for g in r.groups} for r in answer.results}
+    if set(by_question) != set(questions):
+        raise SourceUnavailable("survey", "the survey service did not answer every question")
+    return by_question
 
 
 async def fetch(
@@ -200,11 +204,12 @@ async def fetch(
     recents = sorted({b.months for b in bindings if isinstance(b, RegisterShare)})
     if recents or any(isinstance(b, ActiveGroups) for b in bindings):
         calls["registers"] = attempt(_registers(sources, scope, span, recents or [3]))
-    questions = sorted({(b.survey, b.question) for b in bindings if isinstance(b, SurveyShare)})
-    for survey, question in questions:
-        calls[f"survey:{survey}:{question}"] = attempt(
-            _survey(sources, scope, span, survey, question)
-        )
+    questions: dict[str, set[str]] = {}
+    for b in bindings:
+        if isinstance(b, SurveyShare):
+            questions.setdefault(b.survey, set()).add(b.question)
+    for survey, asked in sorted(questions.items()):
+        calls[f"survey:{survey}"] = attempt(_survey(sources, scope, span, survey, sorted(asked)))
     codes = sorted({b.code for b in bindings if isinstance(b, Measured)})
 
     async def local() -> list[PeriodTotals]:
@@ -221,8 +226,11 @@ async def fetch(
             _, dimension, joined = name.split(":", 2)
             inputs.breakdowns[(tuple(joined.split(",")), dimension)] = answer  # type: ignore[assignment]
         elif name.startswith("survey:"):
-            _, survey, question = name.split(":", 2)
-            inputs.survey[(survey, question)] = answer  # type: ignore[assignment]
+            survey = name.split(":", 1)[1]
+            for question in sorted(questions[survey]):
+                inputs.survey[(survey, question)] = (
+                    answer if isinstance(answer, Failed) else answer[question]  # type: ignore[index]
+                )
         else:
             setattr(inputs, name, answer)
     for totals in measured:
