@@ -28,6 +28,8 @@ from services.kpi.calculation.scope import Scope
 from services.kpi.measurements import repository as measurements
 from services.kpi.measurements.repository import PeriodTotals
 from services.kpi.sources.clients import SourceClients, SourceUnavailable
+from services.kpi.targets import repository as targets
+from services.kpi.targets.models import KpiTarget
 from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateQuery
 from shared.contracts.registers import RegisterCounts
 from shared.contracts.survey import ResultGroup
@@ -51,6 +53,8 @@ class Inputs:
     breakdown_period: Period | None = None
     survey: dict[tuple[str, str], dict[str, ResultGroup] | Failed] = field(default_factory=dict)
     measured: dict[str, list[PeriodTotals]] = field(default_factory=dict)
+    # Read from the KPI database while the sources answer (when asked for).
+    targets: list[KpiTarget] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -184,9 +188,11 @@ async def fetch(
     bindings: Sequence[Binding],
     span: Span,
     breakdown_period: Period | None = None,
+    targets_of: Sequence[str] = (),
 ) -> Inputs:
     """Every input of `bindings` over `span`, the source calls made concurrently (and the
-    breakdowns of `breakdown_period`, when given)."""
+    breakdowns of `breakdown_period`, when given); meanwhile the measurements and the targets
+    of the KPIs `targets_of` are read from the KPI database."""
     inputs = Inputs(breakdown_period=breakdown_period)
     calls: dict[str, Awaitable[object]] = {}
     wanted = {
@@ -213,6 +219,9 @@ async def fetch(
     codes = sorted({b.code for b in bindings if isinstance(b, Measured)})
 
     async def local() -> list[PeriodTotals]:
+        # One session: its queries one after the other, while the source calls are out.
+        if targets_of:
+            inputs.targets = await targets.targets_of(session, targets_of)
         if not codes:
             return []
         return await measurements.totals(
