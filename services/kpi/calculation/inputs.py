@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +87,7 @@ async def attempt(call: Awaitable[T]) -> T | Failed:
         return exc
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct months at most; thousands of rows
 def _month_of(period_text: str | None) -> int | None:
     return parse_period(period_text).first_month if period_text else None
 
