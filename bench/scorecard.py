@@ -9,10 +9,15 @@ survey demo scaled to about `--responses` responses, and a fresh KPI database wi
 demo; starts the three services and the gateway on loopback; then times, one request at a
 time after a warm-up:
 
-- every input call of the default scorecard, made directly to its service exactly as the KPI
-  service makes it (the baseline: the slowest of them);
-- the scorecard through the gateway (force-wide and for a district);
-- series through the gateway (an activity count, a survey share, a measurement).
+- the default scorecard through the gateway, force-wide and for a district, each after every
+  input call it makes (four activity calls, one survey call for its four questions), made
+  directly to its service exactly as the KPI service makes it: the baseline of each scorecard
+  is the slowest of its own inputs;
+- series through the gateway (an activity count, a survey share, a measurement), each after
+  its one source call (a measurement's series has none: its own figure only).
+
+The survey table is analyzed before timing (a live database has been, by autovacuum or by the
+import's own ANALYZE; the demo loader inserts directly).
 
     .venv/bin/python -m bench.scorecard                                   # 1M + 200k
     .venv/bin/python -m bench.scorecard --activities 200000 --responses 50000 --requests 20
