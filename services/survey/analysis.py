@@ -17,7 +17,7 @@ import anyio
 from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.survey import repository
+from services.survey import errors, repository
 from services.survey.definitions import QuestionDef, SurveyDef
 from services.survey.models import PopulationMargin, Response
 from services.survey.schemas import (
@@ -433,22 +433,20 @@ def _refuse_pooling_across_wordings(question: QuestionDef, first: str, last: str
 
 
 def questions_named(survey: SurveyDef, codes: Sequence[str]) -> list[QuestionDef]:
-    """The survey's questions of `codes`, in that order; a problem naming `query.questions`
-    for an unknown, repeated or free-text one, or too many."""
-    if len(codes) > MAX_QUESTIONS:
-        raise invalid("query.questions", f"at most {MAX_QUESTIONS} questions")
+    """The survey's questions of `codes` in that order, each once: an unknown one is a 404
+    (as for one question), a free-text one or too many a problem naming `query.questions`."""
     out: list[QuestionDef] = []
-    for code in codes:
+    for code in dict.fromkeys(codes):  # a repeated code is answered once, where first named
         question = survey.question(code)
         if question is None:
-            raise invalid("query.questions", f"{survey.code} has no question {code}")
+            raise errors.question_not_found(survey.code, code)
         if question.kind != "single_choice":
             raise invalid(
                 "query.questions", f"{code} is a free-text question; search it under /comments"
             )
-        if any(q.code == code for q in out):
-            raise invalid("query.questions", f"{code} is asked twice")
         out.append(question)
+    if len(out) > MAX_QUESTIONS:
+        raise invalid("query.questions", f"at most {MAX_QUESTIONS} questions")
     return out
 
 

@@ -435,11 +435,12 @@ async def question_results(
     response_model=SurveyResults,
     summary="Several questions' shares with 95% intervals, from one pass over the responses",
     description="`questions` lists question codes separated by commas (at most "
-    f"{analysis.MAX_QUESTIONS}, each once). Each item of `results` is exactly what "
-    "`/surveys/{code}/questions/{question}/results` answers for that question with the same "
-    "`by`, `from`, `to`, filters and `weighting` (and the same rules: suppression, series "
-    "breaks, a breakdown refused with 422 `series-break` when its waves cross a change of "
-    "wording). An unknown or free-text question is a 422 naming `query.questions`.",
+    f"{analysis.MAX_QUESTIONS}; a repeated code is answered once). Each item of `results` "
+    "is exactly what `/surveys/{code}/questions/{question}/results` answers for that "
+    "question with the same `by`, `from`, `to`, filters and `weighting`, by the same rules "
+    "(suppression, series breaks, a breakdown refused with 422 `series-break` when its "
+    "waves cross a change of wording). An unknown question is a 404, a free-text one a 422 "
+    "naming `query.questions`.",
     responses=problem_responses(404, 409, 422),
 )
 async def survey_results(
