@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.survey import repository
+from services.survey import errors, repository
 from services.survey.definitions import QuestionDef, SurveyDef
 from services.survey.models import PopulationMargin, Response
 from services.survey.schemas import (
@@ -43,7 +44,7 @@ from shared.contracts.survey import (
     wave_of_index,
     wave_range,
 )
-from shared.problems import PROBLEM_BASE, ProblemError, field_error
+from shared.problems import PROBLEM_BASE, ProblemError, field_error, invalid
 from shared.statistics import (
     ALPHA,
     design_effect,
@@ -63,6 +64,7 @@ GROUPINGS = ("wave", "area", "age_band", "sex", "ethnicity")
 FILTERS = ("area", "age_band", "sex", "ethnicity")
 RAKE_CAP = 5.0
 MIN_TREND_WAVES = 4
+MAX_QUESTIONS = 30  # a survey's single-choice slots
 
 CellKey = tuple[str, str | None, str | None, str | None]  # wave, age band, sex, area
 
@@ -209,6 +211,67 @@ def _rake_waves(
 WaveTable = dict[str, Table]  # wave -> group -> answer position -> sums
 
 
+def _new_table() -> WaveTable:
+    return defaultdict(lambda: defaultdict(lambda: defaultdict(Sums)))
+
+
+async def aggregate_many(
+    session: AsyncSession,
+    survey: SurveyDef,
+    questions: Sequence[QuestionDef],
+    *,
+    by: str,
+    scope: Scope,
+    weighting: Weighting,
+) -> dict[str, WaveTable]:
+    """Per question, wave, group and answer: n, sum w, sum w^2, from one GROUP BY over the
+    survey however many questions are asked. The GROUP BY is on every question's answer at
+    once (a cross-tabulation, at most one row per response): each question's sums are then
+    added up over the other questions' answers, so the responses are read once."""
+    await _custom_plans(session)
+    answers = [R.c[q.column] for q in questions]
+    group = R.c.wave if by == "wave" else func.coalesce(R.c[by], literal(UNKNOWN))
+    keys = [R.c.wave, *answers] if by == "wave" else [R.c.wave, group, *answers]
+    first_answer = len(keys) - len(answers)
+    conditions = [*_conditions(survey, scope), or_(*(a.is_not(None) for a in answers))]
+    tables = {q.code: _new_table() for q in questions}
+    ordered = [tables[q.code] for q in questions]
+
+    def add(row: Any, n: int, sw: float, sw2: float) -> None:
+        wave, g = row[0], (row[0] if by == "wave" else row[1])
+        for table, a in zip(ordered, row[first_answer : len(keys)], strict=True):
+            if a is not None:
+                table[wave][g][a].add(n, sw, sw2)
+
+    if weighting == Weighting.raked:
+        weights = await raking(session, survey, scope.first, scope.last)
+        cells = [R.c.age_band, R.c.sex, R.c.area]
+        rows = (
+            await session.execute(
+                select(*keys, *cells, func.count()).where(*conditions).group_by(*keys, *cells)
+            )
+        ).all()
+        for row in rows:
+            age, sex, area, count = row[-4:]
+            w = weights.factors.get((row[0], age, sex, area), 1.0)
+            add(row, int(count), count * w, count * w * w)
+        return tables
+    if weighting == Weighting.supplied:
+        measures = [func.count(), func.sum(R.c.weight), func.sum(R.c.weight * R.c.weight)]
+    else:
+        measures = [func.count()]
+    rows = (
+        await session.execute(select(*keys, *measures).where(*conditions).group_by(*keys))
+    ).all()
+    width = len(keys)
+    for row in rows:
+        count = int(row[width])
+        sw = float(row[width + 1]) if weighting == Weighting.supplied else float(count)
+        sw2 = float(row[width + 2]) if weighting == Weighting.supplied else float(count)
+        add(row, count, sw, sw2)
+    return tables
+
+
 async def aggregate(
     session: AsyncSession,
     survey: SurveyDef,
@@ -219,41 +282,10 @@ async def aggregate(
     weighting: Weighting,
 ) -> WaveTable:
     """Per wave, group and answer: n, sum w, sum w^2, in one GROUP BY over the survey."""
-    await _custom_plans(session)
-    answer = R.c[question.column]
-    group = R.c.wave if by == "wave" else func.coalesce(R.c[by], literal(UNKNOWN))
-    keys = [R.c.wave, answer] if by == "wave" else [R.c.wave, group, answer]
-    conditions = [*_conditions(survey, scope), answer.is_not(None)]
-    table: WaveTable = defaultdict(lambda: defaultdict(lambda: defaultdict(Sums)))
-    if weighting == Weighting.raked:
-        weights = await raking(session, survey, scope.first, scope.last)
-        cells = [R.c.age_band, R.c.sex, R.c.area]
-        rows = (
-            await session.execute(
-                select(*keys, *cells, func.count()).where(*conditions).group_by(*keys, *cells)
-            )
-        ).all()
-        for row in rows:
-            wave, g, a = (row[0], row[0], row[1]) if by == "wave" else row[:3]
-            age, sex, area, count = row[-4:]
-            w = weights.factors.get((wave, age, sex, area), 1.0)
-            table[wave][g][a].add(int(count), count * w, count * w * w)
-        return table
-    if weighting == Weighting.supplied:
-        measures = [func.count(), func.sum(R.c.weight), func.sum(R.c.weight * R.c.weight)]
-    else:
-        measures = [func.count()]
-    rows = (
-        await session.execute(select(*keys, *measures).where(*conditions).group_by(*keys))
-    ).all()
-    width = len(keys)
-    for row in rows:
-        wave, g, a = (row[0], row[0], row[1]) if by == "wave" else row[:3]
-        count = int(row[width])
-        sw = float(row[width + 1]) if weighting == Weighting.supplied else float(count)
-        sw2 = float(row[width + 2]) if weighting == Weighting.supplied else float(count)
-        table[wave][g][a].add(count, sw, sw2)
-    return table
+    tables = await aggregate_many(
+        session, survey, [question], by=by, scope=scope, weighting=weighting
+    )
+    return tables[question.code]
 
 
 def collapse(table: WaveTable, waves: list[str]) -> Table:
@@ -400,6 +432,24 @@ def _refuse_pooling_across_wordings(question: QuestionDef, first: str, last: str
     )
 
 
+def questions_named(survey: SurveyDef, codes: Sequence[str]) -> list[QuestionDef]:
+    """The survey's questions of `codes` in that order, each once: an unknown one is a 404
+    (as for one question), a free-text one or too many a problem naming `query.questions`."""
+    out: list[QuestionDef] = []
+    for code in dict.fromkeys(codes):  # a repeated code is answered once, where first named
+        question = survey.question(code)
+        if question is None:
+            raise errors.question_not_found(survey.code, code)
+        if question.kind != "single_choice":
+            raise invalid(
+                "query.questions", f"{code} is a free-text question; search it under /comments"
+            )
+        out.append(question)
+    if len(out) > MAX_QUESTIONS:
+        raise invalid("query.questions", f"at most {MAX_QUESTIONS} questions")
+    return out
+
+
 async def results(
     session: AsyncSession,
     survey: SurveyDef,
@@ -412,15 +462,60 @@ async def results(
     weighting: Weighting,
     districts: frozenset[str] | None = None,
 ) -> QuestionResults:
-    await _prepare(session, survey, question, weighting)
+    (answer,) = await results_many(
+        session,
+        survey,
+        [question],
+        by=by,
+        first=first,
+        last=last,
+        filters=filters,
+        weighting=weighting,
+        districts=districts,
+    )
+    return answer
+
+
+async def results_many(
+    session: AsyncSession,
+    survey: SurveyDef,
+    questions: Sequence[QuestionDef],
+    *,
+    by: str,
+    first: str | None,
+    last: str | None,
+    filters: dict[str, str],
+    weighting: Weighting,
+    districts: frozenset[str] | None = None,
+) -> list[QuestionResults]:
+    """The results of each question (in the order given) exactly as `results` gives them
+    one by one, from a single pass over the responses."""
+    for question in questions:
+        await _prepare(session, survey, question, weighting)
     scope = Scope(first, last, filters, districts)
-    table = await aggregate(session, survey, question, by=by, scope=scope, weighting=weighting)
+    tables = await aggregate_many(
+        session, survey, questions, by=by, scope=scope, weighting=weighting
+    )
+    return [
+        _results_of(survey, question, tables[question.code], by, scope, weighting)
+        for question in questions
+    ]
+
+
+def _results_of(
+    survey: SurveyDef,
+    question: QuestionDef,
+    table: WaveTable,
+    by: str,
+    scope: Scope,
+    weighting: Weighting,
+) -> QuestionResults:
     covered = span(table, scope)
     groups: list[ResultGroup] = []
     version = question.version
     if covered is not None:
         waves_from, waves_to = covered
-        if by != "wave" and first is None:
+        if by != "wave" and scope.first is None:
             waves_from = waves_to  # a breakdown defaults to one wave: the last one
         if by != "wave":
             _refuse_pooling_across_wordings(question, waves_from, waves_to)
@@ -439,7 +534,7 @@ async def results(
         weighting=weighting,
         from_wave=covered[0] if covered else None,
         to_wave=covered[1] if covered else None,
-        filters=filters,
+        filters=scope.filters,
         groups=groups,
     )
 

@@ -49,6 +49,7 @@ from shared.contracts.survey import (
     QuestionCorrelations,
     QuestionResults,
     QuestionTrend,
+    SurveyResults,
     Weighting,
 )
 from shared.db import Database, SessionDep
@@ -427,6 +428,50 @@ async def question_results(
         weighting=who.weighting,
         districts=who.districts,
     )
+
+
+@router.get(
+    "/surveys/{code}/results",
+    response_model=SurveyResults,
+    summary="Several questions' shares with 95% intervals, from one pass over the responses",
+    description="`questions` lists question codes separated by commas (at most "
+    f"{analysis.MAX_QUESTIONS}; a repeated code is answered once). Each item of `results` "
+    "is exactly what `/surveys/{code}/questions/{question}/results` answers for that "
+    "question with the same `by`, `from`, `to`, filters and `weighting`, by the same rules "
+    "(suppression, series breaks, a breakdown refused with 422 `series-break` when its "
+    "waves cross a change of wording). An unknown question is a 404, a free-text one a 422 "
+    "naming `query.questions`.",
+    responses=problem_responses(404, 409, 422),
+)
+async def survey_results(
+    code: SurveyCode,
+    session: SessionDep,
+    _: Reader,
+    waves: Waves,
+    who: Who,
+    questions: Annotated[
+        str,
+        Query(
+            max_length=2000,
+            pattern=r"^[a-z0-9_]+(,[a-z0-9_]+)*$",
+            description="Question codes, comma-separated (e.g. `informed,have_say`).",
+        ),
+    ],
+    by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
+) -> SurveyResults:
+    survey = await service.require_survey(session, code)
+    results = await analysis.results_many(
+        session,
+        survey,
+        analysis.questions_named(survey, questions.split(",")),
+        by=by,
+        first=waves.first,
+        last=waves.last,
+        filters=who.filters,
+        weighting=who.weighting,
+        districts=who.districts,
+    )
+    return SurveyResults(survey=survey.code, results=results)
 
 
 @router.get(

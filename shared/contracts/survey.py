@@ -117,6 +117,16 @@ class QuestionResults(BaseModel):
     groups: list[ResultGroup]
 
 
+class SurveyResults(BaseModel):
+    """Several questions' results at once (`GET /api/v1/surveys/{code}/results`)."""
+
+    survey: str
+    results: list[QuestionResults] = Field(
+        description="One per question asked, in the order asked, each exactly what "
+        "`/questions/{question}/results` answers with the same parameters."
+    )
+
+
 class ChangeAnswer(BaseModel):
     answer: str
     label: str

@@ -23,7 +23,6 @@ from services.kpi.calculation.bindings import (
 )
 from services.kpi.calculation.inputs import Failed, Inputs
 from services.kpi.calculation.periods import Period, PeriodKind
-from services.kpi.measurements.repository import PeriodTotals
 from shared.contracts.kpi import DataQualityNote, NoteCode
 from shared.contracts.survey import LOW_BASE_BELOW, SUPPRESS_BELOW, ResultGroup
 from shared.statistics import wilson_interval
@@ -175,7 +174,12 @@ def _interval(
 
 
 def _measured(binding: Measured, unit: str, period: Period, inputs: Inputs) -> Figure:
-    rows = [r for r in inputs.measured.get(binding.code, []) if _within(period, r)]
+    first, last = period.first_month, period.last_month
+    rows = [
+        r
+        for r in inputs.measured.get(binding.code, [])
+        if first <= r.first_month and r.last_month <= last
+    ]
     figure = Figure()
     if not rows:
         figure.note(NoteCode.missing_measurement, f"no measurement recorded for {period.text}")
@@ -203,7 +207,3 @@ def _measured(binding: Measured, unit: str, period: Period, inputs: Inputs) -> F
         figure.value = round(total, 4)
         figure.numerator = round(total, 4)
     return figure
-
-
-def _within(period: Period, row: PeriodTotals) -> bool:
-    return period.first_month <= row.first_month and row.last_month <= period.last_month

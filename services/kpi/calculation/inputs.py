@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,8 @@ from services.kpi.calculation.scope import Scope
 from services.kpi.measurements import repository as measurements
 from services.kpi.measurements.repository import PeriodTotals
 from services.kpi.sources.clients import SourceClients, SourceUnavailable
+from services.kpi.targets import repository as targets
+from services.kpi.targets.models import KpiTarget
 from shared.contracts.activity import AggregateDimension, AggregatePeriod, AggregateQuery
 from shared.contracts.registers import RegisterCounts
 from shared.contracts.survey import ResultGroup
@@ -51,6 +54,8 @@ class Inputs:
     breakdown_period: Period | None = None
     survey: dict[tuple[str, str], dict[str, ResultGroup] | Failed] = field(default_factory=dict)
     measured: dict[str, list[PeriodTotals]] = field(default_factory=dict)
+    # Read from the KPI database while the sources answer (when asked for).
+    targets: list[KpiTarget] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ async def attempt(call: Awaitable[T]) -> T | Failed:
         return exc
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct months at most; thousands of rows
 def _month_of(period_text: str | None) -> int | None:
     return parse_period(period_text).first_month if period_text else None
 
@@ -164,13 +170,17 @@ async def _registers(
 
 
 async def _survey(
-    sources: SourceClients, scope: Scope, span: Span, survey: str, question: str
-) -> dict[str, ResultGroup]:
+    sources: SourceClients, scope: Scope, span: Span, survey: str, questions: Sequence[str]
+) -> dict[str, dict[str, ResultGroup]]:
+    """Every question of `survey` the KPIs need, by wave over the span, in one call."""
     first, last = span.waves()
-    results = await sources.survey.results_by_wave(
-        survey, question, first, last, scope.survey_area()
+    answer = await sources.survey.results_by_wave_many(
+        survey, questions, first, last, scope.survey_area()
     )
-    return {g.group: g for g in results.groups}
+    by_question = {r.question: {g.group: g for g in r.groups} for r in answer.results}
+    if set(by_question) != set(questions):
+        raise SourceUnavailable("survey", "the survey service did not answer every question")
+    return by_question
 
 
 async def fetch(
@@ -180,9 +190,11 @@ async def fetch(
     bindings: Sequence[Binding],
     span: Span,
     breakdown_period: Period | None = None,
+    targets_of: Sequence[str] = (),
 ) -> Inputs:
     """Every input of `bindings` over `span`, the source calls made concurrently (and the
-    breakdowns of `breakdown_period`, when given)."""
+    breakdowns of `breakdown_period`, when given); meanwhile the measurements and the targets
+    of the KPIs `targets_of` are read from the KPI database."""
     inputs = Inputs(breakdown_period=breakdown_period)
     calls: dict[str, Awaitable[object]] = {}
     wanted = {
@@ -200,14 +212,18 @@ async def fetch(
     recents = sorted({b.months for b in bindings if isinstance(b, RegisterShare)})
     if recents or any(isinstance(b, ActiveGroups) for b in bindings):
         calls["registers"] = attempt(_registers(sources, scope, span, recents or [3]))
-    questions = sorted({(b.survey, b.question) for b in bindings if isinstance(b, SurveyShare)})
-    for survey, question in questions:
-        calls[f"survey:{survey}:{question}"] = attempt(
-            _survey(sources, scope, span, survey, question)
-        )
+    questions: dict[str, set[str]] = {}
+    for b in bindings:
+        if isinstance(b, SurveyShare):
+            questions.setdefault(b.survey, set()).add(b.question)
+    for survey, asked in sorted(questions.items()):
+        calls[f"survey:{survey}"] = attempt(_survey(sources, scope, span, survey, sorted(asked)))
     codes = sorted({b.code for b in bindings if isinstance(b, Measured)})
 
     async def local() -> list[PeriodTotals]:
+        # One session: its queries one after the other, while the source calls are out.
+        if targets_of:
+            inputs.targets = await targets.targets_of(session, targets_of)
         if not codes:
             return []
         return await measurements.totals(
@@ -221,8 +237,11 @@ async def fetch(
             _, dimension, joined = name.split(":", 2)
             inputs.breakdowns[(tuple(joined.split(",")), dimension)] = answer  # type: ignore[assignment]
         elif name.startswith("survey:"):
-            _, survey, question = name.split(":", 2)
-            inputs.survey[(survey, question)] = answer  # type: ignore[assignment]
+            survey = name.split(":", 1)[1]
+            for question in sorted(questions[survey]):
+                inputs.survey[(survey, question)] = (
+                    answer if isinstance(answer, Failed) else answer[question]  # type: ignore[index]
+                )
         else:
             setattr(inputs, name, answer)
     for totals in measured:

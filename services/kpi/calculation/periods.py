@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from shared.problems import invalid
@@ -31,7 +32,8 @@ _MONTHS_IN = {PeriodKind.month: 1, PeriodKind.quarter: 3, PeriodKind.year: 12}
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """A run of whole local months: `first_month` is months since year 0 (Jan = 0)."""
+    """A run of whole local months: `first_month` is months since year 0 (Jan = 0). Its
+    dates and notation are worked out once (a scorecard asks for them thousands of times)."""
 
     first_month: int
     kind: PeriodKind
@@ -40,17 +42,17 @@ class Period:
     def months(self) -> int:
         return _MONTHS_IN[self.kind]
 
-    @property
+    @cached_property
     def start(self) -> date:
         return date(self.first_month // 12, self.first_month % 12 + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         """The last local day (inclusive)."""
         after = self.first_month + self.months
         return date(after // 12, after % 12 + 1, 1) - timedelta(days=1)
 
-    @property
+    @cached_property
     def text(self) -> str:
         year, month0 = divmod(self.first_month, 12)
         if self.kind is PeriodKind.month:
@@ -72,7 +74,7 @@ class Period:
     def month_periods(self) -> list[Period]:
         return [Period(m, PeriodKind.month) for m in range(self.first_month, self.last_month + 1)]
 
-    @property
+    @cached_property
     def last_month(self) -> int:
         return self.first_month + self.months - 1
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,10 +109,19 @@ class Calc:
 
 async def prepare(session: AsyncSession, kpis: Sequence[KpiDefinition]) -> list[Calc]:
     targets = await target_repository.targets_of(session, [k.code for k in kpis])
+    return with_targets(unprepared(kpis), targets)
+
+
+def unprepared(kpis: Sequence[KpiDefinition]) -> list[Calc]:
+    """The KPIs with their bindings, targets not read yet (see `calculate_inputs`)."""
+    return [Calc(k, binding_of(k), ()) for k in kpis]
+
+
+def with_targets(calcs: Sequence[Calc], targets: Sequence[KpiTarget]) -> list[Calc]:
     by_code: dict[str, list[KpiTarget]] = {}
     for target in targets:
         by_code.setdefault(target.kpi_code, []).append(target)
-    return [Calc(k, binding_of(k), tuple(by_code.get(k.code, []))) for k in kpis]
+    return [replace(c, targets=tuple(by_code.get(c.kpi.code, []))) for c in calcs]
 
 
 def span_of(periods: Sequence[Period], extra_days: Sequence[date] = ()) -> Span:
@@ -140,6 +149,28 @@ async def gather_inputs(
     breakdown_period: Period | None = None,
 ) -> Inputs:
     return await fetch(session, sources, scope, [c.binding for c in calcs], span, breakdown_period)
+
+
+async def calculate_inputs(
+    session: AsyncSession,
+    sources: SourceClients,
+    scope: Scope,
+    calcs: Sequence[Calc],
+    span: Span,
+    breakdown_period: Period | None = None,
+) -> tuple[list[Calc], Inputs]:
+    """`gather_inputs` for `unprepared` KPIs, their targets read while the sources answer:
+    the KPIs with their targets, and the inputs."""
+    inputs = await fetch(
+        session,
+        sources,
+        scope,
+        [c.binding for c in calcs],
+        span,
+        breakdown_period,
+        targets_of=[c.kpi.code for c in calcs],
+    )
+    return with_targets(calcs, inputs.targets), inputs
 
 
 def change_between(calc: Calc, now: Figure, before: Figure, previous: Period) -> Change:

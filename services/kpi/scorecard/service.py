@@ -18,11 +18,11 @@ from services.kpi.calculation.periods import Period, PeriodKind, latest_complete
 from services.kpi.calculation.scope import Scope, resolve_scope
 from services.kpi.calculation.service import (
     Calc,
+    calculate_inputs,
     change_between,
     chart_periods,
-    gather_inputs,
-    prepare,
     span_of,
+    unprepared,
 )
 from services.kpi.catalogue import repository as catalogue
 from services.kpi.series.service import DEFAULT_POINTS, chart_of
@@ -142,11 +142,11 @@ async def build_scorecard(
     quarter). A bad period or an unknown area is a 422 naming `<where>.period` / `.area`."""
     asked = period_arg(period, f"{where}.period") if period else latest_complete(PeriodKind.quarter)
     scope = await resolve_scope(sources, area, f"{where}.area")
-    calcs = await prepare(session, await catalogue.in_table_order(session))
+    kpis = unprepared(await catalogue.in_table_order(session))
     needed = [asked, asked.previous()]
-    for grain in {calc.chart_grain(chart_grain(asked)) for calc in calcs}:
+    for grain in {calc.chart_grain(chart_grain(asked)) for calc in kpis}:
         needed += chart_periods(asked, grain, DEFAULT_POINTS[grain])
-    inputs = await gather_inputs(session, sources, scope, calcs, span_of(needed), asked)
+    calcs, inputs = await calculate_inputs(session, sources, scope, kpis, span_of(needed), asked)
     results = [kpi_result(calc, asked, inputs, scope) for calc in calcs]
     return Scorecard(
         period=asked.text,

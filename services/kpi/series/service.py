@@ -14,7 +14,7 @@ from services.kpi.calculation.periods import (
     period_of_month,
 )
 from services.kpi.calculation.scope import Scope, resolve_scope
-from services.kpi.calculation.service import Calc, gather_inputs, prepare, span_of
+from services.kpi.calculation.service import Calc, calculate_inputs, span_of, unprepared
 from services.kpi.catalogue import service as catalogue
 from services.kpi.sources.clients import SourceClients
 from services.kpi.spc.chart import Chart, build_chart
@@ -62,12 +62,12 @@ async def build_series(
     grain: Grain = Grain.month,
 ) -> KpiSeries:
     kpi = await catalogue.require(session, code)
-    (calc,) = await prepare(session, [kpi])
+    (unread,) = unprepared([kpi])
     asked = PeriodKind(grain.value)
-    chart_grain = calc.chart_grain(asked)
+    chart_grain = unread.chart_grain(asked)
     periods = series_periods(chart_grain, first, last)
     scope = await resolve_scope(sources, area)
-    inputs = await gather_inputs(session, sources, scope, [calc], span_of(periods))
+    (calc,), inputs = await calculate_inputs(session, sources, scope, [unread], span_of(periods))
     reason = unavailable_reason(calc, inputs, periods)
     chart = chart_of(calc, periods, inputs, scope)
     notes: list[DataQualityNote] = []
