@@ -28,6 +28,7 @@ from shared.contracts.survey import (
     QuestionCorrelations,
     QuestionResults,
     QuestionTrend,
+    SurveyResults,
 )
 
 T = TypeVar("T")
@@ -172,18 +173,25 @@ def _survey_tasks(
             reads.json(client, f"{base}/representativeness", params)
         )
 
-    async def by_area(q: str) -> None:
-        params = {"by": "area", "from": out.period.first_wave, "to": last}
-        body = await collect.attempt(reads.json(client, f"{base}/questions/{q}/results", params))
+    async def by_area() -> None:
+        # One call, one pass over the responses, for every question the association needs.
+        params = {
+            "questions": ",".join(POSITIVE_ANSWERS),
+            "by": "area",
+            "from": out.period.first_wave,
+            "to": last,
+        }
+        body = await collect.attempt(reads.json(client, f"{base}/results", params))
         if body is not None:
-            out.results_by_area[q] = QuestionResults.model_validate(body)
+            for results in SurveyResults.model_validate(body).results:
+                out.results_by_area[results.question] = results
 
     for q in questions:
         out.questions[q] = SurveyInputs()
     return [
         *(question(q) for q in questions),
         representativeness(),
-        *(by_area(q) for q in POSITIVE_ANSWERS),
+        by_area(),
     ]
 
 
