@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors, repository, service
-from services.activity.bodies import MERGE_PATCH_BODY, merge_patch, read_json_object
+from services.activity.bodies import merge_patch, read_json_object
 from services.activity.models import Area, CommunityGroup, Plan, VolunteerHours
 
 # Beat-profile completeness is computed from what the police.uk API publishes (one rule,
@@ -30,6 +30,7 @@ from shared.auth import Principal, require_scope
 from shared.bounds import PlausibleDate
 from shared.contracts.taxonomy import AreaKind, GroupType, PlanKind, VolunteerRole
 from shared.db import SessionDep, utcnow
+from shared.openapi import merge_patch_body
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage, decode_cursor, encode_cursor
 from shared.problems import invalid, problem_responses
 
@@ -410,7 +411,7 @@ async def get_area_endpoint(
     response_model=AreaRead,
     tags=["areas"],
     summary="Amend an area (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(AreaFields, "AreaPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_area(
@@ -427,8 +428,9 @@ async def patch_area(
     )
     if area is None:
         raise errors.not_found("area", code)
-    check_unchanged(if_match, area.version, "area")
+    # A patch refused anyway is a 422 whatever its If-Match (RFC 9110, 13.2.1).
     fields = parse(AreaFields, merge_patch(area_fields_of(area), patch))
+    check_unchanged(if_match, area.version, "area")
     area = await update_area(session, area, fields, principal)
     response.headers["ETag"] = service.version_etag(area.version)
     return area_read(area)
@@ -597,7 +599,7 @@ async def get_group(
     response_model=GroupRead,
     tags=["community groups"],
     summary="Amend a community group (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(GroupFields, "GroupPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_group(
@@ -614,9 +616,9 @@ async def patch_group(
     )
     if group is None:
         raise errors.not_found("community group", group_id)
-    check_unchanged(if_match, group.version, "community group")
     current = group_read(group).model_dump(mode="json", include=set(GroupFields.model_fields))
     fields = parse(GroupFields, merge_patch(current, patch))
+    check_unchanged(if_match, group.version, "community group")
     await _apply_group(session, group, fields)
     group.version += 1
     group.updated_at = utcnow()
@@ -806,7 +808,7 @@ async def get_plan(
     response_model=PlanRead,
     tags=["plans"],
     summary="Amend a plan (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(PlanFields, "PlanPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_plan(
@@ -823,9 +825,9 @@ async def patch_plan(
     )
     if plan is None:
         raise errors.not_found("plan", plan_id)
-    check_unchanged(if_match, plan.version, "plan")
     current = plan_read(plan, {}).model_dump(mode="json", include=set(PlanFields.model_fields))
     fields = parse(PlanFields, merge_patch(current, patch))
+    check_unchanged(if_match, plan.version, "plan")
     if fields.parent_id == plan.id:
         raise invalid("body.parent_id", "a plan cannot be its own parent")
     await _apply_plan(session, plan, fields)
@@ -992,7 +994,7 @@ async def get_hours(
     response_model=HoursRead,
     tags=["volunteer hours"],
     summary="Amend volunteer hours (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(HoursFields, "HoursPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_hours(
@@ -1009,9 +1011,9 @@ async def patch_hours(
     )
     if row is None:
         raise errors.not_found("volunteer hours record", hours_id)
-    check_unchanged(if_match, row.version, "volunteer hours record")
     current = hours_read(row).model_dump(mode="json", include=set(HoursFields.model_fields))
     fields = parse(HoursFields, merge_patch(current, patch))
+    check_unchanged(if_match, row.version, "volunteer hours record")
     await _apply_hours(session, row, fields)
     row.version += 1
     row.updated_at = utcnow()

@@ -12,7 +12,8 @@ from sqlalchemy import func
 
 from services.activity import analytics, repository, service
 from services.activity.bodies import (
-    MERGE_PATCH_BODY,
+    ACTION_PATCH_BODY,
+    ACTIVITY_PATCH_BODY,
     batch_request_body,
     read_batch,
     read_json_object,
@@ -426,7 +427,7 @@ async def get_activity(
     "/activities/{activity_id}",
     response_model=ActivityRead,
     summary="Amend an activity (JSON merge patch; If-Match required)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=ACTIVITY_PATCH_BODY,
     responses=problem_responses(404, 412, 428),
 )
 async def patch_activity(
@@ -549,7 +550,7 @@ async def list_actions(
     'part of its activity: send the activity\'s ETag (`If-Match: "<activity_version>"`); the '
     "change is a new version of the activity, kept in its history. An approved activity stays "
     "approved.",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=ACTION_PATCH_BODY,
     responses=problem_responses(404, 412, 428),
 )
 async def patch_action(

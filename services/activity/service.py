@@ -712,10 +712,15 @@ async def amend_activity(
     principal: Principal,
 ) -> tuple[Activity, list[Any]]:
     activity, actions = await load(session, activity_id, principal.districts)
-    check_if_match(if_match, activity)
     for name in patch:
         if name in READ_ONLY:
             raise invalid(f"body.{name}", "read-only: set by the service", "read_only")
+    # A patch refused anyway is a 422 whatever its If-Match (RFC 9110, 13.2.1).
+    try:
+        ActivityUpdate.model_validate(merge_patch(editable_of(to_read(activity, actions)), patch))
+    except ValidationError as exc:
+        raise errors.validation_problem(exc) from exc
+    check_if_match(if_match, activity)
     return await _amend_loaded(session, activity, actions, patch, principal)
 
 
@@ -787,14 +792,15 @@ async def amend_action(
         activity, actions = await load(session, action.activity_id, principal.districts)
     except ProblemError as exc:
         raise errors.not_found("action", action_id) from exc
-    check_if_match(if_match, activity)
     listed = [action_read(a).model_dump(mode="json") for a in actions]
     target = next(i for i in listed if i["id"] == str(action_id))
     try:
-        # Checked on its own first, so a problem names `body.<field>` of this request.
+        # Checked on its own first, so a problem names `body.<field>` of this request; and
+        # before If-Match: a patch refused anyway is a 422 (RFC 9110, 13.2.1).
         ActionIn.model_validate(merge_patch({k: v for k, v in target.items() if k != "id"}, patch))
     except ValidationError as exc:
         raise errors.validation_problem(exc) from exc
+    check_if_match(if_match, activity)
     merged = [merge_patch(i, patch) if i is target else i for i in listed]
     activity, stored = await _amend_loaded(
         session, activity, actions, {"actions": merged}, principal
