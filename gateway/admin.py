@@ -61,7 +61,9 @@ Admin = Annotated[Principal, Depends(admin_principal)]
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Who or what uses the key.")
-    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES) + 1)
+    scopes: list[
+        Annotated[str, Field(json_schema_extra={"enum": [*sorted(SCOPES), ALL_SCOPES]})]
+    ] = Field(min_length=1, max_length=len(SCOPES) + 1, description="`*`: every scope.")
     districts: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         default=None,
         max_length=200,

@@ -36,6 +36,7 @@ from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
 from shared.openapi import operation_id
 from shared.problems import install_problem_handlers, problem_response
+from shared.routing import RouteTable
 from shared.settings import HubSettings
 
 READY_TIMEOUT_S = 2.0
@@ -91,6 +92,9 @@ def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool 
         # chunk it has forwarded: the services refuse NUL in JSON text (422), the gateway passes
         # their answer on. (NUL in the path or query it refuses itself, before forwarding.)
         refuse_nul_in_json=False,
+        # The gateway's own routes (admin, docs): 405 with their `Allow`, 415 by media type;
+        # what is mounted (the proxied services) is left to the services.
+        routes=RouteTable(app),
     )
 
     @app.get("/healthz", include_in_schema=False)

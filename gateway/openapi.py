@@ -84,10 +84,11 @@ def merge(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
                 )
             doc = json.loads(text)
-            # The title too: client generators name their models after it.
+            # The schemas as rewritten (their own references renamed too), and the title:
+            # client generators name their models after it.
             doc_schemas = {
                 renames.get(k, k): {**v, "title": renames[k]} if k in renames else v
-                for k, v in doc_schemas.items()
+                for k, v in doc.get("components", {}).get("schemas", {}).items()
             }
         schemas.update(doc_schemas)
         security_schemes.update(doc.get("components", {}).get("securitySchemes", {}))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import cursor_condition
 from shared.auth import Principal, require_scope
+from shared.bounds import PlausibleInstant
 from shared.db import SessionDep
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from shared.problems import invalid
@@ -84,8 +85,9 @@ def audit_query(
         Query(max_length=300, description="e.g. `POST /api/v1/activities` (a route template)."),
     ] = None,
     outcome: Literal["succeeded", "failed"] | None = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    # RFC 3339 only (pydantic alone reads `0.5` as a Unix time), between 1900 and 2100.
+    from_: Annotated[PlausibleInstant | None, Query(alias="from")] = None,
+    to: Annotated[PlausibleInstant | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> AuditQuery:

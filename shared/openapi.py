@@ -11,13 +11,15 @@ once, centrally, so every route (including routes added later) gets the truth fo
 - the headers sent or needed: `Location` on 201/202, `ETag` where the resource is versioned
   (it has an `If-Match` operation), `Retry-After` on 409 (in flight), 429 and 503,
   `Idempotent-Replayed` beside `Idempotency-Key`, and `If-Match` required where 428 is answered;
-- a JSON merge-patch body is one shared `MergePatch` schema (not a model per media type).
+- a JSON merge-patch body (`merge_patch_body`) refers to its resource's own closed patch
+  schema, moved into the components (one model for both media types).
 Operation ids are the endpoint functions' names (`operation_id`).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from http import HTTPStatus
 from typing import Any
@@ -144,7 +146,7 @@ def _rewrite_operation(
     operation["responses"] = dict(sorted(responses.items()))
     _document_headers(path, method, operation, versioned)
     _require_if_match(operation)
-    _share_merge_patch(operation, schemas)
+    _hoist_merge_patch(operation, schemas)
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
@@ -199,30 +201,151 @@ def _require_if_match(operation: dict[str, Any]) -> None:
             schema.setdefault("minLength", 1)
 
 
-def _share_merge_patch(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
-    content = operation.get("requestBody", {}).get("content", {})
-    if set(content) != set(MERGE_PATCH_MEDIA_TYPES):
+def merge_patch_body(
+    model: type[BaseModel], title: str, *, exclude: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`openapi_extra` of a PATCH whose body (read by hand) is a JSON merge patch (RFC 7396)
+    of `model`'s fields but `exclude`: one closed schema of its own, named `title`.
+
+    Every member is optional (left out: kept); `null` only where it removes the member, so a
+    field the resource cannot lack is not nullable; objects merge, so a nested model's patch is
+    itself a patch; arrays are replaced whole, so their items are the full models. Unknown
+    members are refused (`additionalProperties: false`), as the server refuses them. The
+    schemas ride in `x-hub-schemas` until `contract_document` moves them into the components.
+    """
+    schema = model.model_json_schema(mode="validation", ref_template=_DEFS_TEMPLATE)
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    schemas: dict[str, Any] = {}
+    for name in exclude:
+        schema.get("properties", {}).pop(name, None)
+    _patch_object(schema, title, defs, schemas)
+    ref = {"$ref": f"#/components/schemas/{title}"}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                media_type: {"schema": dict(ref)} for media_type in MERGE_PATCH_MEDIA_TYPES
+            },
+            "description": "A JSON merge patch (RFC 7396): members set to `null` are removed, "
+            "objects merge, arrays are replaced whole; members left out are kept.",
+            _HOISTED: {"schemas": schemas, "defs": defs},
+        }
+    }
+
+
+_DEFS_TEMPLATE = "#/$defs/{model}"
+_HOISTED = "x-hub-schemas"
+
+
+def _patch_object(
+    schema: dict[str, Any], title: str, defs: dict[str, Any], out: dict[str, Any]
+) -> None:
+    required = set(schema.get("required", ()))
+    properties: dict[str, Any] = {}
+    for name, member in schema.get("properties", {}).items():
+        member = {k: v for k, v in member.items() if k != "default"}
+        patched = _patch_member(member, title, defs, out)
+        properties[name] = patched if name in required else _nullable(patched)
+    out[title] = {
+        "type": "object",
+        "title": title,
+        "description": f"A JSON merge patch (RFC 7396) of {schema.get('title', title)}.",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _patch_member(
+    member: dict[str, Any], title: str, defs: dict[str, Any], out: dict[str, Any]
+) -> dict[str, Any]:
+    ref = member.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        name = ref.rsplit("/", 1)[1]
+        if "properties" not in defs[name]:
+            return member  # an enum or other value: replaced as it is
+        patch_title = f"{title}{name}"
+        if patch_title not in out:
+            _patch_object(defs[name], patch_title, defs, out)
+        return {**member, "$ref": f"#/components/schemas/{patch_title}"}
+    if "anyOf" in member:
+        return {**member, "anyOf": [_patch_member(m, title, defs, out) for m in member["anyOf"]]}
+    if member.get("type") == "object":
+        # A map merges entry by entry: `null` removes one.
+        out = dict(member)
+        if isinstance(member.get("additionalProperties"), dict):
+            out["additionalProperties"] = _nullable(member["additionalProperties"])
+        if "patternProperties" in member:
+            out["patternProperties"] = {
+                pattern: _nullable(values)
+                for pattern, values in member["patternProperties"].items()
+            }
+        return out
+    return member
+
+
+def _nullable(member: dict[str, Any]) -> dict[str, Any]:
+    options = member.get("anyOf")
+    if options is not None:
+        if {"type": "null"} in options:
+            return member
+        return {**member, "anyOf": [*options, {"type": "null"}]}
+    if member.get("type") == "null":
+        return member
+    outer: dict[str, Any] = {k: member[k] for k in ("title", "description") if k in member}
+    inner = {k: v for k, v in member.items() if k not in outer}
+    return {**outer, "anyOf": [inner, {"type": "null"}]}
+
+
+def _hoist_merge_patch(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Move a merge patch's schemas (`merge_patch_body`) into the components, with the models
+    they refer to (an array's items): each keeps its own component when the document has the
+    same one, else it is added, as `Patch<Name>` when the document has another of that name."""
+    body = operation.get("requestBody", {})
+    hoisted = body.pop(_HOISTED, None)
+    if hoisted is None:
         return
-    if any(media.get("schema") != {"type": "object"} for media in content.values()):
-        return
-    schemas.setdefault(
-        "MergePatch",
-        {
-            "type": "object",
-            "additionalProperties": True,
-            "title": "MergePatch",
-            "description": "A JSON merge patch (RFC 7396) of the resource's writable fields.",
-        },
-    )
-    for media in content.values():
-        media["schema"] = {"$ref": "#/components/schemas/MergePatch"}
+    defs: dict[str, Any] = hoisted["defs"]
+    names = {
+        name: name if schemas.get(name) in (None, _refer(schema, {})) else f"Patch{name}"
+        for name, schema in defs.items()
+    }
+    schemas.update(_refer(hoisted["schemas"], names))
+    wanted = _referred(hoisted["schemas"], defs)
+    while wanted:
+        name = wanted.pop()
+        if names[name] not in schemas:
+            schemas[names[name]] = _refer(defs[name], names)
+            wanted |= _referred(defs[name], defs)
+
+
+def _refer(schema: Any, names: dict[str, str]) -> Any:
+    """`schema` with its `#/$defs/` references pointing into the components."""
+    text = json.dumps(schema)
+    for name in set(re.findall(r'"#/\$defs/([^"]+)"', text)):
+        text = text.replace(f'"#/$defs/{name}"', f'"#/components/schemas/{names.get(name, name)}"')
+    return json.loads(text)
+
+
+def _referred(schema: Any, defs: dict[str, Any]) -> set[str]:
+    """The definitions `schema` refers to."""
+    return set(re.findall(r'"#/\$defs/([^"]+)"', json.dumps(schema))) & set(defs)
 
 
 def array_body_schema(model: type[BaseModel], max_items: int) -> dict[str, Any]:
     """The OpenAPI schema of a body that is a JSON array of `model` (a body read by hand, so
     FastAPI does not document it): its items typed, the models' definitions written inline (a
     hand-written `requestBody` cannot add components)."""
-    schema = TypeAdapter(list[model]).json_schema(mode="validation")  # type: ignore[valid-type]
+    out = _inline(TypeAdapter(list[model]).json_schema(mode="validation"))  # type: ignore[valid-type]
+    out["maxItems"] = max_items
+    return out
+
+
+def object_body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI schema of a body that is one `model` read by hand, written inline."""
+    return _inline(model.model_json_schema(mode="validation"))
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     defs = schema.pop("$defs", {})
 
     def inline(node: Any) -> Any:
@@ -236,5 +359,4 @@ def array_body_schema(model: type[BaseModel], max_items: int) -> dict[str, Any]:
         return node
 
     out: dict[str, Any] = inline(schema)
-    out["maxItems"] = max_items
     return out

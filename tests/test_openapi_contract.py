@@ -91,12 +91,94 @@ async def test_activity_operations_are_named_and_headed(activity_client: httpx.A
     assert "ETag" in one["get"]["responses"]["200"]["headers"]
     assert "ETag" in one["patch"]["responses"]["412"]["headers"]
     assert "Retry-After" in one["get"]["responses"]["503"]["headers"]
-    # One merge-patch model for both media types of every PATCH (no duplicate models).
+    # One merge-patch model for both media types of a PATCH (no duplicate models): the
+    # activity's own (each resource's is checked below).
     for media in one["patch"]["requestBody"]["content"].values():
-        assert media["schema"] == {"$ref": "#/components/schemas/MergePatch"}
+        assert media["schema"] == {"$ref": "#/components/schemas/ActivityPatch"}
     police = paths["/api/v1/police-uk/{force}/{neighbourhood}/people"]["post"]
     people = police["requestBody"]["content"]["application/json"]["schema"]
     assert people["items"]["properties"]["name"]["type"] == "string"
+
+
+def assert_closed_merge_patches(doc: dict[str, Any]) -> list[str]:
+    """Every PATCH body is its resource's own closed schema, for both media types, titled
+    after it; a member the resource cannot lack is not nullable, one it may lack is."""
+    schemas = doc["components"]["schemas"]
+    titles: list[str] = []
+    for path, method, op in operations(doc):
+        if method != "patch":
+            continue
+        content = op["requestBody"]["content"]
+        assert "application/merge-patch+json" in content, path
+        (ref,) = {media["schema"]["$ref"] for media in content.values()}
+        name = ref.rsplit("/", 1)[1]
+        patch = schemas[name]
+        assert patch["title"] == name, path
+        assert patch["additionalProperties"] is False, path
+        assert patch["properties"], path
+        assert not patch.get("required"), path
+        titles.append(name)
+    assert len(titles) == len(set(titles)), titles  # one schema per resource
+    return titles
+
+
+async def test_each_merge_patch_has_its_own_closed_schema(
+    activity_client: httpx.AsyncClient, kpi_client: httpx.AsyncClient
+) -> None:
+    activity = (await activity_client.get("/openapi.json")).json()
+    assert sorted(assert_closed_merge_patches(activity)) == [
+        "ActionPatch",
+        "ActivityPatch",
+        "AreaPatch",
+        "GroupPatch",
+        "HoursPatch",
+        "PlanPatch",
+    ]
+    schemas = activity["components"]["schemas"]
+    assert "MergePatch" not in schemas
+    area = schemas["AreaPatch"]["properties"]
+    assert area["name"] == {"maxLength": 200, "minLength": 1, "title": "Name", "type": "string"}
+    assert {"type": "null"} in area["description"]["anyOf"]  # null clears it
+    # Objects merge, so a nested model's patch is a patch too; arrays are replaced whole.
+    assert {"$ref": "#/components/schemas/AreaPatchCentre"} in area["centre"]["anyOf"]
+    assert schemas["AreaPatchCentre"]["additionalProperties"] is False
+    people = next(o for o in area["people"]["anyOf"] if o.get("type") == "array")
+    assert people["items"] == {"$ref": "#/components/schemas/Person"}
+    assert "required" in schemas["Person"]
+    assert "id" not in schemas["ActionPatch"]["properties"]  # read-only: refused
+    kpi = (await kpi_client.get("/openapi.json")).json()
+    assert assert_closed_merge_patches(kpi) == ["KpiPatch"]
+    members = kpi["components"]["schemas"]["KpiPatch"]["properties"]
+    assert "anyOf" not in members["name"]  # `null` is refused: a KPI has a name
+    assert {"type": "null"} in members["owner_role"]["anyOf"]
+
+
+async def test_a_merge_patch_refuses_what_its_schema_forbids(
+    activity_client: httpx.AsyncClient, kpi_client: httpx.AsyncClient
+) -> None:
+    created = await activity_client.post(
+        "/api/v1/areas", json={"code": "BRS", "name": "Bristol", "kind": "force"}
+    )
+    assert created.status_code == 201, created.text
+    area = await activity_client.get("/api/v1/areas/BRS")
+    for body, field in (({"nickname": "x"}, "body.nickname"), ({"name": None}, "body.name")):
+        response = await activity_client.patch(
+            "/api/v1/areas/BRS",
+            json=body,
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        assert response.status_code == 422, response.text
+        assert field in [e["field"] for e in response.json()["errors"]], response.text
+    assert (await activity_client.get("/api/v1/areas/BRS")).json() == area.json()
+    kpi = await kpi_client.get("/api/v1/kpis/active_nhw_schemes")
+    assert kpi.status_code == 200, kpi.text
+    response = await kpi_client.patch(
+        "/api/v1/kpis/active_nhw_schemes",
+        json={"name": None},
+        headers={"Content-Type": "application/merge-patch+json", "If-Match": kpi.headers["etag"]},
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.name"]
 
 
 def test_the_rewrite_keeps_route_specific_wording() -> None:

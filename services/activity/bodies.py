@@ -9,24 +9,23 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from services.activity.activities.schemas import ActivityCreate, BatchIn, BatchItemIn
+from services.activity.activities.schemas import (
+    ActionIn,
+    ActivityCreate,
+    ActivityUpdate,
+    BatchIn,
+    BatchItemIn,
+)
 from services.activity.fields import StrictModel
 from shared.json_depth import MAX_JSON_DEPTH, nesting_too_deep_detail, too_deep
+from shared.openapi import merge_patch_body
 from shared.problems import PROBLEM_BASE, ProblemError, field_error
 
 MERGE_PATCH = "application/merge-patch+json"
 
-MERGE_PATCH_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            MERGE_PATCH: {"schema": {"type": "object"}},
-            "application/json": {"schema": {"type": "object"}},
-        },
-        "description": "A JSON merge patch (RFC 7396): members set to `null` are removed, "
-        "objects merge, arrays are replaced whole.",
-    }
-}
+# The merge patches' bodies, each its own closed schema (`shared.openapi.merge_patch_body`).
+ACTIVITY_PATCH_BODY = merge_patch_body(ActivityUpdate, "ActivityPatch")
+ACTION_PATCH_BODY = merge_patch_body(ActionIn, "ActionPatch", exclude=("id",))
 
 
 def malformed(message: str, type_: str = "json_invalid") -> ProblemError:

@@ -206,8 +206,9 @@ class Registry(Generic[R, F]):
         districts: frozenset[str] | None,
     ) -> R:
         record = await self.get(session, key, districts, for_update=True)
-        check_unchanged(if_match, record.version, self.what)
+        # A patch refused anyway is a 422 whatever its If-Match (RFC 9110, 13.2.1).
         fields = patched(self.fields, self.fields_of(record), patch)
+        check_unchanged(if_match, record.version, self.what)
         await self.apply(session, record, fields)
         bump(record)
         await session.flush()

@@ -105,7 +105,14 @@ async def test_custom_kpi_is_created_once_and_fed_by_measurements(
     assert body["custom"] is True
     assert body["source"] == "measurement"
     assert body["source_binding"] == {"measurement": "iag_attendance", "aggregate": "ratio"}
-    assert_problem(await kpi_client.post("/api/v1/kpis", json=CUSTOM), 409)
+    # Sent again as it is: a replay (the stored KPI, nothing changed); another definition of
+    # the code: a conflict.
+    again = await kpi_client.post("/api/v1/kpis", json=CUSTOM)
+    assert again.status_code == 200, again.text
+    assert again.json() == body
+    renamed = {**CUSTOM, "name": "IAG meetings attended (renamed)"}
+    assert_problem(await kpi_client.post("/api/v1/kpis", json=renamed), 409)
+    assert (await kpi_client.get("/api/v1/kpis/iag_attendance")).json() == body
     summed = {**CUSTOM, "code": "iag_summed", "aggregate": "sum"}
     assert_problem(await kpi_client.post("/api/v1/kpis", json=summed), 422, "body.aggregate")
     bad = {**CUSTOM, "code": "X", "unit": "furlongs"}

@@ -38,6 +38,12 @@ async def test_a_snapshot_keeps_what_was_reported(kpi_client: httpx.AsyncClient)
     again = await kpi_client.get(f"{SNAPSHOTS}/{snapshot['id']}")
     assert again.status_code == 200
     assert again.json()["scorecard"] == reported
+    # Sent again (the same board, day, period, area): a replay of what was reported.
+    resent = await kpi_client.post(SNAPSHOTS, json=board)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["id"] == snapshot["id"]
+    assert resent.json()["scorecard"] == reported
+    assert len((await kpi_client.get(SNAPSHOTS)).json()["items"]) == 1
     assert again.json()["differences"] is None
 
     compared = (

@@ -56,6 +56,13 @@ async def test_a_new_target_closes_the_open_one_and_leaves_earlier_periods_alone
     )
     assert_problem(overlap, 409)
     assert len((await kpi_client.get(TARGETS)).json()) == 2
+    # The target in force sent again as it is: a replay, nothing changed.
+    replayed = await kpi_client.post(
+        TARGETS, json={"valid_from": "2023-01-01", "value": 1200, "tolerance": 100}
+    )
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json() == second.json()
+    assert (await kpi_client.get(TARGETS)).json() == listed
 
 
 async def test_targets_are_checked(kpi_client: httpx.AsyncClient) -> None:

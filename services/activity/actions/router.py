@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.activity.actions import service
 from services.activity.actions.schemas import ActionListItem
 from services.activity.activities.values import etag_of, today_local
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.bodies import ACTION_PATCH_BODY, read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from services.activity.versioned import RequiredIfMatch
 from shared.bounds import PlausibleDate
@@ -91,7 +91,7 @@ async def action_summary(
     'part of its activity: send the activity\'s ETag (`If-Match: "<activity_version>"`); the '
     "change is a new version of the activity, kept in its history. An approved activity stays "
     "approved.",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=ACTION_PATCH_BODY,
     responses=problem_responses(404, 412, 428),
 )
 async def patch_action(

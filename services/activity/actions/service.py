@@ -51,14 +51,15 @@ async def amend_action(
         activity, actions = await load(session, action.activity_id, principal.districts)
     except ProblemError as exc:
         raise errors.not_found("action", action_id) from exc
-    check_if_match(if_match, activity.version)
     listed = [action_read(a).model_dump(mode="json") for a in actions]
     target = next(i for i in listed if i["id"] == str(action_id))
     try:
-        # Checked on its own first, so a problem names `body.<field>` of this request.
+        # Checked on its own first, so a problem names `body.<field>` of this request; and
+        # before If-Match: a patch refused anyway is a 422 (RFC 9110, 13.2.1).
         ActionIn.model_validate(merge_patch({k: v for k, v in target.items() if k != "id"}, patch))
     except ValidationError as exc:
         raise errors.validation_problem(exc) from exc
+    check_if_match(if_match, activity.version)
     merged = [merge_patch(i, patch) if i is target else i for i in listed]
     activity, stored = await amend_loaded(
         session, activity, actions, {"actions": merged}, principal

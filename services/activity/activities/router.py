@@ -20,7 +20,7 @@ from services.activity.activities.schemas import (
 from services.activity.activities.values import etag_of, to_read
 from services.activity.analytics.filters import FiltersDep
 from services.activity.bodies import (
-    MERGE_PATCH_BODY,
+    ACTIVITY_PATCH_BODY,
     batch_request_body,
     read_batch,
     read_json_object,
@@ -217,7 +217,7 @@ async def get_activity(
     "/activities/{activity_id}",
     response_model=ActivityRead,
     summary="Amend an activity (JSON merge patch; If-Match required)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=ACTIVITY_PATCH_BODY,
     responses=problem_responses(404, 412, 428),
 )
 async def patch_activity(

@@ -108,10 +108,15 @@ async def amend_activity(
     principal: Principal,
 ) -> tuple[Activity, list[Any]]:
     activity, actions = await load(session, activity_id, principal.districts)
-    check_if_match(if_match, activity.version)
     for name in patch:
         if name in READ_ONLY:
             raise invalid(f"body.{name}", "read-only: set by the service", "read_only")
+    # A patch refused anyway is a 422 whatever its If-Match (RFC 9110, 13.2.1).
+    try:
+        ActivityUpdate.model_validate(merge_patch(editable_of(to_read(activity, actions)), patch))
+    except ValidationError as exc:
+        raise errors.validation_problem(exc) from exc
+    check_if_match(if_match, activity.version)
     return await amend_loaded(session, activity, actions, patch, principal)
 
 

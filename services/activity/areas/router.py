@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.activity import versioned
 from services.activity.areas import repository, service
-from services.activity.areas.schemas import AreaIn, AreaRead
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.areas.schemas import AreaFields, AreaIn, AreaRead
+from services.activity.bodies import read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from shared.contracts.taxonomy import AreaKind
 from shared.db import SessionDep
+from shared.openapi import merge_patch_body
 from shared.pagination import DEFAULT_LIMIT, CursorPage, encode_cursor
 from shared.problems import problem_responses
 
@@ -81,7 +82,7 @@ async def get_area_endpoint(
     response_model=AreaRead,
     tags=["areas"],
     summary="Amend an area (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(AreaFields, "AreaPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_area(

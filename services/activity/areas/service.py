@@ -176,8 +176,9 @@ async def amend_area(
     )
     if area is None:
         raise errors.not_found("area", code)
-    versioned.check_unchanged(if_match, area.version, "area")
+    # A patch refused anyway is a 422 whatever its If-Match (RFC 9110, 13.2.1).
     fields = versioned.patched(AreaFields, area_fields_of(area), patch)
+    versioned.check_unchanged(if_match, area.version, "area")
     return await update_area(session, area, fields, principal)
 
 

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.activity import versioned
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.bodies import read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from services.activity.groups import repository
-from services.activity.groups.schemas import GroupIn, GroupRead
+from services.activity.groups.schemas import GroupFields, GroupIn, GroupRead
 from services.activity.groups.service import GROUPS, group_read
 from shared.contracts.taxonomy import GroupType
 from shared.db import SessionDep
+from shared.openapi import merge_patch_body
 from shared.pagination import DEFAULT_LIMIT, CursorPage
 from shared.problems import problem_responses
 
@@ -76,7 +77,7 @@ async def get_group(
     response_model=GroupRead,
     tags=["community groups"],
     summary="Amend a community group (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(GroupFields, "GroupPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_group(

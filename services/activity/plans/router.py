@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.activity import versioned
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.bodies import read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from services.activity.plans import repository
 from services.activity.plans.models import Plan
-from services.activity.plans.schemas import PlanIn, PlanRead
+from services.activity.plans.schemas import PlanFields, PlanIn, PlanRead
 from services.activity.plans.service import PLANS, plan_read, plan_read_one, plan_reads
 from shared.contracts.taxonomy import PlanKind
 from shared.db import SessionDep
+from shared.openapi import merge_patch_body
 from shared.pagination import DEFAULT_LIMIT, CursorPage
 from shared.problems import problem_responses
 
@@ -77,7 +78,7 @@ async def get_plan(
     response_model=PlanRead,
     tags=["plans"],
     summary="Amend a plan (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(PlanFields, "PlanPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_plan(

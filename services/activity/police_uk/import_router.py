@@ -33,7 +33,7 @@ from services.activity.police_uk.schemas import (
 )
 from shared.auth import Principal, require_scope
 from shared.db import SessionDep
-from shared.openapi import array_body_schema
+from shared.openapi import array_body_schema, object_body_schema
 from shared.problems import invalid, problem_responses
 
 writes = APIRouter(prefix="/police-uk", tags=["police.uk"])
@@ -91,8 +91,12 @@ def _validated(shape: Any, body: Any) -> Any:
     summary="Create or replace a force record (the shape of /forces/{id})",
     description="Name, description, web site, telephone and engagement methods (the force's "
     "social accounts and web pages).",
-    openapi_extra=_body_example(FORCE_EXAMPLE, {"type": "object"}),
-    responses=problem_responses(),
+    openapi_extra=_body_example(FORCE_EXAMPLE, object_body_schema(PoliceForceIn)),
+    responses={
+        200: {"description": "The force record, replaced."},
+        201: {"model": ForceRecord, "description": "The force record, created."},
+        **problem_responses(),
+    },
 )
 async def put_force(
     force: Force, request: Request, session: SessionDep, _: Writer, response: Response
@@ -100,6 +104,8 @@ async def put_force(
     body = _validated(PoliceForceIn, await _json(request))
     record, created = await imports.put_force(session, force, body)
     response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = f"/api/v1/police-uk/forces/{force}"
     return service.force_record(record)
 
 

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.activity import versioned
-from services.activity.bodies import MERGE_PATCH_BODY, read_json_object
+from services.activity.bodies import read_json_object
 from services.activity.deps import Cursor, Limit, Reader, Writer
 from services.activity.volunteering import repository
-from services.activity.volunteering.schemas import HoursIn, HoursRead
+from services.activity.volunteering.schemas import HoursFields, HoursIn, HoursRead
 from services.activity.volunteering.service import HOURS, hours_read, month_number
 from shared.contracts.taxonomy import VolunteerRole
 from shared.db import SessionDep
+from shared.openapi import merge_patch_body
 from shared.pagination import DEFAULT_LIMIT, CursorPage
 from shared.problems import problem_responses
 
@@ -83,7 +84,7 @@ async def get_hours(
     response_model=HoursRead,
     tags=["volunteer hours"],
     summary="Amend volunteer hours (JSON merge patch)",
-    openapi_extra=MERGE_PATCH_BODY,
+    openapi_extra=merge_patch_body(HoursFields, "HoursPatch"),
     responses=problem_responses(404, 412),
 )
 async def patch_hours(

@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 from shared.problems import invalid
 
 LONDON = ZoneInfo("Europe/London")
-_PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
-PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+# Years 1900-2100, as every date of the Hub (`shared.bounds`): year 0 has no calendar.
+_PERIOD_RE = re.compile(
+    r"^(?P<year>19\d{2}|20\d{2}|2100)(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$"
+)
+PERIOD_PATTERN = r"^(19\d{2}|20\d{2}|2100)(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 PERIOD_HELP = "a month `2022-09`, a calendar quarter `2022-Q3` or a year `2022`"
 
 

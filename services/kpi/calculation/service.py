@@ -27,6 +27,7 @@ from services.kpi.sources.clients import SourceClients
 from services.kpi.targets import repository as target_repository
 from services.kpi.targets.models import KpiTarget
 from services.kpi.targets.service import in_force, target_on
+from shared.bounds import FIRST_YEAR
 from shared.contracts.kpi import Change, Rag, SeriesPoint, TargetInForce
 from shared.statistics import two_proportion_z
 
@@ -128,7 +129,9 @@ def span_of(periods: Sequence[Period], extra_days: Sequence[date] = ()) -> Span:
     """Whole months from the earliest to the latest period; registers counted on every end."""
     first = min(periods, key=lambda p: p.first_month)
     last = max(periods, key=lambda p: p.last_month)
-    first_month = Period(first.first_month, PeriodKind.month)
+    # No source holds anything before 1900 (`shared.bounds`) and they refuse to be asked: a
+    # period's history reaching back past it starts there.
+    first_month = Period(max(first.first_month, FIRST_YEAR * 12), PeriodKind.month)
     last_month = Period(last.last_month, PeriodKind.month)
     days = {p.end for p in periods} | set(extra_days)
     return Span(first=first_month, last=last_month, days=tuple(sorted(days)))

@@ -44,12 +44,18 @@ async def list_kpis(
     status_code=201,
     response_model=KpiRead,
     summary="Create a custom KPI fed by measurements",
-    responses=problem_responses(409),
+    description="Sending the definition stored under its code again is a replay: 200 with the "
+    "stored KPI, nothing changed. Another definition of a code in use is a 409.",
+    responses={
+        200: {"model": KpiRead, "description": "A replay: this definition is already stored."},
+        **problem_responses(409),
+    },
 )
 async def create_kpi(
     payload: KpiCreate, session: SessionDep, _: Writer, response: Response
 ) -> KpiRead:
-    row = await service.create_kpi(session, payload)
+    row, created = await service.create_kpi(session, payload)
+    response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/kpis/{row.code}"
     response.headers["ETag"] = version_etag(row.version)
     return service.to_read(row)
@@ -75,6 +81,16 @@ async def get_kpi(code: Code, session: SessionDep, _: Reader, response: Response
     "since 412 (with the current ETag); nothing changes then. Unit, source and binding are "
     "fixed: they decide what the figures mean.",
     responses=problem_responses(404, 412, 428),
+    # A merge patch (RFC 7396) in effect, so its media type is taken too, with the same schema.
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/KpiPatch"}
+                }
+            }
+        }
+    },
 )
 async def patch_kpi(
     code: Code,

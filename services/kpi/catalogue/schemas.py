@@ -7,6 +7,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
+
+from shared.bounds import PlausibleDate
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -99,7 +102,7 @@ class KpiCreate(BaseModel):
     owner_role: ShortText | None = None
     counting_rule: LongText
     aggregate: Aggregate = Aggregate.sum
-    spc_changes: list[date] = Field(default_factory=list, max_length=20)
+    spc_changes: list[PlausibleDate] = Field(default_factory=list, max_length=20)
     spc_baseline: int | None = Field(default=None, ge=2, le=120)
 
 
@@ -108,15 +111,18 @@ class KpiPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: ShortText | None = None
-    objective: LongText | None = None
-    output: LongText | None = None
-    measure: LongText | None = None
+    # `null` is refused for a field a KPI cannot lack (`REQUIRED_ON_PATCH`, checked by the
+    # service, naming the field): left out of the schema, which offers `null` only where it
+    # clears.
+    name: ShortText | SkipJsonSchema[None] = None
+    objective: LongText | SkipJsonSchema[None] = None
+    output: LongText | SkipJsonSchema[None] = None
+    measure: LongText | SkipJsonSchema[None] = None
     qualitative: LongText | None = None
-    direction: Direction | None = None
+    direction: Direction | SkipJsonSchema[None] = None
     owner_role: ShortText | None = None
-    counting_rule: LongText | None = None
-    spc_changes: list[date] | None = Field(default=None, max_length=20)
+    counting_rule: LongText | SkipJsonSchema[None] = None
+    spc_changes: list[PlausibleDate] | None = Field(default=None, max_length=20)
     spc_baseline: int | None = Field(default=None, ge=2, le=120)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,36 +56,45 @@ async def require(session: AsyncSession, code: str, *, for_update: bool = False)
     return row
 
 
-async def create_kpi(session: AsyncSession, payload: KpiCreate) -> KpiDefinition:
-    if await repository.get_definition(session, payload.code) is not None:
+def _defined_by(payload: KpiCreate) -> dict[str, Any]:
+    """The stored fields a custom KPI's definition sets."""
+    return {
+        "code": payload.code,
+        "name": payload.name,
+        "pillar": payload.pillar,
+        "objective": payload.objective,
+        "output": payload.output,
+        "measure": payload.measure,
+        "qualitative": payload.qualitative,
+        "unit": payload.unit,
+        "direction": payload.direction.value,
+        "owner_role": payload.owner_role,
+        "counting_rule": payload.counting_rule,
+        "source": "measurement",
+        "source_binding": {"measurement": payload.code, "aggregate": payload.aggregate.value},
+        "custom": True,
+        "spc_changes": [d.isoformat() for d in sorted(set(payload.spc_changes))],
+        "spc_baseline": payload.spc_baseline,
+    }
+
+
+async def create_kpi(session: AsyncSession, payload: KpiCreate) -> tuple[KpiDefinition, bool]:
+    """The new KPI and True; or, for a resend of the definition stored under its code, the
+    stored KPI and False (a replay: nothing changes). Another definition of the code: 409."""
+    fields = _defined_by(payload)
+    stored = await repository.get_definition(session, payload.code)
+    if stored is not None:
+        if all(getattr(stored, name) == value for name, value in fields.items()):
+            return stored, False
         raise errors.already_exists("KPI", payload.code)
     if payload.unit == "percent" and payload.aggregate.value == "sum":
         raise invalid("body.aggregate", "a percentage cannot be summed: use `ratio` or `mean`")
     now = utcnow()
     row = KpiDefinition(
-        code=payload.code,
-        name=payload.name,
-        pillar=payload.pillar,
-        objective=payload.objective,
-        output=payload.output,
-        measure=payload.measure,
-        qualitative=payload.qualitative,
-        unit=payload.unit,
-        direction=payload.direction.value,
-        owner_role=payload.owner_role,
-        counting_rule=payload.counting_rule,
-        source="measurement",
-        source_binding={"measurement": payload.code, "aggregate": payload.aggregate.value},
-        position=CUSTOM_POSITION,
-        custom=True,
-        spc_changes=[d.isoformat() for d in sorted(set(payload.spc_changes))],
-        spc_baseline=payload.spc_baseline,
-        version=1,
-        created_at=now,
-        updated_at=now,
+        **fields, position=CUSTOM_POSITION, version=1, created_at=now, updated_at=now
     )
     await repository.add(session, row)
-    return row
+    return row, True
 
 
 async def amend_kpi(

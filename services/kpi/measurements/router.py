@@ -200,7 +200,10 @@ async def station_profile(
     code: Annotated[str, Path(max_length=60)],
     session: SessionDep,
     _: Reader,
-    period: Annotated[str, Query(max_length=7, description="`2022-09`, `2022-Q3` or `2022`.")],
+    period: Annotated[
+        str,
+        Query(max_length=7, pattern=PERIOD_PATTERN, description="`2022-09`, `2022-Q3` or `2022`."),
+    ],
     area: Area = None,
 ) -> StationProfile:
     return await service.station_profile(session, code, period=period, area=area)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from services.kpi.calculation.periods import PERIOD_PATTERN
 from services.kpi.scorecard import service
 from services.kpi.sources.dependencies import SourcesDep
 from shared.auth import Principal, require_scope
@@ -33,7 +34,8 @@ async def get_scorecard(
     sources: SourcesDep,
     _: Reader,
     period: Annotated[
-        str | None, Query(max_length=7, description="`2022-09`, `2022-Q3` or `2022`.")
+        str | None,
+        Query(max_length=7, pattern=PERIOD_PATTERN, description="`2022-09`, `2022-Q3` or `2022`."),
     ] = None,
     area: Annotated[
         str | None, Query(max_length=40, description="A district or neighbourhood; omit: force.")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from services.kpi.calculation.periods import PERIOD_PATTERN
 from services.kpi.series import service
 from services.kpi.sources.dependencies import SourcesDep
 from shared.auth import Principal, require_scope
@@ -17,7 +18,8 @@ router = APIRouter(tags=["kpis"])
 
 Reader = Annotated[Principal, Depends(require_scope("kpi:read"))]
 PeriodQuery = Annotated[
-    str | None, Query(max_length=7, description="`2022-09`, `2022-Q3`, `2022`.")
+    str | None,
+    Query(max_length=7, pattern=PERIOD_PATTERN, description="`2022-09`, `2022-Q3`, `2022`."),
 ]
 
 

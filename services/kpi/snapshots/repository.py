@@ -22,6 +22,19 @@ async def get(session: AsyncSession, snapshot_id: uuid.UUID) -> Snapshot | None:
     return await session.get(Snapshot, snapshot_id)
 
 
+async def reported(
+    session: AsyncSession, board: str, reported_on: date, period: str, area: str | None
+) -> Snapshot | None:
+    """The snapshot of `period` and `area` reported to `board` on `reported_on`, if any."""
+    stmt = select(Snapshot).where(
+        TABLE.c.board == board,
+        TABLE.c.reported_on == reported_on,
+        TABLE.c.period == period,
+        TABLE.c.area.is_(None) if area is None else TABLE.c.area == area,
+    )
+    return (await session.execute(stmt.limit(1))).scalars().first()
+
+
 async def page(
     session: AsyncSession, after: tuple[date, uuid.UUID] | None, limit: int
 ) -> list[Snapshot]:

@@ -27,7 +27,12 @@ Writer = Annotated[Principal, Depends(require_scope("kpi:write"))]
     response_model=SnapshotRead,
     summary="Freeze a scorecard as reported to a board",
     description="Computes the scorecard for `period` and `area` now and keeps it exactly as it "
-    "is: `GET` of the snapshot returns what was reported, whatever changes later.",
+    "is: `GET` of the snapshot returns what was reported, whatever changes later. Sending it "
+    "again (the same board, day, period and area) is a replay: 200 with the stored snapshot.",
+    responses={
+        200: {"model": SnapshotRead, "description": "A replay: already reported, as it was."},
+        **problem_responses(),
+    },
 )
 async def create_snapshot(
     payload: SnapshotIn,
@@ -36,7 +41,8 @@ async def create_snapshot(
     principal: Writer,
     response: Response,
 ) -> SnapshotRead:
-    row = await service.freeze(session, sources, payload, principal.key_id)
+    row, created = await service.freeze(session, sources, payload, principal.key_id)
+    response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/kpis/snapshots/{row.id}"
     return service.to_read(row)
 

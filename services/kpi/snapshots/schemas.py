@@ -8,7 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.kpi.calculation.periods import PERIOD_PATTERN
 from services.kpi.targets.schemas import AreaCode
+from shared.bounds import PlausibleDate
 from shared.contracts.kpi import KpiStatus, Rag, Scorecard
 
 
@@ -27,8 +29,8 @@ class SnapshotIn(BaseModel):
     )
 
     board: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    reported_on: date = Field(description="The day it was (or will be) reported.")
-    period: Annotated[str, StringConstraints(max_length=7)] | None = Field(
+    reported_on: PlausibleDate = Field(description="The day it was (or will be) reported.")
+    period: Annotated[str, StringConstraints(max_length=7, pattern=PERIOD_PATTERN)] | None = Field(
         default=None, description="Default: the latest complete quarter."
     )
     area: AreaCode | None = Field(default=None, description="Omit for force-wide.")

@@ -33,10 +33,18 @@ def to_read(row: Snapshot) -> SnapshotRead:
 
 async def freeze(
     session: AsyncSession, sources: SourceClients, payload: SnapshotIn, principal: str
-) -> Snapshot:
+) -> tuple[Snapshot, bool]:
+    """The new snapshot and True; or, when this board already has the scorecard of that period
+    and area reported on that day, the stored snapshot and False: a replay keeps what was
+    reported, whatever changed since."""
     scorecard = await build_scorecard(
         session, sources, period=payload.period, area=payload.area, where="body"
     )
+    reported = await repository.reported(
+        session, payload.board, payload.reported_on, scorecard.period, scorecard.area
+    )
+    if reported is not None:
+        return reported, False
     row = Snapshot(
         id=uuid.uuid4(),
         board=payload.board,
@@ -47,7 +55,7 @@ async def freeze(
         created_by=principal,
     )
     await repository.add(session, row)
-    return row
+    return row, True
 
 
 async def require(session: AsyncSession, snapshot_id: uuid.UUID) -> Snapshot:

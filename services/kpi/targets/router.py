@@ -40,8 +40,12 @@ async def list_targets(code: Code, session: SessionDep, _: Reader) -> list[Targe
     summary="Set a dated target (force-wide or for an area)",
     description="A target applies from `valid_from` to `valid_to` (inclusive; open-ended "
     "without it). A new target starting after an open-ended one for the same area ends that "
-    "one the day before; any other overlap is a 409. " + RAG_RULE,
-    responses=problem_responses(404, 409, 503),
+    "one the day before; any other overlap is a 409. Sending a target already set again is a "
+    "replay: 200 with the stored target, nothing changed. " + RAG_RULE,
+    responses={
+        200: {"model": TargetRead, "description": "A replay: this target is already set."},
+        **problem_responses(404, 409, 503),
+    },
 )
 async def create_target(
     code: Code,
@@ -52,7 +56,8 @@ async def create_target(
     response: Response,
 ) -> TargetRead:
     kpi = await catalogue.require(session, code)
-    row = await service.create_target(session, sources, kpi, payload)
+    row, created = await service.create_target(session, sources, kpi, payload)
+    response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/kpis/{code}/targets/{row.id}"
     return service.to_read(row)
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.bounds import PlausibleDate
+
 AreaCode = Annotated[
     str,
     StringConstraints(
@@ -27,8 +29,10 @@ class TargetIn(BaseModel):
         },
     )
 
-    valid_from: date
-    valid_to: date | None = Field(default=None, description="Last day (inclusive); open-ended.")
+    valid_from: PlausibleDate
+    valid_to: PlausibleDate | None = Field(
+        default=None, description="Last day (inclusive); open-ended."
+    )
     area: AreaCode | None = Field(default=None, description="Omit for a force-wide target.")
     value: float = Field(allow_inf_nan=False, description="In the KPI's unit (percent: 0-100).")
     tolerance: float = Field(

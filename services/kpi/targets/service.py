@@ -75,14 +75,29 @@ def _check_value(kpi: KpiDefinition, payload: TargetIn) -> None:
         raise invalid("body.value", "must not be negative")
 
 
+def _same(row: KpiTarget, payload: TargetIn) -> bool:
+    return (row.valid_from, row.valid_to, row.value, row.tolerance, row.note) == (
+        payload.valid_from,
+        payload.valid_to,
+        payload.value,
+        payload.tolerance,
+        payload.note,
+    )
+
+
 async def create_target(
     session: AsyncSession, sources: SourceClients, kpi: KpiDefinition, payload: TargetIn
-) -> KpiTarget:
+) -> tuple[KpiTarget, bool]:
+    """The new target and True; or, for a resend of a target already set (same area, dates,
+    value, tolerance and note), the stored one and False: a replay, nothing changes."""
     _check_value(kpi, payload)
     area = FORCE_WIDE
     if payload.area is not None:
         area = (await require_area(sources, payload.area, "body.area")).code
     existing = await repository.targets_of(session, [kpi.code], area)
+    for other in existing:
+        if _same(other, payload):
+            return other, False
     for other in existing:
         if not _overlaps(payload.valid_from, payload.valid_to, other.valid_from, other.valid_to):
             continue
@@ -106,7 +121,7 @@ async def create_target(
         note=payload.note,
     )
     await repository.add(session, row)
-    return row
+    return row, True
 
 
 async def list_targets(session: AsyncSession, kpi: KpiDefinition) -> list[TargetRead]:
