@@ -11,6 +11,7 @@ from shared.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+_CONTENT_TYPE_KEY = "hub.content_type"
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -22,10 +23,15 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 def content_type(scope: Scope) -> str:
     """The media type of a body method's body alone, lower case ("" when none was sent, and
-    for a method that takes no body)."""
+    for a method that takes no body). Several pieces ask: read once per request, kept in the
+    scope."""
     if scope["method"] not in BODY_METHODS:
         return ""
-    return (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    found: str | None = scope.get(_CONTENT_TYPE_KEY)
+    if found is None:
+        found = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        scope[_CONTENT_TYPE_KEY] = found
+    return found
 
 
 def printable(text: str) -> str:
