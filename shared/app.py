@@ -126,4 +126,4 @@ def install_contract(app: FastAPI) -> None:
             app.openapi_schema = contract_document(generate())
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

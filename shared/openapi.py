@@ -335,7 +335,11 @@ def array_body_schema(model: type[BaseModel], max_items: int) -> dict[str, Any]:
     """The OpenAPI schema of a body that is a JSON array of `model` (a body read by hand, so
     FastAPI does not document it): its items typed, the models' definitions written inline (a
     hand-written `requestBody` cannot add components)."""
-    out = _inline(TypeAdapter(list[model]).json_schema(mode="validation"))  # type: ignore[valid-type]
+    out = _inline(
+        TypeAdapter(list[model]).json_schema(  # type: ignore[valid-type]  # a run-time class
+            mode="validation"
+        )
+    )
     out["maxItems"] = max_items
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -15,12 +15,12 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-def set_request_id(value: str | None) -> object:
+def set_request_id(value: str | None) -> Token[str | None]:
     return _request_id.set(value)
 
 
-def reset_request_id(token: object) -> None:
-    _request_id.reset(token)  # type: ignore[arg-type]
+def reset_request_id(token: Token[str | None]) -> None:
+    _request_id.reset(token)
 
 
 def accept_or_generate(raw: str | None) -> str:

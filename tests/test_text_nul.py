@@ -193,7 +193,7 @@ async def test_without_the_middleware_check_postgresql_refusal_is_a_422_not_a_50
 ) -> None:
     # The safety net for text that reaches the database some other way: the middleware finds
     # no NUL here, so the body goes on to the app as it is.
-    monkeypatch.setattr(shared.middleware, "_nul_fields_in_json", lambda raw: [])
+    monkeypatch.setattr(shared.middleware.nul_text, "_nul_fields_in_json", lambda raw: [])
     plain = await activities.post(ACTIVITIES, json=activity_payload(title="a\x00b"))
     keyed = await activities.post(
         ACTIVITIES, json=activity_payload(title="c\x00d"), headers={"Idempotency-Key": "nul-2"}

@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from gateway.keys.models import ApiKey, KeyVersion
 from shared.auth import Principal, hash_secret
@@ -91,7 +92,7 @@ class Coalesced(Generic[T]):
             if result.cancelled():
                 waiting.cancel()
             elif result.exception() is not None:
-                waiting.set_exception(result.exception())  # type: ignore[arg-type]
+                waiting.set_exception(result.exception())
             else:
                 waiting.set_result(result.result())
 
@@ -123,7 +124,7 @@ class ManagedKeys:
 
     async def _read_version(self) -> int:
         async with self.db.read_sessions() as session:
-            value = (await session.execute(select(KeyVersion.version))).scalar()
+            value = (await session.execute(select(col(KeyVersion.version)))).scalar()
         return int(value or 0)
 
     async def lookup(self, secret: str) -> Principal | None:
@@ -219,9 +220,9 @@ class ManagedKeys:
 
     @staticmethod
     async def list(session: AsyncSession, *, include_revoked: bool) -> list[ApiKey]:
-        stmt = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)  # type: ignore[attr-defined]
+        stmt = select(ApiKey).order_by(col(ApiKey.created_at).desc(), col(ApiKey.id))
         if not include_revoked:
-            stmt = stmt.where(ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+            stmt = stmt.where(col(ApiKey.revoked_at).is_(None))
         return list((await session.execute(stmt)).scalars())
 
     @staticmethod
@@ -234,6 +235,8 @@ class ManagedKeys:
             await session.flush()
             # Every replica's cache is stale from this commit on.
             await session.execute(
-                update(KeyVersion).where(KeyVersion.id == 1).values(version=KeyVersion.version + 1)  # type: ignore[arg-type]
+                update(KeyVersion)
+                .where(col(KeyVersion.id) == 1)
+                .values(version=col(KeyVersion.version) + 1)
             )
         return row
