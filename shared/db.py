@@ -42,6 +42,14 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "hub_write"
 
 
+def table_of(model: type[Any]) -> Table:
+    """The table of a model (SQLModel sets `__table__` on the class at runtime; its stubs do
+    not declare it)."""
+    table = model.__dict__["__table__"]
+    assert isinstance(table, Table)
+    return table
+
+
 def service_registry() -> registry:
     """A registry with its own MetaData, so each service's tables stay apart (one per service)."""
     return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.areas.models import Area
-from services.activity.models import table_of
+from shared.db import table_of
 
 AREA = table_of(Area)
 

@@ -4,9 +4,6 @@ each user of the metadata (migrations, tests) sees them all."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from shared.audit import audit_table
@@ -15,14 +12,6 @@ from shared.db import service_registry
 
 class ActivityTable(SQLModel, registry=service_registry()):
     """Base of every activity-service table (own MetaData, own migrations)."""
-
-
-def table_of(model: type[Any]) -> Table:
-    """The table of a model (SQLModel sets `__table__` on the class at runtime; its stubs do
-    not declare it)."""
-    table = model.__dict__["__table__"]
-    assert isinstance(table, Table)
-    return table
 
 
 # Append-only audit records of this service's writes and exports (`shared.audit`).

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
+from sqlmodel import col
 
 from services.kpi.calculation.periods import (
     Period,
@@ -213,7 +214,7 @@ async def load_demo(db: Database, size: int) -> bool:
         push = current.shifted(-PUSH_MONTHS_AGO).start
         await session.execute(
             update(KpiDefinition)
-            .where(KpiDefinition.code == "social_media_interactions")  # type: ignore[arg-type]
+            .where(col(KpiDefinition.code) == "social_media_interactions")
             .values(spc_changes=[push.isoformat()])
         )
         await session.execute(

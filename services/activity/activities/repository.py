@@ -26,8 +26,7 @@ from services.activity.activities.models import (
     IdempotencyRecord,
 )
 from services.activity.districts import in_districts
-from services.activity.models import table_of
-from shared.db import insert_ignoring_conflicts
+from shared.db import insert_ignoring_conflicts, table_of
 
 ACTIVITY = table_of(Activity)
 IDEMPOTENCY = table_of(IdempotencyRecord)

@@ -18,7 +18,6 @@ from services.activity.activities.repository import ACTIVITY
 from services.activity.analytics.filters import Filters
 from services.activity.analytics.models import ActivityMonthCount, ActivityMonthCountChange
 from services.activity.districts import in_districts
-from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.activity import (
     AggregateDimension,
@@ -27,6 +26,7 @@ from shared.contracts.activity import (
 from shared.contracts.taxonomy import (
     TOPIC_BITS,
 )
+from shared.db import table_of
 
 MONTH_COUNT = table_of(ActivityMonthCount)
 MONTH_COUNT_CHANGE = table_of(ActivityMonthCountChange)

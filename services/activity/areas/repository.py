@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity.activities.models import Activity
 from services.activity.areas.models import Area
 from services.activity.districts import registry_in_districts
-from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.taxonomy import AreaKind
+from shared.db import table_of
 from shared.pagination import decode_cursor
 
 AREA = table_of(Area)

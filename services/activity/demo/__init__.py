@@ -30,9 +30,8 @@ from services.activity.demo.registries import (
     make_plans,
     make_volunteer_hours,
 )
-from services.activity.models import table_of
 from services.activity.police_uk import demo as police_uk_demo
-from shared.db import Database
+from shared.db import Database, table_of
 
 ACTIVITIES_PER_SIZE = 20_000
 

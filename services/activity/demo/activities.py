@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.activity.activities.models import Activity, ActivityAction
 from services.activity.activities.values import LONDON, local_parts, request_hash
 from services.activity.demo.registries import DEMO_MONTHS, ISSUES, Neighbourhood
-from services.activity.models import table_of
 from shared.contracts.taxonomy import (
     ActivityType,
     Channel,
@@ -28,6 +27,7 @@ from shared.contracts.taxonomy import (
     Topic,
     topic_mask,
 )
+from shared.db import table_of
 
 # Months of history: three years, so the KPI scorecard's 12-quarter charts are filled.
 CHUNK = 20_000

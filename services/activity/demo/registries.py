@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.activity.activities.values import LONDON
 from services.activity.areas.models import Area
 from services.activity.groups.models import CommunityGroup
-from services.activity.models import table_of
 from services.activity.plans.models import Plan
 from services.activity.police_uk import demo as police_uk_demo
 from services.activity.volunteering.models import VolunteerHours
@@ -23,6 +22,7 @@ from shared.contracts.taxonomy import (
     PlanKind,
     VolunteerRole,
 )
+from shared.db import table_of
 
 DEMO_MONTHS = 36
 ISSUES = (

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Select
 
 from services.activity.groups.models import CommunityGroup
-from services.activity.models import table_of
 from shared.contracts.taxonomy import GroupType
+from shared.db import table_of
 
 GROUP = table_of(CommunityGroup)
 

@@ -10,9 +10,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity.activities.models import Activity
-from services.activity.models import table_of
 from services.activity.plans.models import Plan
 from shared.contracts.taxonomy import PlanKind
+from shared.db import table_of
 
 PLAN = table_of(Plan)
 ACTIVITY = table_of(Activity)

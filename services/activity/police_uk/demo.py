@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.activity.activities.models import Activity
 from services.activity.activities.values import LONDON, local_parts, request_hash
-from services.activity.models import table_of
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from services.activity.police_uk.repository import PUBLIC_TYPES
 from shared.contracts.taxonomy import ActivityType, Classification, Directorate, ReviewState
+from shared.db import table_of
 
 FORCE_ID = "example-constabulary"
 SITE = "https://example.police.uk"

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity.activities.repository import ACTIVITY
 from services.activity.areas.models import Area
 from services.activity.districts import in_districts
-from services.activity.models import table_of
 from services.activity.police_uk.models import PoliceUkEvent, PoliceUkForce, PoliceUkNeighbourhood
 from shared.contracts.taxonomy import PUBLIC_EVENT_TYPES, AreaKind
+from shared.db import table_of
 
 AREA = table_of(Area)
 EXTRA = table_of(PoliceUkNeighbourhood)

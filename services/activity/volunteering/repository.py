@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from services.activity.models import table_of
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.taxonomy import VolunteerRole
+from shared.db import table_of
 
 HOURS = table_of(VolunteerHours)
 

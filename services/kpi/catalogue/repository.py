@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.kpi.catalogue.models import KpiDefinition
 
@@ -18,18 +19,18 @@ async def list_definitions(
 ) -> list[KpiDefinition]:
     stmt = select(KpiDefinition).order_by(KpiDefinition.code)
     if pillar is not None:
-        stmt = stmt.where(KpiDefinition.pillar == pillar)  # type: ignore[arg-type]
+        stmt = stmt.where(col(KpiDefinition.pillar) == pillar)
     if source is not None:
-        stmt = stmt.where(KpiDefinition.source == source)  # type: ignore[arg-type]
+        stmt = stmt.where(col(KpiDefinition.source) == source)
     if after is not None:
-        stmt = stmt.where(KpiDefinition.code > after)  # type: ignore[arg-type]
+        stmt = stmt.where(col(KpiDefinition.code) > after)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 
 async def in_table_order(session: AsyncSession) -> list[KpiDefinition]:
-    stmt = select(KpiDefinition).order_by(KpiDefinition.position, KpiDefinition.code)  # type: ignore[arg-type]
+    stmt = select(KpiDefinition).order_by(col(KpiDefinition.position), col(KpiDefinition.code))
     return list((await session.execute(stmt)).scalars())
 
 

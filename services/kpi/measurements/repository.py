@@ -10,9 +10,9 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kpi.measurements.models import Measurement, SocialAccount
-from shared.db import insert_ignoring_conflicts
+from shared.db import insert_ignoring_conflicts, table_of
 
-TABLE = Measurement.__table__  # type: ignore[attr-defined]
+TABLE = table_of(Measurement)
 IDENTITY = ("kpi_code", "period", "area", "source_ref")
 Key = tuple[str, str, str, str]
 _CHUNK = 500

@@ -84,14 +84,17 @@ async def list_measurements(
 ) -> CursorPage[MeasurementRead]:
     first = period_arg(from_, "query.from").first_month if from_ else None
     last = period_arg(to, "query.to").last_month if to else None
-    after = tuple(str(v) for v in decode_cursor(cursor, size=4)) if cursor else None
+    after: tuple[str, str, str, str] | None = None
+    if cursor:
+        code, period, at, ref = (str(v) for v in decode_cursor(cursor, size=4))
+        after = (code, period, at, ref)
     rows = await repository.list_measurements(
         session,
         code=kpi,
         first_month=first,
         last_month=last,
         area=area,
-        after=after,  # type: ignore[arg-type]
+        after=after,
         limit=limit + 1,
     )
     last_row = rows[limit - 1] if len(rows) > limit else None

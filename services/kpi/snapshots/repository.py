@@ -9,8 +9,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kpi.snapshots.models import Snapshot
+from shared.db import table_of
 
-TABLE = Snapshot.__table__  # type: ignore[attr-defined]
+TABLE = table_of(Snapshot)
 
 
 async def add(session: AsyncSession, row: Snapshot) -> None:

@@ -17,7 +17,7 @@ import copy
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -81,7 +81,7 @@ class ServiceClient:
             trust_env=False,
         )
 
-    def for_request(self, request: Request) -> ServiceClient:
+    def for_request(self, request: Request) -> Self:
         """This client reading on behalf of `request`'s caller (same connection pool)."""
         view = copy.copy(self)
         view._request = request
@@ -231,8 +231,8 @@ class SourceClients:
     def for_request(self, request: Request) -> SourceClients:
         """The sources read on behalf of `request`'s caller (see the module docstring)."""
         view = copy.copy(self)
-        view.activity = self.activity.for_request(request)  # type: ignore[assignment]
-        view.survey = self.survey.for_request(request)  # type: ignore[assignment]
+        view.activity = self.activity.for_request(request)
+        view.survey = self.survey.for_request(request)
         return view
 
     async def aclose(self) -> None:

@@ -67,7 +67,7 @@ def build_chart(
     chart: SegmentChart | None = None
     for number, (first, end) in enumerate(bounds):
         present = [i for i in range(first, end) if points[i].value is not None]
-        values = [float(points[i].value) for i in present]  # type: ignore[arg-type]
+        values = [float(v) for i in present if (v := points[i].value) is not None]
         chart = chart_segment(values, baseline)
         for j, i in enumerate(present):
             points[i].moving_range = chart.moving_ranges[j]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.kpi.targets.models import KpiTarget
 
@@ -16,11 +17,11 @@ async def targets_of(
 ) -> list[KpiTarget]:
     stmt = (
         select(KpiTarget)
-        .where(KpiTarget.kpi_code.in_(list(codes)))  # type: ignore[attr-defined]
-        .order_by(KpiTarget.kpi_code, KpiTarget.area, KpiTarget.valid_from)  # type: ignore[arg-type]
+        .where(col(KpiTarget.kpi_code).in_(list(codes)))
+        .order_by(col(KpiTarget.kpi_code), col(KpiTarget.area), col(KpiTarget.valid_from))
     )
     if area is not None:
-        stmt = stmt.where(KpiTarget.area == area)  # type: ignore[arg-type]
+        stmt = stmt.where(col(KpiTarget.area) == area)
     return list((await session.execute(stmt)).scalars())
 
 

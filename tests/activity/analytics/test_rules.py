@@ -22,8 +22,9 @@ from services.activity.analytics.service import (
     overlap_reason,
     unreconciled,
 )
-from services.activity.models import ActivityTable, table_of
+from services.activity.models import ActivityTable
 from shared.contracts.taxonomy import ActivityStatus
+from shared.db import table_of
 
 ACTIVITY = table_of(Activity)
 MONDAY = datetime(2022, 9, 12, 10, 0, tzinfo=UTC)
