@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,18 +40,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_files import iter_rows, read_header
 from services.survey.margin_check import unmatched_values
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.rows import (
-    CSV_ERROR,
     HeaderPlan,
     HeaderProblem,
     RowError,
     RowValidator,
-    iter_rows,
     london_today,
     plan_header,
-    read_header,
 )
 from shared.db import Database, UTCDateTime, utcnow
 
@@ -93,56 +91,17 @@ def _column_type(column: str, postgres: bool) -> str:
 
 
 def _batches(
-    rows: Iterator[tuple[int, list[str]]],
-    validator: RowValidator,
-    size: int,
-    *,
-    lines: bool = False,
-) -> Any:
-    """A function returning the next batch (None at the end); called from a worker thread."""
+    rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int, *, lines: bool
+) -> Callable[[], Batch | None]:
+    """A function returning the next validated batch (None at the end); called from a worker
+    thread."""
 
     def next_batch() -> Batch | None:
-        records: list[tuple[Any, ...]] = []
-        text_lines: list[str] = []
-        errors: list[RowError] = []
-        read = rejected = 0
         if lines:
-            fast = validator.fast_line
-            append = text_lines.append
-            for row_number, cells in itertools.islice(rows, size):
-                read += 1
-                line = fast(row_number, cells)
-                if line is not None:
-                    append(line)
-                    continue
-                if cells and cells[0] == CSV_ERROR:
-                    errors.append((row_number, "(row)", cells[1]))
-                    rejected += 1
-                    continue
-                line, row_errors = validator.slow_line(row_number, cells)
-                if line is None:
-                    rejected += 1
-                    errors.extend(row_errors)
-                else:
-                    append(line)
-            if read == 0:
-                return None
-            return Batch([], errors, read, rejected, "".join(text_lines).encode())
-        for row_number, cells in itertools.islice(rows, size):
-            read += 1
-            if cells and cells[0] == CSV_ERROR:
-                errors.append((row_number, "(row)", cells[1]))
-                rejected += 1
-                continue
-            record, row_errors = validator.validate(row_number, cells)
-            if record is None:
-                rejected += 1
-                errors.extend(row_errors)
-            else:
-                records.append(record)
-        if read == 0:
-            return None
-        return Batch(records, errors, read, rejected)
+            data, errors, read, bad = validator.validate_lines(itertools.islice(rows, size))
+            return Batch([], errors, read, bad, data.encode()) if read else None
+        records, errors, read = validator.validate_rows(itertools.islice(rows, size))
+        return Batch(records, errors, read, read - len(records)) if read else None
 
     return next_batch
 
@@ -497,7 +456,7 @@ async def _execute(
     plan = plan_header(survey, header)
     validator = RowValidator(plan, today=london_today())
 
-    def batches(*, lines: bool = False) -> Any:
+    def batches(*, lines: bool = False) -> Callable[[], Batch | None]:
         rows = iter_rows(path, file_format)
         return _batches(rows, validator, settings.import_batch_rows, lines=lines)
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors, repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_files import read_header, sniff_format
 from services.survey.import_format import import_columns
 from services.survey.imports import spool_path
 from services.survey.models import (
@@ -34,8 +35,6 @@ from services.survey.rows import (
     RowValidator,
     london_today,
     plan_header,
-    read_header,
-    sniff_format,
 )
 from services.survey.schemas import (
     AnswerOptionRead,
