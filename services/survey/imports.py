@@ -38,6 +38,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.survey import repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
 from services.survey.import_files import iter_rows, read_header
@@ -69,8 +70,23 @@ _PG_TYPES = {
 }
 
 
-def spool_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
+def scratch_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
+    """The running instance's own copy of the upload (the database keeps the original)."""
     return settings.import_spool_dir / f"{job_id}.{file_format}"
+
+
+async def fetch_upload(db: Database, job_id: str, path: Path) -> bool:
+    """Copy the job's uploaded file from the database to `path`, a chunk at a time; False when
+    the database holds none."""
+    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+    seq = 0
+    async with db.engine.connect() as conn:
+        async with await anyio.open_file(path, "wb") as out:
+            while (chunk := await repository.upload_chunk(conn, job_id, seq)) is not None:
+                await out.write(chunk)
+                seq += 1
+        await conn.rollback()
+    return seq > 0
 
 
 @dataclass
@@ -381,7 +397,7 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
         await session.commit()
     if not claimed.rowcount or job is None:
         return
-    path = spool_path(settings, job_id, job.file_format)
+    path = scratch_path(settings, job_id, job.file_format)
     finished = False
     try:
         await _execute(db, settings, job_id, job.survey_id, path, job.file_format)
@@ -407,8 +423,11 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
             )
             await session.commit()
     finally:
+        await anyio.Path(path).unlink(missing_ok=True)
         if finished:
-            path.unlink(missing_ok=True)
+            async with db.write_sessions() as session:
+                await repository.delete_upload(session, job_id)
+                await session.commit()
 
 
 async def _pipeline(next_batch: Any, write: Any) -> None:
@@ -445,7 +464,7 @@ async def _execute(
     path: Path,
     file_format: str,
 ) -> None:
-    if not await anyio.Path(path).exists():
+    if not await fetch_upload(db, job_id, path):
         raise ImportFailed("The uploaded file is no longer available; upload it again.")
     header = await anyio.to_thread.run_sync(read_header, path, file_format)
     async with db.engine.connect() as conn:
@@ -551,10 +570,12 @@ class ImportRunner:
             ).all()
             await session.commit()
         count = 0
-        for job_id, file_format in rows:
-            if await anyio.Path(spool_path(self.settings, job_id, file_format)).exists():
-                self.submit(job_id)
-                count += 1
+        async with self.db.engine.connect() as conn:
+            for job_id, _ in rows:
+                if await repository.upload_exists(conn, job_id):
+                    self.submit(job_id)
+                    count += 1
+            await conn.rollback()
         return count
 
     async def close(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,7 +16,6 @@ from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
 from services.survey.import_files import read_header, sniff_format
 from services.survey.import_format import import_columns
-from services.survey.imports import spool_path
 from services.survey.models import (
     AnswerOption,
     ImportJob,
@@ -298,24 +296,24 @@ async def create_import(
             plan = plan_header(survey, header)
         except HeaderProblem as exc:
             raise header_problem(exc) from exc
-        target = spool_path(settings, job_id, file_format)
-        await anyio.to_thread.run_sync(shutil.move, incoming, target)
+        job = ImportJob(
+            id=job_id,
+            survey_id=survey.id,
+            filename=(filename or "upload")[:255],
+            file_format=file_format,
+            size_bytes=size,
+            columns=[h for h in plan.header if h],
+            ignored_columns=plan.ignored,
+            state="queued",
+            created_by=principal.key_id,
+            created_at=utcnow(),
+        )
+        session.add(job)
+        await session.flush()
+        # The file goes with the job into the database: any instance can run it.
+        await repository.store_upload(session, job_id, incoming)
     finally:
         incoming.unlink(missing_ok=True)
-    job = ImportJob(
-        id=job_id,
-        survey_id=survey.id,
-        filename=(filename or "upload")[:255],
-        file_format=file_format,
-        size_bytes=size,
-        columns=[h for h in plan.header if h],
-        ignored_columns=plan.ignored,
-        state="queued",
-        created_by=principal.key_id,
-        created_at=utcnow(),
-    )
-    session.add(job)
-    await session.flush()
     return job
 
 
