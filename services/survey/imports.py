@@ -56,8 +56,8 @@ from shared.db import Database, UTCDateTime, utcnow
 
 logger = logging.getLogger("hub.survey.imports")
 
-JOBS = ImportJob.__table__  # type: ignore[attr-defined]
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
+JOBS = ImportJob.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 STAGE = "survey_import_stage"
 SQLITE_MERGE_CHUNK = 50_000
 PROGRESS_EVERY_S = 0.5
@@ -167,7 +167,7 @@ class ImportRun:
             if batch.records:
                 if self.postgres:
                     raw = await self.conn.get_raw_connection()
-                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]  # the asyncpg connection under it
                         STAGE, records=batch.records, columns=self.columns
                     )
                 else:
@@ -395,7 +395,7 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
         )
         job = (await session.execute(select(JOBS).where(JOBS.c.id == job_id))).one_or_none()
         await session.commit()
-    if not claimed.rowcount or job is None:
+    if not claimed.rowcount or job is None:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         return
     path = scratch_path(settings, job_id, job.file_format)
     finished = False

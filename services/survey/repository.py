@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
-from sqlalchemy import Row, and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.survey.models import ImportJob, ImportRowError, ImportUploadChunk, Survey
 
-UPLOADS = ImportUploadChunk.__table__  # type: ignore[attr-defined]
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
+UPLOADS = ImportUploadChunk.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 UPLOAD_CHUNKS_PER_INSERT = 8  # 8 MiB a statement: flat memory for files of any size
 
@@ -32,7 +32,7 @@ async def list_surveys(session: AsyncSession) -> list[Survey]:
 
 
 async def get_survey(session: AsyncSession, code: str) -> Survey | None:
-    stmt = select(Survey).where(Survey.code == code)  # type: ignore[arg-type]
+    stmt = select(Survey).where(Survey.code == code)  # type: ignore[arg-type]  # the comparison is a clause, not a bool
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -84,7 +84,7 @@ async def import_exists(session: AsyncSession, import_id: str) -> bool:
 
 async def import_errors_page(
     session: AsyncSession, import_id: str, *, after: tuple[int, int] | None, limit: int
-) -> list[Row[Any]]:
+) -> list[tuple[int, int, str, str]]:
     """(row number, id, column, reason) of an import's rejected cells after the keyset
     cursor (row number, id), in that order."""
     stmt = select(ERRORS.c.row_number, ERRORS.c.id, ERRORS.c.column, ERRORS.c.reason).where(
@@ -101,4 +101,4 @@ async def import_errors_page(
             ),
         )
     stmt = stmt.order_by(ERRORS.c.row_number, ERRORS.c.id).limit(limit)
-    return list((await session.execute(stmt)).all())
+    return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(stmt)).all()]

@@ -286,7 +286,7 @@ class RowValidator:
         for row_number, cells in rows:
             read += 1
             respondent = cells[i_id].strip() if len(cells) == width else ""
-            found = list(map(get, memos, keys_of(cells))) if respondent else [None]
+            found: list[Any] = list(map(get, memos, keys_of(cells))) if respondent else [None]
             if None in found or len(respondent) > limit:
                 checked = self._check_row(row_number, cells, errors, texts=False)
                 if checked is None:
@@ -309,7 +309,7 @@ class RowValidator:
         for row_number, cells in rows:
             read += 1
             respondent = cells[i_id].strip() if len(cells) == width else ""
-            found = list(map(get, memos, keys_of(cells))) if respondent else [None]
+            found: list[Any] = list(map(get, memos, keys_of(cells))) if respondent else [None]
             if None in found or len(respondent) > limit:
                 checked = self._check_row(row_number, cells, errors, texts=True)
                 if checked is None:
