@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml uv.lock
 run: $(STAMP)
 	@$(BIN)/hub up
 
-## test: lint, type-check (mypy --strict: shared/, gateway/, hub/), then the whole test suite
+## test: lint, type-check (mypy --strict: shared/, services/, gateway/, hub/), then the whole test suite
 test: $(STAMP) lint
 	@$(BIN)/pytest
 

@@ -44,6 +44,7 @@ from shared.contracts.survey import (
     wave_of_index,
     wave_range,
 )
+from shared.db import table_of
 from shared.problems import PROBLEM_BASE, ProblemError, field_error, invalid
 from shared.statistics import (
     ALPHA,
@@ -57,8 +58,8 @@ from shared.statistics import (
     wilson_interval,
 )
 
-R = Response.__table__  # type: ignore[attr-defined]
-M = PopulationMargin.__table__  # type: ignore[attr-defined]
+R = table_of(Response)
+M = table_of(PopulationMargin)
 UNKNOWN = "(unknown)"
 GROUPINGS = ("wave", "area", "age_band", "sex", "ethnicity")
 FILTERS = ("area", "age_band", "sex", "ethnicity")
@@ -913,7 +914,7 @@ async def representativeness(
                     representation=sample_share / pop_share if pop_share else None,
                 )
             )
-        dimensions.append(MixDimension(dimension=dimension, categories=categories))  # type: ignore[arg-type]
+        dimensions.append(MixDimension(dimension=dimension, categories=categories))
     weighting: list[WaveWeighting] = []
     if margins.get("age_band_sex") or margins.get("area"):
         weighting = (await raking(session, survey, scope.first, scope.last)).per_wave

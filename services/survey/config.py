@@ -19,8 +19,9 @@ class SurveySettings(ServiceSettings):
     )
     import_spool_dir: Path = Field(
         default=Path(""),
-        description="Where uploaded files wait for their import job (default: "
-        "`<HUB_DATA_DIR>/survey-imports`). Local to the instance.",
+        description="Scratch space of this instance for an upload being checked or imported "
+        "(default: `<HUB_DATA_DIR>/survey-imports`); the uploaded files themselves are kept "
+        "in the database, so any instance can run any import.",
     )
     import_batch_rows: int = Field(default=10_000, ge=100, le=200_000)
     import_concurrency: int = Field(default=2, ge=1, le=16)

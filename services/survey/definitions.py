@@ -105,7 +105,7 @@ class SurveyDef:
 async def load_definition(
     conn: AsyncSession | AsyncConnection, code: str | None = None, survey_id: int | None = None
 ) -> SurveyDef | None:
-    stmt = select(Survey.id, Survey.code, Survey.title)  # type: ignore[call-overload]
+    stmt = select(Survey.id, Survey.code, Survey.title)  # type: ignore[call-overload]  # SQLModel types columns as values
     if code is not None:
         stmt = stmt.where(Survey.code == code)
     if survey_id is not None:
@@ -116,7 +116,7 @@ async def load_definition(
     sid, scode, title = row
     q_rows = (
         await conn.execute(
-            select(  # type: ignore[call-overload]
+            select(  # type: ignore[call-overload]  # SQLModel types columns as values
                 Question.id,
                 Question.code,
                 Question.text,
@@ -137,14 +137,14 @@ async def load_definition(
     if questions:
         o_rows = (
             await conn.execute(
-                select(  # type: ignore[call-overload]
+                select(  # type: ignore[call-overload]  # SQLModel types columns as values
                     AnswerOption.question_id,
                     AnswerOption.code,
                     AnswerOption.label,
                     AnswerOption.position,
                     AnswerOption.excluded_from_base,
                 )
-                .where(AnswerOption.question_id.in_(list(questions)))  # type: ignore[attr-defined]
+                .where(AnswerOption.question_id.in_(list(questions)))  # type: ignore[attr-defined]  # a column typed as its value
                 .order_by(AnswerOption.question_id, AnswerOption.position)
             )
         ).all()
@@ -152,13 +152,13 @@ async def load_definition(
             questions[qid].options.append(OptionDef(ocode, label, position, bool(excluded)))
         w_rows = (
             await conn.execute(
-                select(  # type: ignore[call-overload]
+                select(  # type: ignore[call-overload]  # SQLModel types columns as values
                     QuestionWording.question_id,
                     QuestionWording.version,
                     QuestionWording.text,
                     QuestionWording.effective_from,
                 )
-                .where(QuestionWording.question_id.in_(list(questions)))  # type: ignore[attr-defined]
+                .where(QuestionWording.question_id.in_(list(questions)))  # type: ignore[attr-defined]  # a column typed as its value
                 .order_by(QuestionWording.question_id, QuestionWording.version)
             )
         ).all()

@@ -27,8 +27,8 @@ from services.survey.rows import london_today
 from shared.contracts.survey import wave_index, wave_of_date, wave_of_index, wave_range
 from shared.db import Database
 
-RESPONSES = Response.__table__  # type: ignore[attr-defined]
-MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]
+RESPONSES = Response.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 PER_WAVE = 500
 FIRST_WAVE = "2014-Q1"
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,27 +38,26 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.survey import repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_files import iter_rows, read_header
 from services.survey.margin_check import unmatched_values
 from services.survey.models import ImportJob, ImportRowError
 from services.survey.rows import (
-    CSV_ERROR,
     HeaderPlan,
     HeaderProblem,
     RowError,
     RowValidator,
-    iter_rows,
     london_today,
     plan_header,
-    read_header,
 )
 from shared.db import Database, UTCDateTime, utcnow
 
 logger = logging.getLogger("hub.survey.imports")
 
-JOBS = ImportJob.__table__  # type: ignore[attr-defined]
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
+JOBS = ImportJob.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 STAGE = "survey_import_stage"
 SQLITE_MERGE_CHUNK = 50_000
 PROGRESS_EVERY_S = 0.5
@@ -71,8 +70,23 @@ _PG_TYPES = {
 }
 
 
-def spool_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
+def scratch_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
+    """The running instance's own copy of the upload (the database keeps the original)."""
     return settings.import_spool_dir / f"{job_id}.{file_format}"
+
+
+async def fetch_upload(db: Database, job_id: str, path: Path) -> bool:
+    """Copy the job's uploaded file from the database to `path`, a chunk at a time; False when
+    the database holds none."""
+    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+    seq = 0
+    async with db.engine.connect() as conn:
+        async with await anyio.open_file(path, "wb") as out:
+            while (chunk := await repository.upload_chunk(conn, job_id, seq)) is not None:
+                await out.write(chunk)
+                seq += 1
+        await conn.rollback()
+    return seq > 0
 
 
 @dataclass
@@ -93,56 +107,17 @@ def _column_type(column: str, postgres: bool) -> str:
 
 
 def _batches(
-    rows: Iterator[tuple[int, list[str]]],
-    validator: RowValidator,
-    size: int,
-    *,
-    lines: bool = False,
-) -> Any:
-    """A function returning the next batch (None at the end); called from a worker thread."""
+    rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int, *, lines: bool
+) -> Callable[[], Batch | None]:
+    """A function returning the next validated batch (None at the end); called from a worker
+    thread."""
 
     def next_batch() -> Batch | None:
-        records: list[tuple[Any, ...]] = []
-        text_lines: list[str] = []
-        errors: list[RowError] = []
-        read = rejected = 0
         if lines:
-            fast = validator.fast_line
-            append = text_lines.append
-            for row_number, cells in itertools.islice(rows, size):
-                read += 1
-                line = fast(row_number, cells)
-                if line is not None:
-                    append(line)
-                    continue
-                if cells and cells[0] == CSV_ERROR:
-                    errors.append((row_number, "(row)", cells[1]))
-                    rejected += 1
-                    continue
-                line, row_errors = validator.slow_line(row_number, cells)
-                if line is None:
-                    rejected += 1
-                    errors.extend(row_errors)
-                else:
-                    append(line)
-            if read == 0:
-                return None
-            return Batch([], errors, read, rejected, "".join(text_lines).encode())
-        for row_number, cells in itertools.islice(rows, size):
-            read += 1
-            if cells and cells[0] == CSV_ERROR:
-                errors.append((row_number, "(row)", cells[1]))
-                rejected += 1
-                continue
-            record, row_errors = validator.validate(row_number, cells)
-            if record is None:
-                rejected += 1
-                errors.extend(row_errors)
-            else:
-                records.append(record)
-        if read == 0:
-            return None
-        return Batch(records, errors, read, rejected)
+            data, errors, read, bad = validator.validate_lines(itertools.islice(rows, size))
+            return Batch([], errors, read, bad, data.encode()) if read else None
+        records, errors, read = validator.validate_rows(itertools.islice(rows, size))
+        return Batch(records, errors, read, read - len(records)) if read else None
 
     return next_batch
 
@@ -192,7 +167,7 @@ class ImportRun:
             if batch.records:
                 if self.postgres:
                     raw = await self.conn.get_raw_connection()
-                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]  # the asyncpg connection under it
                         STAGE, records=batch.records, columns=self.columns
                     )
                 else:
@@ -420,9 +395,9 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
         )
         job = (await session.execute(select(JOBS).where(JOBS.c.id == job_id))).one_or_none()
         await session.commit()
-    if not claimed.rowcount or job is None:
+    if not claimed.rowcount or job is None:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         return
-    path = spool_path(settings, job_id, job.file_format)
+    path = scratch_path(settings, job_id, job.file_format)
     finished = False
     try:
         await _execute(db, settings, job_id, job.survey_id, path, job.file_format)
@@ -448,8 +423,11 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
             )
             await session.commit()
     finally:
+        await anyio.Path(path).unlink(missing_ok=True)
         if finished:
-            path.unlink(missing_ok=True)
+            async with db.write_sessions() as session:
+                await repository.delete_upload(session, job_id)
+                await session.commit()
 
 
 async def _pipeline(next_batch: Any, write: Any) -> None:
@@ -486,7 +464,7 @@ async def _execute(
     path: Path,
     file_format: str,
 ) -> None:
-    if not await anyio.Path(path).exists():
+    if not await fetch_upload(db, job_id, path):
         raise ImportFailed("The uploaded file is no longer available; upload it again.")
     header = await anyio.to_thread.run_sync(read_header, path, file_format)
     async with db.engine.connect() as conn:
@@ -497,7 +475,7 @@ async def _execute(
     plan = plan_header(survey, header)
     validator = RowValidator(plan, today=london_today())
 
-    def batches(*, lines: bool = False) -> Any:
+    def batches(*, lines: bool = False) -> Callable[[], Batch | None]:
         rows = iter_rows(path, file_format)
         return _batches(rows, validator, settings.import_batch_rows, lines=lines)
 
@@ -592,10 +570,12 @@ class ImportRunner:
             ).all()
             await session.commit()
         count = 0
-        for job_id, file_format in rows:
-            if await anyio.Path(spool_path(self.settings, job_id, file_format)).exists():
-                self.submit(job_id)
-                count += 1
+        async with self.db.engine.connect() as conn:
+            for job_id, _ in rows:
+                if await repository.upload_exists(conn, job_id):
+                    self.submit(job_id)
+                    count += 1
+            await conn.rollback()
         return count
 
     async def close(self) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.survey.models import PopulationMargin
 
-MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]
+MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 EXAMPLES = 5
 COLUMNS = ("area", "age_band", "sex")
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -244,6 +245,23 @@ class ImportRowError(SurveyTable, table=True):
     row_number: int
     column: str = Field(sa_column=Column(String(100), nullable=False))
     reason: str = Field(sa_column=Column(String(500), nullable=False))
+
+
+class ImportUploadChunk(SurveyTable, table=True):
+    """The uploaded file of an import, in order, kept in the database so that whichever
+    instance runs the job can read it (deleted when the job ends)."""
+
+    __tablename__ = "survey_import_upload"
+
+    import_id: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("survey_import.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class PopulationMargin(SurveyTable, table=True):

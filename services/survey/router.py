@@ -21,14 +21,12 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import StreamingResponse
-from sqlalchemy import and_, or_, select
 
-from services.survey import analysis, errors, service
+from services.survey import analysis, errors, repository, service
 from services.survey.config import SurveySettings
 from services.survey.definitions import QuestionDef, SurveyDef
 from services.survey.import_format import csv_template, xlsx_template
 from services.survey.imports import ImportRunner
-from services.survey.models import ImportJob, ImportRowError
 from services.survey.schemas import (
     IMPORT_OPENAPI,
     CommentRead,
@@ -183,10 +181,9 @@ ERRORS_PAGE = 5000
 async def get_import_errors_csv(
     job_id: Annotated[str, Path(max_length=36)], request: Request, session: SessionDep, _: Reader
 ) -> StreamingResponse:
-    if await session.get(ImportJob, job_id) is None:
+    if not await repository.import_exists(session, job_id):
         raise errors.import_not_found(job_id)
     db: Database = request.app.state.db
-    table = ImportRowError.__table__  # type: ignore[attr-defined]
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
@@ -194,22 +191,10 @@ async def get_import_errors_csv(
         writer.writerow(["row", "column", "reason"])
         after: tuple[int, int] | None = None
         while True:
-            stmt = select(table.c.row_number, table.c.id, table.c.column, table.c.reason).where(
-                table.c.import_id == job_id
-            )
-            if after is not None:
-                stmt = stmt.where(
-                    # The plain bound starts the index range at the cursor; the OR alone was a
-                    # filter, and every page rescanned the errors before it.
-                    table.c.row_number >= after[0],
-                    or_(
-                        table.c.row_number > after[0],
-                        and_(table.c.row_number == after[0], table.c.id > after[1]),
-                    ),
-                )
-            stmt = stmt.order_by(table.c.row_number, table.c.id).limit(ERRORS_PAGE)
             async with db.read_sessions() as page_session:
-                page = (await page_session.execute(stmt)).all()
+                page = await repository.import_errors_page(
+                    page_session, job_id, after=after, limit=ERRORS_PAGE
+                )
             for row_number, _id, column, reason in page:
                 writer.writerow([row_number, column, reason])
             yield buffer.getvalue()

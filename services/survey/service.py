@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -15,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors, repository
 from services.survey.config import SurveySettings
 from services.survey.definitions import SurveyDef, load_definition
+from services.survey.import_files import read_header, sniff_format
 from services.survey.import_format import import_columns
-from services.survey.imports import spool_path
 from services.survey.models import (
     AnswerOption,
     ImportJob,
@@ -34,8 +33,6 @@ from services.survey.rows import (
     RowValidator,
     london_today,
     plan_header,
-    read_header,
-    sniff_format,
 )
 from services.survey.schemas import (
     AnswerOptionRead,
@@ -60,9 +57,9 @@ from shared.db import utcnow
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import PROBLEM_BASE, FieldError, ProblemError, field_error, invalid
 
-RESPONSES = Response.__table__  # type: ignore[attr-defined]
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]
-MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]
+RESPONSES = Response.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 JOB_ERRORS_SHOWN = 100
 
 
@@ -81,7 +78,7 @@ def to_read(survey: SurveyDef, description: str | None) -> SurveyRead:
             QuestionRead(
                 code=q.code,
                 text=q.text,
-                kind=q.kind,  # type: ignore[arg-type]
+                kind=q.kind,
                 version=q.version,
                 options=[
                     AnswerOptionRead(
@@ -159,7 +156,7 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
     for position, q in enumerate(payload.questions):
         slots[q.kind] += 1
         question = Question(
-            survey_id=survey.id,  # type: ignore[arg-type]
+            survey_id=survey.id,  # type: ignore[arg-type]  # set once the row is flushed
             code=q.code,
             text=q.text,
             kind=q.kind,
@@ -171,7 +168,7 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
         await session.flush()
         session.add(
             QuestionWording(
-                question_id=question.id,  # type: ignore[arg-type]
+                question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
                 version=1,
                 text=q.text,
                 effective_from=None,
@@ -181,7 +178,7 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
         for o_pos, option in enumerate(q.options):
             session.add(
                 AnswerOption(
-                    question_id=question.id,  # type: ignore[arg-type]
+                    question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
                     code=option.code,
                     label=option.label,
                     position=o_pos,
@@ -227,8 +224,8 @@ async def add_wording(
         )
     )
     await session.execute(
-        update(Question.__table__)  # type: ignore[attr-defined]
-        .where(Question.__table__.c.id == question.id)  # type: ignore[attr-defined]
+        update(Question.__table__)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+        .where(Question.__table__.c.id == question.id)  # type: ignore[attr-defined]  # SQLModel declares no __table__
         .values(text=payload.text, version=version)
     )
     await session.flush()
@@ -299,24 +296,24 @@ async def create_import(
             plan = plan_header(survey, header)
         except HeaderProblem as exc:
             raise header_problem(exc) from exc
-        target = spool_path(settings, job_id, file_format)
-        await anyio.to_thread.run_sync(shutil.move, incoming, target)
+        job = ImportJob(
+            id=job_id,
+            survey_id=survey.id,
+            filename=(filename or "upload")[:255],
+            file_format=file_format,
+            size_bytes=size,
+            columns=[h for h in plan.header if h],
+            ignored_columns=plan.ignored,
+            state="queued",
+            created_by=principal.key_id,
+            created_at=utcnow(),
+        )
+        session.add(job)
+        await session.flush()
+        # The file goes with the job into the database: any instance can run it.
+        await repository.store_upload(session, job_id, incoming)
     finally:
         incoming.unlink(missing_ok=True)
-    job = ImportJob(
-        id=job_id,
-        survey_id=survey.id,
-        filename=(filename or "upload")[:255],
-        file_format=file_format,
-        size_bytes=size,
-        columns=[h for h in plan.header if h],
-        ignored_columns=plan.ignored,
-        state="queued",
-        created_by=principal.key_id,
-        created_at=utcnow(),
-    )
-    session.add(job)
-    await session.flush()
     return job
 
 
@@ -336,9 +333,9 @@ async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> Import
     return ImportJobRead(
         id=row.id,
         survey=survey.code if survey else "",
-        state=row.state,  # type: ignore[arg-type]
+        state=row.state,
         filename=row.filename,
-        format=row.file_format,  # type: ignore[arg-type]
+        format=row.file_format,
         size_bytes=row.size_bytes,
         columns=row.columns,
         ignored_columns=row.ignored_columns,
@@ -448,26 +445,26 @@ async def _upsert_small(
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updated = unchanged = 0
-    for row in rows:
-        stored = existing.get(row["respondent_id"])
+    for record in rows:
+        stored = existing.get(record["respondent_id"])
         if stored is None:
             inserts.append(
                 {
-                    **row,
+                    **record,
                     "survey_id": survey.id,
                     "source": "api",
                     "created_at": now,
                     "updated_at": now,
                 }
             )
-        elif any(stored[c] != row[c] for c in columns):
+        elif any(stored[c] != record[c] for c in columns):
             await session.execute(
                 update(RESPONSES)
                 .where(
                     RESPONSES.c.survey_id == survey.id,
-                    RESPONSES.c.respondent_id == row["respondent_id"],
+                    RESPONSES.c.respondent_id == record["respondent_id"],
                 )
-                .values(**row, source="api", updated_at=now)
+                .values(**record, source="api", updated_at=now)
             )
             updated += 1
         else:

@@ -9,12 +9,15 @@ import re
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.survey import rows as survey_rows
+from shared.db import create_engine
 from tests.conftest import assert_problem
 from tests.survey.conftest import (
     HEADER,
@@ -271,6 +274,31 @@ async def test_a_queued_job_is_resumed_at_start_up(survey_app_factory: Any) -> N
     second = await survey_app_factory()
     job = await wait_for_job(second, response.headers["location"])
     assert (job["state"], job["inserted"]) == ("done", 5)
+
+
+async def test_another_instance_finishes_a_job_from_the_uploaded_file_in_the_database(
+    survey_app_factory: Any, survey_db_url: str, tmp_path: Path
+) -> None:
+    """Instances share no disk: the upload is kept in the database, and removed once the job
+    has run."""
+    first = await survey_app_factory(import_spool_dir=tmp_path / "first")
+    runner = first._transport.app.state.import_runner  # type: ignore[attr-defined]
+    runner.submit = lambda job_id: None  # this instance is replaced before it runs the job
+    response = await first.post(
+        IMPORTS, files={"file": ("f.csv", to_csv(generate(5, {"2022-Q1": 6})), "text/csv")}
+    )
+    assert response.json()["state"] == "queued"
+    assert not any((tmp_path / "first").iterdir())  # nothing left on this instance's disk
+    second = await survey_app_factory(import_spool_dir=tmp_path / "second")
+    job = await wait_for_job(second, response.headers["location"])
+    assert (job["state"], job["inserted"]) == ("done", 6)
+    engine = create_engine(survey_db_url)
+    try:
+        async with engine.connect() as conn:
+            left = await conn.execute(text("SELECT count(*) FROM survey_import_upload"))
+            assert left.scalar_one() == 0
+    finally:
+        await engine.dispose()
 
 
 async def test_tricky_values_round_trip(survey_client: httpx.AsyncClient) -> None:
