@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -235,12 +235,15 @@ async def fetch(
     for name, answer in zip(names, answers, strict=True):
         if name.startswith("breakdown:"):
             _, dimension, joined = name.split(":", 2)
-            inputs.breakdowns[(tuple(joined.split(",")), dimension)] = answer  # type: ignore[assignment]
+            # `calls` holds awaitables of several types; the name says which this one was.
+            breakdown = cast("dict[str, int] | Failed", answer)
+            inputs.breakdowns[(tuple(joined.split(",")), dimension)] = breakdown
         elif name.startswith("survey:"):
             survey = name.split(":", 1)[1]
+            by_question = cast("dict[str, dict[str, ResultGroup]] | Failed", answer)
             for question in sorted(questions[survey]):
                 inputs.survey[(survey, question)] = (
-                    answer if isinstance(answer, Failed) else answer[question]  # type: ignore[index]
+                    by_question if isinstance(by_question, Failed) else by_question[question]
                 )
         else:
             setattr(inputs, name, answer)
