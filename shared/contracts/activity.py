@@ -12,7 +12,7 @@ kept per month and area: they are given only when every grouping is one of `peri
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,4 +118,13 @@ class ActionSummary(BaseModel):
     open: int = Field(ge=0, description="Actions not done (`total - done`).")
     overdue: int = Field(ge=0, description="Open actions whose due date is before `as_of`.")
     as_of: date = Field(description="The local day `overdue` is judged on (today).")
+    filters: dict[str, str] = Field(default_factory=dict, description="Filters as applied.")
+
+
+class UnreconciledSummary(BaseModel):
+    """Contract of `GET /api/v1/activities/unreconciled/summary`: how many planned activities
+    are past their date and still neither completed nor cancelled (the list pages them)."""
+
+    unreconciled: int = Field(ge=0, description="Planned activities past their date, unreconciled.")
+    as_of: datetime = Field(description='The moment "past" is judged at (now, UTC).')
     filters: dict[str, str] = Field(default_factory=dict, description="Filters as applied.")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     and_,
     delete,
+    func,
     select,
     text,
 )
@@ -17,7 +18,7 @@ from sqlalchemy.orm import aliased
 from services.activity.activities.models import (
     Activity,
 )
-from services.activity.activities.repository import dialect_of, rowcount
+from services.activity.activities.repository import ACTIVITY, dialect_of, rowcount
 from services.activity.analytics.statements import MONTH_COUNT
 from services.activity.districts import in_districts
 
@@ -98,3 +99,9 @@ async def fold_month_counts(session: AsyncSession) -> int:
     if touched:
         await session.execute(delete(MONTH_COUNT).where(MONTH_COUNT.c.activities == 0))
     return touched
+
+
+async def count_activities(session: AsyncSession, conditions: list[Any]) -> int:
+    """How many live activities meet `conditions`, in one SQL count."""
+    stmt = select(func.count()).select_from(ACTIVITY).where(ACTIVITY.c.deleted_at.is_(None))
+    return int((await session.execute(stmt.where(*conditions))).scalar_one())

@@ -21,6 +21,7 @@ from shared.bounds import PlausibleDate
 from shared.contracts.activity import (
     AggregatePeriod,
     AggregateResponse,
+    UnreconciledSummary,
 )
 from shared.contracts.taxonomy import (
     Directorate,
@@ -113,6 +114,26 @@ def _overlap_side(a: Activity) -> OverlapActivity:
         area=a.area_code,
         venue=a.venue,
     )
+
+
+@router.get(
+    "/activities/unreconciled/summary",
+    response_model=UnreconciledSummary,
+    summary="How many planned activities are past their date and unreconciled",
+    description="The count of `GET /activities/unreconciled` under the same filters, exact at "
+    "any volume (the list is paged). A caller limited to districts counts only theirs.",
+)
+async def unreconciled_summary(
+    session: SessionDep,
+    principal: Reader,
+    district: Annotated[str | None, Query(max_length=40)] = None,
+    area: Annotated[str | None, Query(max_length=40)] = None,
+    directorate: Directorate | None = None,
+) -> UnreconciledSummary:
+    filters = Filters(
+        district=district, area=area, directorate=directorate, districts=principal.districts
+    )
+    return await service.unreconciled_summary(session, filters)
 
 
 @router.get(

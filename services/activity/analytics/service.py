@@ -22,6 +22,7 @@ from shared.contracts.activity import (
     AggregatePeriod,
     AggregateResponse,
     AggregateRow,
+    UnreconciledSummary,
 )
 from shared.contracts.taxonomy import ActivityStatus
 from shared.db import utcnow
@@ -73,6 +74,17 @@ async def unreconciled_page(
 ) -> CursorPage[ActivityRead]:
     """The unreconciled activities `filters` narrow, as a page of the log."""
     return await list_activities(session, filters, cursor, limit, *unreconciled(utcnow()))
+
+
+async def unreconciled_summary(session: AsyncSession, filters: Filters) -> UnreconciledSummary:
+    """How many activities the unreconciled rule finds under `filters`: exact, at any volume."""
+    now = utcnow()
+    conditions = [*filters.conditions(dialect_of(session)), *unreconciled(now)]
+    return UnreconciledSummary(
+        unreconciled=await repository.count_activities(session, conditions),
+        as_of=now,
+        filters=filters.applied(),
+    )
 
 
 def overlap_filters(

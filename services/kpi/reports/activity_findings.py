@@ -128,11 +128,10 @@ def activity_section(data: Gathered, available: bool) -> ActivitySection:
         findings.append(
             _finding(
                 "activity.unreconciled",
-                f"{'At least ' if data.unreconciled_truncated else ''}"
                 f"{plural(data.unreconciled, 'planned activity', 'planned activities')} past "
                 "their date, still neither completed nor cancelled.",
                 Evidence(
-                    source="activity: /api/v1/activities/unreconciled",
+                    source="activity: /api/v1/activities/unreconciled/summary",
                     figures={"unreconciled": data.unreconciled},
                 ),
             )

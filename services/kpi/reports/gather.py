@@ -22,7 +22,7 @@ from services.kpi.reports.sources import (
     SourceUnavailable,
     get_json,
 )
-from shared.contracts.activity import ActionSummary, AggregateResponse
+from shared.contracts.activity import ActionSummary, AggregateResponse, UnreconciledSummary
 from shared.contracts.survey import (
     QuestionChanges,
     QuestionCorrelations,
@@ -35,8 +35,9 @@ T = TypeVar("T")
 
 ENGAGEMENT_QUESTIONS = ("informed", "have_say")
 ACTIONS_SUMMARY = "/api/v1/actions/summary"
-# Lists the report only counts are read up to this many pages of 500 (unreconciled plans have
-# no count endpoint): beyond it a count is a floor, and says so.
+UNRECONCILED_SUMMARY = "/api/v1/activities/unreconciled/summary"
+# The dashboard lists overdue actions and unreconciled plans up to this many pages of 500 (and
+# says so beyond it); the report only counts them, exactly, with the summary endpoints.
 REPORT_PAGES = 4
 # Section 6 relates engagement to these questions' positive answers.
 POSITIVE_ANSWERS: dict[str, tuple[str, ...]] = {
@@ -91,7 +92,6 @@ class Gathered:
     neighbourhoods: list[dict[str, Any]] | None = None
     overlaps: list[dict[str, Any]] | None = None
     unreconciled: int | None = None
-    unreconciled_truncated: bool = False
     # "You said, we did" actions raised at the period's activities, counted exactly.
     actions: ActionSummary | None = None
 
@@ -246,11 +246,9 @@ def _activity_tasks(
         )
 
     async def unreconciled() -> None:
-        found = await collect.attempt(
-            reads.pages(client, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES)
-        )
-        if found is not None:
-            out.unreconciled, out.unreconciled_truncated = len(found[0]), found[1]
+        body = await collect.attempt(reads.json(client, UNRECONCILED_SUMMARY, where))
+        if body is not None:
+            out.unreconciled = UnreconciledSummary.model_validate(body).unreconciled
 
     async def actions() -> None:
         body = await collect.attempt(reads.json(client, ACTIONS_SUMMARY, {**dates, **where}))

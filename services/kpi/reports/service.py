@@ -13,7 +13,6 @@ from services.kpi.reports.charts import Chart, prerender
 from services.kpi.reports.confidence_findings import confidence_section
 from services.kpi.reports.gather import (
     ENGAGEMENT_QUESTIONS,
-    REPORT_PAGES,
     AreaScope,
     Gathered,
     gather,
@@ -291,14 +290,5 @@ def _data_quality(
                     areas=",".join(suppressed),
                 )
             )
-    if data.unreconciled_truncated:
-        out.append(
-            _quality(
-                "activity.unreconciled_truncated",
-                f"There are more unreconciled plans than the report reads "
-                f"({REPORT_PAGES * 500:,}); their count is a floor.",
-                "activity: /api/v1/activities/unreconciled",
-            )
-        )
     out += scorecard_findings.data_quality(kpis)
     return out

@@ -100,6 +100,8 @@ async def test_figures_equal_the_services(world: World) -> None:
     assert activity["neighbourhoods_without_engagement"] == ["NB-03"]
     assert activity["neighbourhoods_total"] == len(NEIGHBOURHOODS)
     assert activity["unreconciled"] == 2
+    unreconciled = await world.activity.get("/api/v1/activities/unreconciled/summary")
+    assert activity["unreconciled"] == unreconciled.json()["unreconciled"]
     summary = await world.activity.get(
         "/api/v1/actions/summary", params={"from": "2022-07-01", "to": "2022-09-30"}
     )
