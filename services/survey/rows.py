@@ -293,9 +293,10 @@ class RowValidator:
         self._line_suffix = "".join(f"\t{_copy_text(v)}" for v in suffix) + "\n"
 
     # --- rows ---------------------------------------------------------------------------
-    # A row whose cells were all seen before (the usual case: waves, areas and answer codes
-    # repeat) is a look-up per column, done by C code (`map(dict.get, ...)`); any other row
-    # goes through `_check_row`, which applies each column's rule and names each problem.
+    # A row is a look-up per column, done by C code (`map(getitem, memos, ...)`); a cell not
+    # seen before meets its rule through the memo's `__missing__`. A row with a problem (a
+    # memo gives None) goes through `_check_row`, which applies each rule and names each
+    # problem.
 
     def validate(
         self, row_number: int, cells: Sequence[str]
