@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
-from operator import itemgetter
-from typing import Any, TypeVar
+from operator import getitem, itemgetter
+from typing import Any
 
 from services.survey.definitions import QuestionDef, SurveyDef
 from shared.contracts.survey import london_date, wave_of_date
@@ -35,7 +35,6 @@ FIRST_YEAR = 1990
 _CACHE_LIMIT = 20_000
 
 RowError = tuple[int, str, str]  # (row number, column, reason)
-_T = TypeVar("_T")
 # Plain decimal numbers (an exponent of at most two digits): what every backend parses alike.
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEIGHT_RE = re.compile(r"[+-]?(\d{1,10}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
@@ -151,6 +150,22 @@ Problems = list[tuple[str, str]]
 CellRule = Callable[[Any], Accepted | Problems]
 
 
+class _Memo(dict[Any, Any]):
+    """Accepted cells -> their staged values (or COPY text). A cell not in it is looked up
+    through `on_miss`: its rule, giving None when the cell has a problem (the row then takes
+    the full check, which names it). So the row loops index memos from C code (`getitem`) and
+    run Python code only for cells not seen before."""
+
+    __slots__ = ("on_miss",)
+
+    def __init__(self, on_miss: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.on_miss = on_miss
+
+    def __missing__(self, cell: Any) -> Any:
+        return self.on_miss(cell)
+
+
 @dataclass
 class _Part:
     """One rule of a row: a cell (or the wave/date pair) -> one or more staged columns.
@@ -164,8 +179,12 @@ class _Part:
     width: int = 1  # staged columns the rule itself makes
     tail_values: tuple[Any, ...] = ()
     tail_text: str = ""
-    values: dict[Any, tuple[Any, ...]] = field(default_factory=dict)
-    texts: dict[Any, str] = field(default_factory=dict)
+    values: _Memo = field(init=False)
+    texts: _Memo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.values = _Memo(self._values_of_new_cell)
+        self.texts = _Memo(self._text_of_new_cell)
 
     def resolve(self, cell: Any) -> Accepted | Problems:
         values = self.values.get(cell)
@@ -180,6 +199,14 @@ class _Part:
             self.values[cell] = values
             self.texts[cell] = line
         return values, line
+
+    def _values_of_new_cell(self, cell: Any) -> tuple[Any, ...] | None:
+        outcome = self.resolve(cell)
+        return None if isinstance(outcome, list) else outcome[0]
+
+    def _text_of_new_cell(self, cell: Any) -> str | None:
+        outcome = self.resolve(cell)
+        return None if isinstance(outcome, list) else outcome[1]
 
 
 def _text_cell(column: str, limit: int) -> CellRule:
@@ -231,11 +258,15 @@ class RowValidator:
         self._text_memos = [part.texts for part in parts]
         pick = itemgetter(*sources)
         if self._pair is None:
-            self._keys_of: Callable[[Sequence[str]], tuple[Any, ...]] = pick
+            contiguous = sources == list(range(sources[0], sources[0] + len(sources)))
+            # The file's columns in the staging order (as the README lists them): a slice.
+            self._keys_of: Callable[[Sequence[str]], Sequence[Any]] = (
+                itemgetter(slice(sources[0], sources[0] + len(sources))) if contiguous else pick
+            )
         else:
             i_wave_of_pair, i_date_of_pair = self._pair
 
-            def pair_keys(cells: Sequence[str]) -> tuple[Any, ...]:
+            def pair_keys(cells: Sequence[str]) -> Sequence[Any]:
                 return ((cells[i_wave_of_pair], cells[i_date_of_pair]), *pick(cells)[1:])
 
             self._keys_of = pair_keys
@@ -262,9 +293,10 @@ class RowValidator:
         self._line_suffix = "".join(f"\t{_copy_text(v)}" for v in suffix) + "\n"
 
     # --- rows ---------------------------------------------------------------------------
-    # A row whose cells were all seen before (the usual case: waves, areas and answer codes
-    # repeat) is a look-up per column, done by C code (`map(dict.get, ...)`); any other row
-    # goes through `_check_row`, which applies each column's rule and names each problem.
+    # A row is a look-up per column, done by C code (`map(getitem, memos, ...)`); a cell not
+    # seen before meets its rule through the memo's `__missing__`. A row with a problem (a
+    # memo gives None) goes through `_check_row`, which applies each rule and names each
+    # problem.
 
     def validate(
         self, row_number: int, cells: Sequence[str]
@@ -282,67 +314,55 @@ class RowValidator:
         records: list[tuple[Any, ...]] = []
         errors: list[RowError] = []
         memos, keys_of, width, i_id = self._value_memos, self._keys_of, self.width, self.i_id
-        append, get, flatten, read, limit = records.append, dict.get, chain.from_iterable, 0, _ID
+        append, plain, limit = records.append, _NOT_PLAIN.search, _ID
+        bad = 0
         for row_number, cells in rows:
-            read += 1
-            respondent = cells[i_id].strip() if len(cells) == width else ""
-            found: list[Any] = list(map(get, memos, keys_of(cells))) if respondent else [None]
-            if None in found or len(respondent) > limit:
-                checked = self._check_row(row_number, cells, errors, texts=False)
-                if checked is None:
-                    continue
-                respondent, found = checked
-            append((row_number, respondent, *flatten(found)))
-        if _NOT_PLAIN.search("".join(r[1] for r in records)) is not None:
-            records = self._refuse_respondents(records, errors, lambda r: r[0], lambda r: r[1])
-        return records, errors, read
+            if len(cells) == width:
+                respondent = cells[i_id].strip()
+                if respondent and len(respondent) <= limit and plain(respondent) is None:
+                    # A cell with a problem gives None, which `chain` refuses: then the full check.
+                    try:
+                        found = map(getitem, memos, keys_of(cells))
+                        append(tuple(chain((row_number, respondent), *found)))
+                        continue
+                    except TypeError:
+                        pass
+            checked = self._check_row(row_number, cells, errors, texts=False)
+            if checked is None:
+                bad += 1
+            else:
+                append(tuple(chain((row_number, checked[0]), *checked[1])))
+        return records, errors, len(records) + bad
 
     def validate_lines(
         self, rows: Iterable[tuple[int, Sequence[str]]]
     ) -> tuple[str, list[RowError], int, int]:
         """The good rows as COPY text (see `enable_lines`); the bad rows' problems; how many
         rows were read; how many were bad."""
-        lines: list[tuple[int, str, str]] = []  # (row number, respondent, the rest of the line)
+        lines: list[str] = []  # each without the prefix and suffix columns
         errors: list[RowError] = []
         memos, keys_of, width, i_id = self._text_memos, self._keys_of, self.width, self.i_id
-        append, get, read, limit = lines.append, dict.get, 0, _ID
+        append, join, plain, limit = lines.append, "\t".join, _NOT_PLAIN.search, _ID
+        bad = 0
         for row_number, cells in rows:
-            read += 1
-            respondent = cells[i_id].strip() if len(cells) == width else ""
-            found: list[Any] = list(map(get, memos, keys_of(cells))) if respondent else [None]
-            if None in found or len(respondent) > limit:
-                checked = self._check_row(row_number, cells, errors, texts=True)
-                if checked is None:
-                    continue
-                respondent, found = checked
-            append((row_number, respondent, "\t".join(found)))
-        respondents = "".join(line[1] for line in lines)
-        if _NOT_PLAIN.search(respondents) is not None:
-            lines = self._refuse_respondents(lines, errors, lambda r: r[0], lambda r: r[1])
-            lines = [(n, _copy_text(r), rest) for n, r, rest in lines]
-        if not lines:
-            return "", errors, read, read - len(lines)
-        prefix, suffix = self._line_prefix, self._line_suffix
-        text = (suffix + prefix).join([f"{r}\t{rest}" for _, r, rest in lines])
-        return prefix + text + suffix, errors, read, read - len(lines)
-
-    @staticmethod
-    def _refuse_respondents(
-        rows: list[_T],
-        errors: list[RowError],
-        number_of: Callable[[_T], int],
-        respondent_of: Callable[[_T], str],
-    ) -> list[_T]:
-        """The rare batch with a respondent id holding bad UTF-8 or NUL: those rows go."""
-        kept: list[_T] = []
-        for row in rows:
-            problem = _text_problem(respondent_of(row), _ID)
-            if problem is None:
-                kept.append(row)
+            if len(cells) == width:
+                respondent = cells[i_id].strip()
+                if respondent and len(respondent) <= limit and plain(respondent) is None:
+                    try:  # a memo miss is None, which `join` refuses: then the full check
+                        append(f"{respondent}\t{join(map(getitem, memos, keys_of(cells)))}")
+                        continue
+                    except TypeError:
+                        pass
+            checked = self._check_row(row_number, cells, errors, texts=True)
+            if checked is None:
+                bad += 1
             else:
-                errors.append((number_of(row), "respondent_id", problem))
-        errors.sort(key=lambda error: error[0])
-        return kept
+                append(f"{_copy_text(checked[0])}\t{join(checked[1])}")
+        read = len(lines) + bad
+        if not lines:
+            return "", errors, read, bad
+        prefix, suffix = self._line_prefix, self._line_suffix
+        return prefix + (suffix + prefix).join(lines) + suffix, errors, read, bad
 
     def _check_row(
         self, row_number: int, cells: Sequence[str], errors: list[RowError], *, texts: bool
