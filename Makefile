@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-stamp
 
-.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-gateway bench-scorecard bench-report clean
+.PHONY: run test lint format bench-activity bench-aggregate bench-survey bench-survey-rows bench-gateway bench-scorecard bench-report clean
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-aggregate: $(STAMP)
 
 bench-survey: $(STAMP)
 	@$(BIN)/python -m bench.survey_import
+
+bench-survey-rows: $(STAMP)
+	@$(BIN)/python -m bench.survey_rows
 
 bench-gateway: $(STAMP)
 	@$(BIN)/python -m bench.gateway_proxy
