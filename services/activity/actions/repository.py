@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import (
+    ColumnElement,
     and_,
     case,
     func,
@@ -27,6 +28,25 @@ async def get_action(session: AsyncSession, action_id: uuid.UUID) -> ActivityAct
     return await session.get(ActivityAction, action_id)
 
 
+def _overdue(today: date) -> ColumnElement[bool]:
+    """The overdue rule in SQL: not done, due before today (`service.action_list_item` says
+    the same of one action)."""
+    return and_(ACTION.c.done_on.is_(None), ACTION.c.due_on < today)
+
+
+def _in_scope(
+    area: str | None, district: str | None, districts: frozenset[str] | None
+) -> list[ColumnElement[bool]]:
+    """Actions of live activities, within the caller's districts and the filters asked for."""
+    c = ACTIVITY.c
+    conditions = [c.deleted_at.is_(None), *in_districts(c.district_code, districts)]
+    if area is not None:
+        conditions.append(c.area_code == area)
+    if district is not None:
+        conditions.append(c.district_code == district)
+    return conditions
+
+
 async def overdue_actions(
     session: AsyncSession,
     *,
@@ -43,22 +63,12 @@ async def overdue_actions(
     stmt = (
         select(ActivityAction, Activity)
         .join(Activity, col(Activity.id) == col(ActivityAction.activity_id))
-        .where(
-            col(Activity.deleted_at).is_(None),
-            *in_districts(ACTIVITY.c.district_code, districts),
-        )
+        .where(*_in_scope(area, district, districts))
     )
     if overdue_only:
-        stmt = stmt.where(
-            col(ActivityAction.done_on).is_(None),
-            due < today,
-        )
+        stmt = stmt.where(_overdue(today))
     elif open_only:
         stmt = stmt.where(col(ActivityAction.done_on).is_(None))
-    if area is not None:
-        stmt = stmt.where(col(Activity.area_code) == area)
-    if district is not None:
-        stmt = stmt.where(col(Activity.district_code) == district)
     if after is not None:
         # Keyset on (due_on NULLS LAST, id).
         last_due, last_id = after
@@ -89,19 +99,15 @@ async def action_counts(
     """(total, done, overdue) "you said, we did" actions, counted in one SQL pass; by the
     local date of the activity each was raised at, deleted activities' left out."""
     a, c = ACTION.c, ACTIVITY.c
-    overdue = and_(a.done_on.is_(None), a.due_on < today)
     stmt = (
         select(
             func.count(),
             func.count(a.done_on),
-            func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((_overdue(today), 1), else_=0)), 0),
         )
-        .select_from(ACTION.join(ACTIVITY, ACTIVITY.c.id == a.activity_id))
-        .where(c.deleted_at.is_(None), *in_districts(c.district_code, districts))
+        .select_from(ACTION.join(ACTIVITY, c.id == a.activity_id))
+        .where(*_in_scope(area, district, districts))
     )
-    for column, value in ((c.area_code, area), (c.district_code, district)):
-        if value is not None:
-            stmt = stmt.where(column == value)
     if from_ is not None:
         stmt = stmt.where(c.local_date >= from_)
     if to is not None:

@@ -85,19 +85,25 @@ def test_the_question_is_named_when_given() -> None:
     )
 
 
+def estimate(**overrides: Any) -> Finding:
+    figures: dict[str, Any] = {
+        "key": "k",
+        "label": "Yes",
+        "wave": "2022-Q3",
+        "share": 0.5,
+        "ci_low": 0.4,
+        "ci_high": 0.6,
+        "base_n": 500,
+        "suppressed": False,
+        "low_base": False,
+        "source": "s",
+    }
+    figures.update(overrides)
+    return wording.estimate_finding(**figures)
+
+
 def test_an_estimate_always_comes_with_its_interval() -> None:
-    finding = wording.estimate_finding(
-        key="k",
-        label="Fairly well informed",
-        wave="2022-Q3",
-        share=0.352,
-        ci_low=0.311,
-        ci_high=0.395,
-        base_n=500,
-        suppressed=False,
-        low_base=False,
-        source="s",
-    )
+    finding = estimate(label="Fairly well informed", share=0.352, ci_low=0.311, ci_high=0.395)
     assert finding.sentence == (
         "In Q3 2022, 35.2% (95% CI 31.1% to 39.5%) answered 'Fairly well informed' "
         "(base 500 responses)."
@@ -105,33 +111,13 @@ def test_an_estimate_always_comes_with_its_interval() -> None:
 
 
 def test_a_low_base_is_flagged() -> None:
-    finding = wording.estimate_finding(
-        key="k",
-        label="Yes",
-        wave="2022-Q3",
-        share=0.5,
-        ci_low=0.4,
-        ci_high=0.6,
-        base_n=80,
-        suppressed=False,
-        low_base=True,
-        source="s",
-    )
+    finding = estimate(base_n=80, low_base=True)
     assert "The base is low (80 responses): treat it with caution." in finding.sentence
 
 
 def test_a_suppressed_base_shows_no_estimate() -> None:
-    finding = wording.estimate_finding(
-        key="k",
-        label="Yes",
-        wave="2022-Q3",
-        share=None,
-        ci_low=None,
-        ci_high=None,
-        base_n=40,
-        suppressed=True,
-        low_base=True,
-        source="s",
+    finding = estimate(
+        share=None, ci_low=None, ci_high=None, base_n=40, suppressed=True, low_base=True
     )
     assert finding.kind == "data_quality"
     assert finding.sentence == (
@@ -142,17 +128,8 @@ def test_a_suppressed_base_shows_no_estimate() -> None:
 
 
 def test_no_data_is_said_not_shown_as_zero() -> None:
-    finding = wording.estimate_finding(
-        key="k",
-        label="Yes",
-        wave="2022-Q3",
-        share=None,
-        ci_low=None,
-        ci_high=None,
-        base_n=0,
-        suppressed=True,
-        low_base=True,
-        source="s",
+    finding = estimate(
+        share=None, ci_low=None, ci_high=None, base_n=0, suppressed=True, low_base=True
     )
     assert finding.kind == "no_data"
     assert finding.sentence == "There is no data for 'Yes' in Q3 2022."
