@@ -11,7 +11,7 @@ from services.kpi.dashboard.tables import Table
 from services.kpi.reports import charts
 from services.kpi.reports.activity_findings import activity_section
 from services.kpi.reports.charts import Chart
-from services.kpi.reports.gather import REPORT_PAGES, AreaScope, gather
+from services.kpi.reports.gather import AreaScope, gather
 from services.kpi.reports.html import label
 from services.kpi.reports.periods import Period, wave_words
 from services.kpi.reports.sources import (
@@ -23,6 +23,10 @@ from services.kpi.reports.sources import (
     get_json,
 )
 from shared.contracts.survey import QuestionChanges, QuestionResults
+
+# The activity page lists overdue actions and unreconciled plans up to this many pages of 500,
+# and says so beyond it (the report counts them exactly with the summary endpoints).
+LISTED_PAGES = 4
 
 DEFAULT_WAVES = 12
 
@@ -236,15 +240,15 @@ async def activity_page(
             sources.activity,
             "/api/v1/actions",
             {"overdue": "true", **where},
-            max_pages=REPORT_PAGES,
+            max_pages=LISTED_PAGES,
         ),
         get_all_pages(
-            sources.activity, "/api/v1/activities/unreconciled", where, max_pages=REPORT_PAGES
+            sources.activity, "/api/v1/activities/unreconciled", where, max_pages=LISTED_PAGES
         ),
     )
     for (_, cut), what in ((actions, "overdue actions"), (unreconciled, "unreconciled plans")):
         if cut:
-            page.notices.append(f"Only the first {REPORT_PAGES * 500:,} {what} are listed.")
+            page.notices.append(f"Only the first {LISTED_PAGES * 500:,} {what} are listed.")
     page.tables.append(
         Table(
             "overdue-actions",

@@ -36,9 +36,6 @@ T = TypeVar("T")
 ENGAGEMENT_QUESTIONS = ("informed", "have_say")
 ACTIONS_SUMMARY = "/api/v1/actions/summary"
 UNRECONCILED_SUMMARY = "/api/v1/activities/unreconciled/summary"
-# The dashboard lists overdue actions and unreconciled plans up to this many pages of 500 (and
-# says so beyond it); the report only counts them, exactly, with the summary endpoints.
-REPORT_PAGES = 4
 # Section 6 relates engagement to these questions' positive answers.
 POSITIVE_ANSWERS: dict[str, tuple[str, ...]] = {
     "informed": ("very_well", "fairly_well"),
