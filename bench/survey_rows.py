@@ -30,9 +30,9 @@ from types import ModuleType
 from typing import Any
 
 from bench.survey_import import HEADER, generate_csv
-from services.survey import rows as new_rows
-from services.survey.definitions import OptionDef, QuestionDef, SurveyDef
-from services.survey.import_files import iter_csv, open_csv
+from services.survey.imports import rows as new_rows
+from services.survey.imports.files import iter_csv, open_csv
+from services.survey.surveys.definition import OptionDef, QuestionDef, SurveyDef
 
 BATCH = 10_000  # the import's default batch (SURVEY_IMPORT_BATCH_ROWS)
 TODAY = date(2026, 1, 15)

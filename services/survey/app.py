@@ -7,10 +7,18 @@ import re
 
 from fastapi import FastAPI
 
+from services.survey.analysis.router import mix_router as representativeness_router
+from services.survey.analysis.router import router as analysis_router
+from services.survey.comments.router import router as comments_router
 from services.survey.config import SurveySettings
-from services.survey.imports import ImportRunner
+from services.survey.imports.router import job_router as import_job_router
+from services.survey.imports.router import router as imports_router
+from services.survey.imports.runner import ImportRunner
 from services.survey.models import SURVEY_AUDIT
-from services.survey.router import router
+from services.survey.population.router import router as population_router
+from services.survey.responses.router import router as responses_router
+from services.survey.surveys.router import item_router as survey_router
+from services.survey.surveys.router import router as surveys_router
 from shared.app import create_service_app
 from shared.audit import AuditTrail
 from shared.audit_api import audit_router
@@ -41,7 +49,19 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         settings=settings,
         title="Engagement Hub: survey service",
         description="The public-confidence survey, imported and analysed with real statistics.",
-        routers=[router, audit_router(SURVEY_AUDIT, "survey")],
+        routers=[
+            # Order matters: a job's `/surveys/imports/{job_id}` before `/surveys/{code}`.
+            surveys_router,
+            import_job_router,
+            survey_router,
+            imports_router,
+            responses_router,
+            analysis_router,
+            population_router,
+            representativeness_router,
+            comments_router,
+            audit_router(SURVEY_AUDIT, "survey"),
+        ],
         openapi_tags=[
             {
                 "name": "surveys",

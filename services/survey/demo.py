@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from services.survey.definitions import QuestionDef, load_definition
-from services.survey.models import PopulationMargin, Response
-from services.survey.rows import london_today
+from services.survey.imports.rows import london_today
+from services.survey.population.models import PopulationMargin
+from services.survey.responses.models import Response
+from services.survey.surveys.definition import QuestionDef, load_definition
 from shared.contracts.survey import wave_index, wave_of_date, wave_of_index, wave_range
 from shared.db import Database
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from services.survey import rows as survey_rows
 from services.survey.demo import latest_complete_wave, load_demo
+from services.survey.imports import rows as survey_rows
 from shared.contracts.survey import london_date
 from shared.db import Database
 from tests.support.databases import DatabaseFactory

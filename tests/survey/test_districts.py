@@ -1,4 +1,4 @@
-"""District limits in the survey service (`repository.in_districts`): a caller limited to
+"""District limits in the survey service (`districts.in_districts`): a caller limited to
 districts counts and reads only the responses whose area is one of its districts."""
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from services.survey.schemas import PopulationMargins, WordingCreate
+from services.survey.population.schemas import PopulationMargins
+from services.survey.surveys.schemas import WordingCreate
 from tests.survey.conftest import wait_for_job
 
 

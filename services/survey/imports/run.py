@@ -1,0 +1,527 @@
+"""Import jobs: stream a CSV/XLSX file into the responses with flat memory.
+
+A job runs as a task in the service process; its state lives in `survey_import`, so it can be
+polled from any instance and survives a restart (a queued, interrupted or stalled job is picked
+up again at start-up; imports are idempotent, so running one again is safe).
+
+Rows are parsed and validated in a worker thread, a batch at a time, while the previous batch
+is written; bad rows go to `survey_import_error` with row number, column and reason, and good
+rows of the same file are kept. Two ways to write the good rows:
+
+- first load of a survey on PostgreSQL: one `COPY survey_response FROM STDIN` (text format,
+  produced by the parsing thread) in one transaction, so a million rows load at close to COPY
+  speed. A respondent repeated within the file breaks the unique key: the load is rolled back
+  and the staged path below runs instead;
+- otherwise: good rows go to a temporary staging table (PostgreSQL: binary COPY via asyncpg;
+  SQLite: batched executemany), then are merged in SQL with
+  `INSERT ... ON CONFLICT (survey_id, respondent_id) DO UPDATE ... WHERE <something changed>`,
+  which counts inserted, updated and unchanged rows. A respondent repeated within one file is
+  rejected at its later rows.
+
+Columns a file does not carry (ethnicity, weight, a question) keep their stored values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import anyio
+import asyncpg
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.survey.config import SurveySettings
+from services.survey.imports import repository
+from services.survey.imports.files import iter_rows, read_header
+from services.survey.imports.margin_check import unmatched_values
+from services.survey.imports.models import ImportJob, ImportRowError
+from services.survey.imports.rows import (
+    HeaderPlan,
+    HeaderProblem,
+    RowError,
+    RowValidator,
+    london_today,
+    plan_header,
+)
+from services.survey.surveys.definition import SurveyDef, load_definition
+from shared.db import Database, UTCDateTime, utcnow
+
+logger = logging.getLogger("hub.survey.imports")
+
+JOBS = ImportJob.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+STAGE = "survey_import_stage"
+SQLITE_MERGE_CHUNK = 50_000
+PROGRESS_EVERY_S = 0.5
+ANALYZE_AFTER_ROWS = 10_000  # fresh planner statistics after a large import (PostgreSQL)
+
+_PG_TYPES = {
+    "row_no": "integer",
+    "interview_date": "date",
+    "weight": "double precision",
+}
+
+
+def scratch_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
+    """The running instance's own copy of the upload (the database keeps the original)."""
+    return settings.import_spool_dir / f"{job_id}.{file_format}"
+
+
+async def fetch_upload(db: Database, job_id: str, path: Path) -> bool:
+    """Copy the job's uploaded file from the database to `path`, a chunk at a time; False when
+    the database holds none."""
+    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+    seq = 0
+    async with db.engine.connect() as conn:
+        async with await anyio.open_file(path, "wb") as out:
+            while (chunk := await repository.upload_chunk(conn, job_id, seq)) is not None:
+                await out.write(chunk)
+                seq += 1
+        await conn.rollback()
+    return seq > 0
+
+
+@dataclass
+class Batch:
+    records: list[tuple[Any, ...]]
+    errors: list[RowError]
+    read: int
+    rejected: int
+    data: bytes = b""  # the good rows as COPY text, when the validator makes lines
+
+
+def _column_type(column: str, postgres: bool) -> str:
+    if not postgres:
+        return {"row_no": "INTEGER", "weight": "REAL"}.get(column, "")
+    if column.startswith("q") and column[1:].isdigit():
+        return "smallint"
+    return _PG_TYPES.get(column, "text")
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int, *, lines: bool
+) -> Callable[[], Batch | None]:
+    """A function returning the next validated batch (None at the end); called from a worker
+    thread."""
+
+    def next_batch() -> Batch | None:
+        if lines:
+            data, errors, read, bad = validator.validate_lines(itertools.islice(rows, size))
+            return Batch([], errors, read, bad, data.encode()) if read else None
+        records, errors, read = validator.validate_rows(itertools.islice(rows, size))
+        return Batch(records, errors, read, read - len(records)) if read else None
+
+    return next_batch
+
+
+class ImportFailed(Exception):
+    pass
+
+
+class ImportRun:
+    """One execution of one job on one connection."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        job_id: str,
+        survey: SurveyDef,
+        plan: HeaderPlan,
+        *,
+        postgres: bool,
+        source: str = "import",
+    ) -> None:
+        self.conn = conn
+        self.job_id = job_id
+        self.survey = survey
+        self.plan = plan
+        self.postgres = postgres
+        self.source = source
+        self.columns = plan.stage_columns
+        self.rows_read = 0
+        self.rejected = 0
+
+    async def create_stage(self) -> None:
+        async with self.conn.begin():
+            await self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+            columns = ", ".join(f"{c} {_column_type(c, self.postgres)}" for c in self.columns)
+            await self.conn.execute(text(f"CREATE TEMPORARY TABLE {STAGE} ({columns})"))
+
+    async def drop_stage(self) -> None:
+        try:
+            async with self.conn.begin():
+                await self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+        except Exception:  # the connection may be broken; it is discarded then
+            logger.warning("could not drop the staging table of import %s", self.job_id)
+
+    async def write_batch(self, batch: Batch) -> None:
+        async with self.conn.begin():
+            if batch.records:
+                if self.postgres:
+                    raw = await self.conn.get_raw_connection()
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]  # the asyncpg connection under it
+                        STAGE, records=batch.records, columns=self.columns
+                    )
+                else:
+                    placeholders = ", ".join("?" for _ in self.columns)
+                    await self.conn.exec_driver_sql(
+                        f"INSERT INTO {STAGE} ({', '.join(self.columns)}) VALUES ({placeholders})",
+                        [_sqlite_record(r) for r in batch.records],
+                    )
+            if batch.errors:
+                await self.conn.execute(
+                    insert(ERRORS),
+                    [
+                        {"import_id": self.job_id, "row_number": n, "column": c, "reason": r}
+                        for n, c, r in batch.errors
+                    ],
+                )
+            self.rows_read += batch.read
+            self.rejected += batch.rejected
+            await self.conn.execute(
+                update(JOBS)
+                .where(JOBS.c.id == self.job_id)
+                .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+            )
+
+    async def load_directly(self, db: Database, next_batch: Any) -> bool:
+        """COPY good rows straight into `survey_response` (PostgreSQL, survey without responses).
+
+        One COPY (text format, made by the worker thread that parses the file) streams the
+        whole file in one transaction; rejected rows and progress are written on other
+        connections. False (and nothing kept) when a respondent repeats within the file: the
+        staged path follows.
+        """
+        columns = [
+            "survey_id",
+            *(c for c in self.columns if c != "row_no"),
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        raw = await self.conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+
+        last_progress = [0.0]
+
+        async def side_effects(batch: Batch) -> None:
+            self.rows_read += batch.read
+            self.rejected += batch.rejected
+            clock = asyncio.get_running_loop().time()
+            if not batch.errors and clock - last_progress[0] < PROGRESS_EVERY_S:
+                return
+            last_progress[0] = clock
+            async with db.write_sessions() as other:
+                if batch.errors:
+                    await other.execute(insert(ERRORS), self._error_rows(batch.errors))
+                await other.execute(
+                    update(JOBS)
+                    .where(JOBS.c.id == self.job_id)
+                    .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+                )
+                await other.commit()
+
+        async def chunks() -> Any:
+            pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
+                anyio.to_thread.run_sync(next_batch)
+            )
+            try:
+                while True:
+                    batch = await pending
+                    if batch is None:
+                        return
+                    pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
+                    await side_effects(batch)
+                    if batch.data:
+                        yield batch.data
+            finally:
+                if not pending.done():
+                    await asyncio.gather(pending, return_exceptions=True)
+
+        try:
+            async with self.conn.begin():
+                await self.conn.execute(text("SELECT 1"))  # the transaction is open from here
+                await driver.copy_to_table(
+                    "survey_response", source=chunks(), columns=columns, format="text"
+                )
+        except asyncpg.UniqueViolationError:
+            self.rows_read = self.rejected = 0
+            async with db.write_sessions() as other:
+                await other.execute(ERRORS.delete().where(ERRORS.c.import_id == self.job_id))
+                await other.commit()
+            return False
+        return True
+
+    def _error_rows(self, errors: list[RowError]) -> list[dict[str, Any]]:
+        return [
+            {"import_id": self.job_id, "row_number": n, "column": c, "reason": r}
+            for n, c, r in errors
+        ]
+
+    async def reject_repeats(self) -> int:
+        """Reject the later rows of a respondent repeated in this file; returns how many."""
+        repeats = (
+            f"SELECT s.row_no AS row_no, f.first_row AS first_row FROM {STAGE} s JOIN ("
+            f"SELECT respondent_id, min(row_no) AS first_row FROM {STAGE} "
+            "GROUP BY respondent_id HAVING count(*) > 1) f "
+            "ON f.respondent_id = s.respondent_id AND s.row_no > f.first_row"
+        )
+        async with self.conn.begin():
+            result = await self.conn.execute(
+                text(
+                    'INSERT INTO survey_import_error (import_id, row_number, "column", reason) '
+                    "SELECT :job, r.row_no, 'respondent_id', "
+                    "'repeats the respondent of row ' || r.first_row "
+                    f"FROM ({repeats}) r"
+                ),
+                {"job": self.job_id},
+            )
+            count = int(result.rowcount or 0)
+            if count:
+                await self.conn.execute(
+                    text(f"DELETE FROM {STAGE} WHERE row_no IN (SELECT row_no FROM ({repeats}) r)")
+                )
+                self.rejected += count
+        return count
+
+    def _merge_sql(self, where: str = "") -> str:
+        inserted = [c for c in self.columns if c != "row_no"]
+        target = ", ".join(["survey_id", *inserted, "source", "created_at", "updated_at"])
+        values = ", ".join([":survey_id", *inserted, ":source", ":now", ":now"])
+        changes = self.plan.update_columns
+        sets = ", ".join(f"{c} = excluded.{c}" for c in [*changes, "source", "updated_at"])
+        if self.postgres:
+            left = ", ".join(f"survey_response.{c}" for c in changes)
+            right = ", ".join(f"excluded.{c}" for c in changes)
+            changed = f"({left}) IS DISTINCT FROM ({right})"
+        else:
+            changed = " OR ".join(f"survey_response.{c} IS NOT excluded.{c}" for c in changes)
+        return (
+            f"INSERT INTO survey_response ({target}) SELECT {values} FROM {STAGE} "
+            f"WHERE {where or 'true'} "
+            "ON CONFLICT (survey_id, respondent_id) DO UPDATE SET "
+            f"{sets} WHERE {changed}"
+        )
+
+    def _params(self) -> dict[str, Any]:
+        return {"survey_id": self.survey.id, "source": self.source, "now": utcnow()}
+
+    async def merge(self) -> tuple[int, int]:
+        """(inserted, updated)."""
+        if self.postgres:
+            return await self._merge_postgres()
+        return await self._merge_sqlite()
+
+    async def _merge_postgres(self) -> tuple[int, int]:
+        statement = text(
+            f"WITH m AS ({self._merge_sql()} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
+        ).bindparams(bindparam("now", type_=UTCDateTime()))
+        for attempt in range(2):
+            try:
+                async with self.conn.begin():
+                    row = (await self.conn.execute(statement, self._params())).one()
+                    return int(row[0]), int(row[1])
+            except DBAPIError as exc:
+                # A respondent repeated within the file: reject the repeats, then merge again.
+                if attempt == 0 and "a second time" in str(exc.orig):
+                    await self.reject_repeats()
+                    continue
+                raise
+        raise ImportFailed("merge did not complete")
+
+    async def _merge_sqlite(self) -> tuple[int, int]:
+        async with self.conn.begin():
+            await self.conn.execute(text(f"CREATE INDEX {STAGE}_rid ON {STAGE} (respondent_id)"))
+        await self.reject_repeats()
+        async with self.conn.begin():
+            bounds = (
+                await self.conn.execute(text(f"SELECT min(row_no), max(row_no) FROM {STAGE}"))
+            ).one()
+        if bounds[0] is None:
+            return 0, 0
+        inserted = updated = 0
+        statement = text(self._merge_sql("row_no BETWEEN :lo AND :hi")).bindparams(
+            bindparam("now", type_=UTCDateTime())
+        )
+        new_rows = text(
+            f"SELECT count(*) FROM {STAGE} s WHERE s.row_no BETWEEN :lo AND :hi AND NOT EXISTS "
+            "(SELECT 1 FROM survey_response r WHERE r.survey_id = :survey_id "
+            "AND r.respondent_id = s.respondent_id)"
+        )
+        for lo in range(int(bounds[0]), int(bounds[1]) + 1, SQLITE_MERGE_CHUNK):
+            hi = lo + SQLITE_MERGE_CHUNK - 1
+            async with self.conn.begin():
+                fresh = (
+                    await self.conn.execute(
+                        new_rows, {"lo": lo, "hi": hi, "survey_id": self.survey.id}
+                    )
+                ).scalar_one()
+                result = await self.conn.execute(statement, {**self._params(), "lo": lo, "hi": hi})
+                changed = int(result.rowcount or 0)
+                inserted += int(fresh)
+                updated += changed - int(fresh)
+                await self.conn.execute(
+                    update(JOBS).where(JOBS.c.id == self.job_id).values(heartbeat_at=utcnow())
+                )
+        return inserted, updated
+
+
+def _sqlite_record(record: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Dates as ISO text, as SQLAlchemy's Date type stores them on SQLite.
+    interview = record[3]
+    if isinstance(interview, date):
+        return (*record[:3], interview.isoformat(), *record[4:])
+    return record
+
+
+async def run_import(db: Database, settings: SurveySettings, job_id: str) -> None:
+    """Claim a queued job and run it to `done` or `failed`."""
+    now = utcnow()
+    async with db.write_sessions() as session:
+        claimed = await session.execute(
+            update(JOBS)
+            .where(JOBS.c.id == job_id, JOBS.c.state == "queued")
+            .values(state="running", started_at=now, heartbeat_at=now)
+        )
+        job = (await session.execute(select(JOBS).where(JOBS.c.id == job_id))).one_or_none()
+        await session.commit()
+    if not claimed.rowcount or job is None:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+        return
+    path = scratch_path(settings, job_id, job.file_format)
+    finished = False
+    try:
+        await _execute(db, settings, job_id, job.survey_id, path, job.file_format)
+        finished = True
+    except asyncio.CancelledError:
+        # Shutting down: leave the job `running`; a restart picks it up again.
+        raise
+    except Exception as exc:
+        finished = True
+        logger.exception("survey import %s failed", job_id)
+        reason = str(exc) if isinstance(exc, ImportFailed | HeaderProblem) else None
+        async with db.write_sessions() as session:
+            await session.execute(
+                update(JOBS)
+                .where(JOBS.c.id == job_id)
+                .values(
+                    state="failed",
+                    finished_at=utcnow(),
+                    failure=reason
+                    or f"The import stopped on an internal error ({type(exc).__name__}); "
+                    "rows already merged are kept. Import the file again to finish.",
+                )
+            )
+            await session.commit()
+    finally:
+        await anyio.Path(path).unlink(missing_ok=True)
+        if finished:
+            async with db.write_sessions() as session:
+                await repository.delete_upload(session, job_id)
+                await session.commit()
+
+
+async def _pipeline(next_batch: Any, write: Any) -> None:
+    """Parse the next batch in a worker thread while the current one is written."""
+    pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
+        anyio.to_thread.run_sync(next_batch)
+    )
+    try:
+        while True:
+            batch = await pending
+            if batch is None:
+                return
+            pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
+            await write(batch)
+    finally:
+        if not pending.done():
+            # The thread cannot be interrupted: let it finish before the file is closed.
+            await asyncio.gather(pending, return_exceptions=True)
+
+
+async def _has_responses(conn: AsyncConnection, survey_id: int) -> bool:
+    async with conn.begin():
+        found = await conn.execute(
+            text("SELECT 1 FROM survey_response WHERE survey_id = :sid LIMIT 1"), {"sid": survey_id}
+        )
+        return found.first() is not None
+
+
+async def _execute(
+    db: Database,
+    settings: SurveySettings,
+    job_id: str,
+    survey_id: int,
+    path: Path,
+    file_format: str,
+) -> None:
+    if not await fetch_upload(db, job_id, path):
+        raise ImportFailed("The uploaded file is no longer available; upload it again.")
+    header = await anyio.to_thread.run_sync(read_header, path, file_format)
+    async with db.engine.connect() as conn:
+        survey = await load_definition(conn, survey_id=survey_id)
+        await conn.rollback()
+    if survey is None:
+        raise ImportFailed("The survey was deleted.")
+    plan = plan_header(survey, header)
+    validator = RowValidator(plan, today=london_today())
+
+    def batches(*, lines: bool = False) -> Callable[[], Batch | None]:
+        rows = iter_rows(path, file_format)
+        return _batches(rows, validator, settings.import_batch_rows, lines=lines)
+
+    engine = db.engine.execution_options(hub_write=True) if db.sqlite else db.engine
+    async with engine.connect() as conn:
+        run = ImportRun(conn, job_id, survey, plan, postgres=not db.sqlite)
+        inserted = updated = 0
+        warnings: list[dict[str, Any]] = []
+        done = False
+        if run.postgres and not await _has_responses(conn, survey.id):
+            # A first load: COPY straight into the responses in one transaction. A respondent
+            # repeated in the file breaks the unique key; then the staged path below runs.
+            now = utcnow().isoformat()
+            validator.enable_lines([str(survey.id)], [run.source, now, now])
+            done = await run.load_directly(db, batches(lines=True))
+            inserted = run.rows_read - run.rejected
+            if done:  # every response of the survey came from this file
+                warnings = await unmatched_values(conn, "survey_response", survey.id)
+        if not done:
+            await run.create_stage()
+            try:
+                await _pipeline(batches(), run.write_batch)
+                warnings = await unmatched_values(conn, STAGE, survey.id, staged=True)
+                inserted, updated = await run.merge()
+            finally:
+                await run.drop_stage()
+        accepted = run.rows_read - run.rejected
+        async with conn.begin():
+            await conn.execute(
+                update(JOBS)
+                .where(JOBS.c.id == job_id)
+                .values(
+                    state="done",
+                    rows_read=run.rows_read,
+                    rejected=run.rejected,
+                    accepted=accepted,
+                    inserted=inserted,
+                    updated=updated,
+                    unchanged=accepted - inserted - updated,
+                    warnings=warnings,
+                    finished_at=utcnow(),
+                    heartbeat_at=utcnow(),
+                )
+            )
+        if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
+            # Fresh planner statistics right away (autovacuum would come later); the rows are
+            # committed and the job is done already.
+            async with conn.begin():
+                await conn.execute(text("ANALYZE survey_response"))

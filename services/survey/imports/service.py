@@ -1,0 +1,152 @@
+"""The rules of creating an import job (the file checked before it is accepted) and of
+reading one."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.survey import errors
+from services.survey.config import SurveySettings
+from services.survey.imports import repository
+from services.survey.imports.files import read_header, sniff_format
+from services.survey.imports.models import ImportJob, ImportRowError
+from services.survey.imports.rows import HeaderProblem, plan_header
+from services.survey.imports.schemas import ImportJobRead, ImportRowErrorRead, ImportWarning
+from services.survey.surveys.models import Survey
+from services.survey.surveys.service import require_survey
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.problems import PROBLEM_BASE, FieldError, ProblemError, field_error
+
+ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+JOB_ERRORS_SHOWN = 100
+
+
+def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
+    size = 0
+    with target.open("wb") as out:
+        while chunk := source.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ProblemError(
+                    413,
+                    f"The file exceeds the {limit} bytes an import may have.",
+                    type_=PROBLEM_BASE + "too-large",
+                )
+            out.write(chunk)
+    return size
+
+
+def header_problem(problem: HeaderProblem) -> ProblemError:
+    field_errors: list[FieldError] = [
+        field_error(f"file.columns.{name}", "required column is missing", "missing")
+        for name in problem.missing
+    ] or [field_error("file", str(problem))]
+    return ProblemError(
+        422,
+        str(problem),
+        title="Unprocessable Content",
+        type_=PROBLEM_BASE + "validation",
+        errors=field_errors,
+    )
+
+
+async def create_import(
+    session: AsyncSession,
+    settings: SurveySettings,
+    code: str,
+    *,
+    source: BinaryIO,
+    filename: str,
+    principal: Principal,
+) -> ImportJob:
+    survey = await require_survey(session, code)
+    job_id = str(uuid.uuid4())
+    settings.import_spool_dir.mkdir(parents=True, exist_ok=True)
+    incoming = settings.import_spool_dir / f"{job_id}.upload"
+    try:
+        size = await anyio.to_thread.run_sync(
+            _copy_limited, source, incoming, settings.upload_max_bytes
+        )
+        file_format = await anyio.to_thread.run_sync(sniff_format, incoming)
+        if file_format is None:
+            raise ProblemError(
+                415,
+                f"{filename or 'the file'} is not a CSV or XLSX file.",
+                type_=PROBLEM_BASE + "unsupported-file",
+                errors=[field_error("file", "send a CSV (UTF-8) or an XLSX workbook")],
+            )
+        if size == 0:
+            raise header_problem(HeaderProblem("the file is empty: it has no header row"))
+        try:
+            header = await anyio.to_thread.run_sync(read_header, incoming, file_format)
+            plan = plan_header(survey, header)
+        except HeaderProblem as exc:
+            raise header_problem(exc) from exc
+        job = ImportJob(
+            id=job_id,
+            survey_id=survey.id,
+            filename=(filename or "upload")[:255],
+            file_format=file_format,
+            size_bytes=size,
+            columns=[h for h in plan.header if h],
+            ignored_columns=plan.ignored,
+            state="queued",
+            created_by=principal.key_id,
+            created_at=utcnow(),
+        )
+        session.add(job)
+        await session.flush()
+        # The file goes with the job into the database: any instance can run it.
+        await repository.store_upload(session, job_id, incoming)
+    finally:
+        incoming.unlink(missing_ok=True)
+    return job
+
+
+async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> ImportJobRead:
+    row = await session.get(ImportJob, job_id)
+    if row is None:
+        raise errors.import_not_found(job_id)
+    survey = await session.get(Survey, row.survey_id)
+    errors_rows = (
+        await session.execute(
+            select(ERRORS.c.row_number, ERRORS.c.column, ERRORS.c.reason)
+            .where(ERRORS.c.import_id == job_id)
+            .order_by(ERRORS.c.row_number, ERRORS.c.id)
+            .limit(JOB_ERRORS_SHOWN + 1)
+        )
+    ).all()
+    return ImportJobRead(
+        id=row.id,
+        survey=survey.code if survey else "",
+        state=row.state,
+        filename=row.filename,
+        format=row.file_format,
+        size_bytes=row.size_bytes,
+        columns=row.columns,
+        ignored_columns=row.ignored_columns,
+        rows_read=row.rows_read,
+        accepted=row.accepted,
+        inserted=row.inserted,
+        updated=row.updated,
+        unchanged=row.unchanged,
+        rejected=row.rejected,
+        failure=row.failure,
+        warnings=[ImportWarning.model_validate(w) for w in row.warnings or []],
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        errors=[
+            ImportRowErrorRead(row=n, column=c, reason=r)
+            for n, c, r in errors_rows[:JOB_ERRORS_SHOWN]
+        ],
+        errors_truncated=len(errors_rows) > JOB_ERRORS_SHOWN,
+        errors_csv=f"{prefix}/surveys/imports/{row.id}/errors.csv",
+    )

@@ -1,0 +1,191 @@
+"""The rules of survey definitions: defining a survey (a resend of the same definition is a
+replay), reading one, recording a new wording of a question."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.survey import errors
+from services.survey.imports.format import import_columns
+from services.survey.surveys import repository
+from services.survey.surveys.definition import SurveyDef, load_definition
+from services.survey.surveys.models import AnswerOption, Question, QuestionWording, Survey
+from services.survey.surveys.schemas import (
+    AnswerOptionRead,
+    ImportColumn,
+    ImportTemplates,
+    QuestionRead,
+    SurveyCreate,
+    SurveyRead,
+    WordingCreate,
+    WordingRead,
+)
+from shared.db import utcnow
+from shared.problems import PROBLEM_BASE, ProblemError, invalid
+
+
+def to_read(survey: SurveyDef, description: str | None) -> SurveyRead:
+    templates = f"/api/v1/surveys/{survey.code}/imports/template"
+    return SurveyRead(
+        code=survey.code,
+        title=survey.title,
+        description=description,
+        import_columns=[ImportColumn.model_validate(c) for c in import_columns(survey)],
+        import_templates=ImportTemplates(csv=f"{templates}.csv", xlsx=f"{templates}.xlsx"),
+        questions=[
+            QuestionRead(
+                code=q.code,
+                text=q.text,
+                kind=q.kind,
+                version=q.version,
+                options=[
+                    AnswerOptionRead(
+                        code=o.code, label=o.label, excluded_from_base=o.excluded_from_base
+                    )
+                    for o in q.options
+                ],
+                wordings=[
+                    WordingRead(version=w.version, text=w.text, effective_from=w.effective_from)
+                    for w in q.wordings
+                ],
+            )
+            for q in survey.questions
+        ],
+    )
+
+
+async def require_survey(session: AsyncSession, code: str) -> SurveyDef:
+    survey = await load_definition(session, code)
+    if survey is None:
+        raise errors.survey_not_found(code)
+    return survey
+
+
+async def list_surveys(session: AsyncSession) -> list[SurveyRead]:
+    out = []
+    for survey in await repository.list_surveys(session):
+        definition = await load_definition(session, survey_id=survey.id)
+        assert definition is not None
+        out.append(to_read(definition, survey.description))
+    return out
+
+
+async def get_survey(session: AsyncSession, code: str) -> SurveyRead:
+    survey = await repository.get_survey(session, code)
+    if survey is None:
+        raise errors.survey_not_found(code)
+    definition = await load_definition(session, survey_id=survey.id)
+    assert definition is not None
+    return to_read(definition, survey.description)
+
+
+def defines(read: SurveyRead, payload: SurveyCreate) -> bool:
+    """The stored survey is what `payload` defines (a resend of the same definition)."""
+    sent = payload.model_dump(mode="json")
+    stored = read.model_dump(mode="json", include={"code", "title", "description", "questions"})
+    for question in stored["questions"]:
+        for name in ("version", "wordings"):
+            question.pop(name, None)
+    return bool(sent == stored)
+
+
+async def replayed_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead | None:
+    """The stored survey when `payload` is a resend of its definition, else None."""
+    if await repository.get_survey(session, payload.code) is None:
+        return None
+    read = await get_survey(session, payload.code)
+    return read if defines(read, payload) else None
+
+
+async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyRead:
+    if await repository.get_survey(session, payload.code) is not None:
+        raise ProblemError(
+            409,
+            f"A survey with code {payload.code!r} already exists.",
+            type_=PROBLEM_BASE + "conflict",
+        )
+    now = utcnow()
+    survey = Survey(
+        code=payload.code, title=payload.title, description=payload.description, created_at=now
+    )
+    session.add(survey)
+    await session.flush()
+    slots = {"single_choice": 0, "free_text": 0}
+    for position, q in enumerate(payload.questions):
+        slots[q.kind] += 1
+        question = Question(
+            survey_id=survey.id,  # type: ignore[arg-type]  # set once the row is flushed
+            code=q.code,
+            text=q.text,
+            kind=q.kind,
+            position=position,
+            slot=slots[q.kind],
+            version=1,
+        )
+        session.add(question)
+        await session.flush()
+        session.add(
+            QuestionWording(
+                question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
+                version=1,
+                text=q.text,
+                effective_from=None,
+                created_at=now,
+            )
+        )
+        for o_pos, option in enumerate(q.options):
+            session.add(
+                AnswerOption(
+                    question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
+                    code=option.code,
+                    label=option.label,
+                    position=o_pos,
+                    excluded_from_base=option.excluded_from_base,
+                )
+            )
+    await session.flush()
+    return await get_survey(session, payload.code)
+
+
+async def add_wording(
+    session: AsyncSession, code: str, question_code: str, payload: WordingCreate
+) -> tuple[SurveyRead, bool]:
+    """The survey with the new wording, and whether this was a resend of the current one
+    (a replay: nothing changed)."""
+    survey = await require_survey(session, code)
+    question = survey.question(question_code)
+    if question is None:
+        raise errors.question_not_found(code, question_code)
+    current = max(question.wordings, key=lambda w: w.version, default=None)
+    if (
+        current is not None
+        and current.text == payload.text
+        and current.effective_from == payload.effective_from
+    ):
+        return await get_survey(session, code), True
+    latest_from = max((w.effective_from or "" for w in question.wordings), default="")
+    if payload.effective_from <= latest_from:
+        raise invalid(
+            "body.effective_from",
+            f"must be after {latest_from}, the start of the current wording",
+        )
+    if payload.text == question.text:
+        raise invalid("body.text", "is the current wording; a new version needs new words")
+    version = question.version + 1
+    session.add(
+        QuestionWording(
+            question_id=question.id,
+            version=version,
+            text=payload.text,
+            effective_from=payload.effective_from,
+            created_at=utcnow(),
+        )
+    )
+    await session.execute(
+        update(Question.__table__)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+        .where(Question.__table__.c.id == question.id)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+        .values(text=payload.text, version=version)
+    )
+    await session.flush()
+    return await get_survey(session, code), False
