@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import errors
+from services.survey.analysis import repository
+from services.survey.analysis.repository import UNKNOWN, Scope
 from services.survey.analysis.schemas import (
     MixCategory,
     MixDimension,
     Representativeness,
     WaveWeighting,
 )
-from services.survey.districts import in_districts
-from services.survey.population.models import PopulationMargin
-from services.survey.responses.models import Response
+from services.survey.population.repository import margin_rows
 from services.survey.surveys.definition import QuestionDef, SurveyDef
 from shared.contracts.survey import (
     LOW_BASE_BELOW,
@@ -46,7 +45,6 @@ from shared.contracts.survey import (
     wave_of_index,
     wave_range,
 )
-from shared.db import table_of
 from shared.problems import PROBLEM_BASE, ProblemError, field_error, invalid
 from shared.statistics import (
     ALPHA,
@@ -60,9 +58,6 @@ from shared.statistics import (
     wilson_interval,
 )
 
-R = table_of(Response)
-M = table_of(PopulationMargin)
-UNKNOWN = "(unknown)"
 GROUPINGS = ("wave", "area", "age_band", "sex", "ethnicity")
 FILTERS = ("area", "age_band", "sex", "ethnicity")
 RAKE_CAP = 5.0
@@ -87,43 +82,10 @@ class Sums:
 Table = dict[str, dict[int, Sums]]  # group -> answer position -> sums
 
 
-@dataclass
-class Scope:
-    """Waves from `first` to `last` (None: open-ended, up to the data) and demographic filters."""
-
-    first: str | None
-    last: str | None
-    filters: dict[str, str]
-    # The caller's own limit (`Principal.districts`), not a filter it chose: never echoed.
-    districts: frozenset[str] | None = None
-
-
-async def _custom_plans(session: AsyncSession) -> None:
-    # asyncpg prepares statements; a generic plan would not know the waves and picks an index
-    # walk over the whole survey. Plan each analysis query for its actual values instead.
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
-def _conditions(survey: SurveyDef, scope: Scope) -> list[Any]:
-    out: list[Any] = [R.c.survey_id == survey.id]
-    if scope.first is not None:
-        out.append(R.c.wave >= scope.first)
-    if scope.last is not None:
-        out.append(R.c.wave <= scope.last)
-    for name, value in scope.filters.items():
-        out.append(R.c[name] == value)
-    return out + in_districts(R.c.area, scope.districts)
-
-
 async def load_margins(session: AsyncSession, survey: SurveyDef) -> dict[str, dict[str, float]]:
-    rows = (
-        await session.execute(
-            select(M.c.dimension, M.c.category, M.c.population).where(M.c.survey_id == survey.id)
-        )
-    ).all()
+    """Dimension -> category -> population of the survey's margins."""
     out: dict[str, dict[str, float]] = defaultdict(dict)
-    for dimension, category, population in rows:
+    for dimension, category, population in await margin_rows(session, survey.id):
         out[dimension][category] = float(population)
     return dict(out)
 
@@ -165,13 +127,7 @@ async def raking(
     margins = await load_margins(session, survey)
     if not margins.get("age_band_sex") and not margins.get("area"):
         raise _no_margins(survey)
-    rows = (
-        await session.execute(
-            select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
-            .where(*_conditions(survey, Scope(first, last, {})))
-            .group_by(R.c.wave, R.c.age_band, R.c.sex, R.c.area)
-        )
-    ).all()
+    rows = await repository.cell_counts(session, survey.id, Scope(first, last, {}))
     by_wave: dict[str, list[tuple[CellKey, int]]] = defaultdict(list)
     for wave, age, sex, area, count in rows:
         by_wave[wave].append(((wave, age, sex, area), int(count)))
@@ -231,42 +187,31 @@ async def aggregate_many(
     survey however many questions are asked. The GROUP BY is on every question's answer at
     once (a cross-tabulation, at most one row per response): each question's sums are then
     added up over the other questions' answers, so the responses are read once."""
-    await _custom_plans(session)
-    answers = [R.c[q.column] for q in questions]
-    group = R.c.wave if by == "wave" else func.coalesce(R.c[by], literal(UNKNOWN))
-    keys = [R.c.wave, *answers] if by == "wave" else [R.c.wave, group, *answers]
-    first_answer = len(keys) - len(answers)
-    conditions = [*_conditions(survey, scope), or_(*(a.is_not(None) for a in answers))]
+    await repository.custom_plans(session)
+    columns = [q.column for q in questions]
+    first_answer = 1 if by == "wave" else 2  # the rows' layout: `repository.answer_groups`
+    width = first_answer + len(columns)
     tables = {q.code: _new_table() for q in questions}
     ordered = [tables[q.code] for q in questions]
 
     def add(row: Any, n: int, sw: float, sw2: float) -> None:
         wave, g = row[0], (row[0] if by == "wave" else row[1])
-        for table, a in zip(ordered, row[first_answer : len(keys)], strict=True):
+        for table, a in zip(ordered, row[first_answer:width], strict=True):
             if a is not None:
                 table[wave][g][a].add(n, sw, sw2)
 
+    weights = None
     if weighting == Weighting.raked:
         weights = await raking(session, survey, scope.first, scope.last)
-        cells = [R.c.age_band, R.c.sex, R.c.area]
-        rows = (
-            await session.execute(
-                select(*keys, *cells, func.count()).where(*conditions).group_by(*keys, *cells)
-            )
-        ).all()
+    rows = await repository.answer_groups(
+        session, survey.id, columns, by=by, scope=scope, weighting=weighting
+    )
+    if weights is not None:
         for row in rows:
             age, sex, area, count = row[-4:]
             w = weights.factors.get((row[0], age, sex, area), 1.0)
             add(row, int(count), count * w, count * w * w)
         return tables
-    if weighting == Weighting.supplied:
-        measures = [func.count(), func.sum(R.c.weight), func.sum(R.c.weight * R.c.weight)]
-    else:
-        measures = [func.count()]
-    rows = (
-        await session.execute(select(*keys, *measures).where(*conditions).group_by(*keys))
-    ).all()
-    width = len(keys)
     for row in rows:
         count = int(row[width])
         sw = float(row[width + 1]) if weighting == Weighting.supplied else float(count)
@@ -850,15 +795,9 @@ async def representativeness(
     last: str | None,
     districts: frozenset[str] | None = None,
 ) -> Representativeness:
-    await _custom_plans(session)
+    await repository.custom_plans(session)
     margins = await load_margins(session, survey)
-    by_wave = (
-        await session.execute(
-            select(R.c.wave, R.c.age_band, R.c.sex, R.c.area, func.count())
-            .where(*_conditions(survey, Scope(first, last, {}, districts)))
-            .group_by(R.c.wave, R.c.age_band, R.c.sex, R.c.area)
-        )
-    ).all()
+    by_wave = await repository.cell_counts(session, survey.id, Scope(first, last, {}, districts))
     present = sorted({r[0] for r in by_wave})
     if not present and (first is None or last is None):
         return Representativeness(

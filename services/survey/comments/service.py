@@ -3,17 +3,13 @@ question) order under one cursor."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.survey.comments import repository
 from services.survey.comments.schemas import CommentRead
-from services.survey.districts import in_districts
-from services.survey.responses.models import Response
 from services.survey.surveys.service import require_survey
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import invalid
-
-RESPONSES = Response.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 
 
 async def search_comments(
@@ -43,25 +39,21 @@ async def search_comments(
     # One branch per free-text question, merged in (respondent, question) order.
     items: list[CommentRead] = []
     for spec in texts:
-        column = RESPONSES.c[spec.column]
-        stmt = select(RESPONSES.c.respondent_id, RESPONSES.c.wave, RESPONSES.c.area, column).where(
-            RESPONSES.c.survey_id == survey.id,
-            column.is_not(None),
-            *in_districts(RESPONSES.c.area, districts),
+        # A question after the cursor's in (respondent, question) order still has the
+        # cursor's respondent to show; the others start after it.
+        start = None if after is None else (after[0], spec.code > after[1])
+        rows = await repository.answers_page(
+            session,
+            survey.id,
+            spec.column,
+            q=q,
+            wave=wave,
+            area=area,
+            after=start,
+            limit=limit + 1,
+            districts=districts,
         )
-        if q:
-            stmt = stmt.where(func.lower(column).contains(q.lower(), autoescape=True))
-        if wave:
-            stmt = stmt.where(RESPONSES.c.wave == wave)
-        if area:
-            stmt = stmt.where(RESPONSES.c.area == area)
-        if after is not None:
-            if spec.code > after[1]:
-                stmt = stmt.where(RESPONSES.c.respondent_id >= after[0])
-            else:
-                stmt = stmt.where(RESPONSES.c.respondent_id > after[0])
-        stmt = stmt.order_by(RESPONSES.c.respondent_id).limit(limit + 1)
-        for respondent, row_wave, row_area, body in (await session.execute(stmt)).all():
+        for respondent, row_wave, row_area, body in rows:
             items.append(
                 CommentRead(
                     respondent_id=respondent,

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.survey.population.models import PopulationMargin
+from services.survey.imports import repository
+from services.survey.population.repository import margin_rows
 
-MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 EXAMPLES = 5
 COLUMNS = ("area", "age_band", "sex")
 
 
 async def margin_categories(conn: AsyncConnection, survey_id: int) -> dict[str, set[str]]:
     """The values each import column may take to match a margin (empty: no margins)."""
-    rows = await conn.execute(
-        select(MARGINS.c.dimension, MARGINS.c.category).where(MARGINS.c.survey_id == survey_id)
-    )
     out: dict[str, set[str]] = {column: set() for column in COLUMNS}
-    for dimension, category in rows:
+    for dimension, category, _population in await margin_rows(conn, survey_id):
         if dimension == "area":
             out["area"].add(category)
         elif dimension == "age_band_sex":
@@ -54,16 +50,9 @@ async def _unmatched(
     for column in COLUMNS:
         if not known[column]:
             continue
-        where = f"{column} IS NOT NULL AND {column} NOT IN :known"
-        if not staged:
-            where += " AND survey_id = :survey_id"
-        params: dict[str, Any] = {"known": sorted(known[column]), "survey_id": survey_id}
-        # `table` and `column` come from this module and its callers, never from a request.
-        counted = text(
-            f"SELECT {column}, count(*) AS n FROM {table} WHERE {where} "
-            f"GROUP BY {column} ORDER BY n DESC, {column}"
-        ).bindparams(bindparam("known", expanding=True))
-        groups = (await conn.execute(counted, params)).all()
+        groups = await repository.unmatched_counts(
+            conn, table, column, known[column], survey_id, staged=staged
+        )
         if not groups:
             continue
         warnings.append(

@@ -6,18 +6,14 @@ own routes; `router` (a survey's imports and its import templates) after them.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, BackgroundTasks, File, Path, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from services.survey import errors
 from services.survey.deps import Reader, SurveyCode, Writer, prefix_of, settings_of
-from services.survey.imports import repository, service
+from services.survey.imports import service
 from services.survey.imports.format import csv_template, xlsx_template
 from services.survey.imports.runner import ImportRunner
 from services.survey.imports.schemas import IMPORT_OPENAPI, ImportJobRead
@@ -41,10 +37,6 @@ async def get_import(
     return await service.job_read(session, job_id, prefix=prefix_of(request))
 
 
-# Rejected cells read per query when an import's errors stream out as CSV.
-ERRORS_PAGE = 5000
-
-
 @job_router.get(
     "/surveys/imports/{job_id}/errors.csv",
     summary="Every rejected row of an import, as CSV (row, column, reason)",
@@ -54,31 +46,10 @@ ERRORS_PAGE = 5000
 async def get_import_errors_csv(
     job_id: Annotated[str, Path(max_length=36)], request: Request, session: SessionDep, _: Reader
 ) -> StreamingResponse:
-    if not await repository.import_exists(session, job_id):
-        raise errors.import_not_found(job_id)
+    await service.require_job(session, job_id)
     db: Database = request.app.state.db
-
-    async def rows() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["row", "column", "reason"])
-        after: tuple[int, int] | None = None
-        while True:
-            async with db.read_sessions() as page_session:
-                page = await repository.import_errors_page(
-                    page_session, job_id, after=after, limit=ERRORS_PAGE
-                )
-            for row_number, _id, column, reason in page:
-                writer.writerow([row_number, column, reason])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if len(page) < ERRORS_PAGE:
-                return
-            after = (page[-1][0], page[-1][1])
-
     return StreamingResponse(
-        rows(),
+        service.errors_csv(db, job_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-errors.csv"'},
     )

@@ -28,13 +28,12 @@ import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import anyio
 import asyncpg
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -42,7 +41,7 @@ from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.files import iter_rows, read_header
 from services.survey.imports.margin_check import unmatched_values
-from services.survey.imports.models import ImportJob, ImportRowError
+from services.survey.imports.repository import ERRORS, JOBS, STAGE
 from services.survey.imports.rows import (
     HeaderPlan,
     HeaderProblem,
@@ -52,22 +51,13 @@ from services.survey.imports.rows import (
     plan_header,
 )
 from services.survey.surveys.definition import SurveyDef, load_definition
-from shared.db import Database, UTCDateTime, utcnow
+from shared.db import Database, utcnow
 
 logger = logging.getLogger("hub.survey.imports")
 
-JOBS = ImportJob.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
-STAGE = "survey_import_stage"
 SQLITE_MERGE_CHUNK = 50_000
 PROGRESS_EVERY_S = 0.5
 ANALYZE_AFTER_ROWS = 10_000  # fresh planner statistics after a large import (PostgreSQL)
-
-_PG_TYPES = {
-    "row_no": "integer",
-    "interview_date": "date",
-    "weight": "double precision",
-}
 
 
 def scratch_path(settings: SurveySettings, job_id: str, file_format: str) -> Path:
@@ -96,14 +86,6 @@ class Batch:
     read: int
     rejected: int
     data: bytes = b""  # the good rows as COPY text, when the validator makes lines
-
-
-def _column_type(column: str, postgres: bool) -> str:
-    if not postgres:
-        return {"row_no": "INTEGER", "weight": "REAL"}.get(column, "")
-    if column.startswith("q") and column[1:].isdigit():
-        return "smallint"
-    return _PG_TYPES.get(column, "text")
 
 
 def _batches(
@@ -151,45 +133,27 @@ class ImportRun:
 
     async def create_stage(self) -> None:
         async with self.conn.begin():
-            await self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-            columns = ", ".join(f"{c} {_column_type(c, self.postgres)}" for c in self.columns)
-            await self.conn.execute(text(f"CREATE TEMPORARY TABLE {STAGE} ({columns})"))
+            await repository.create_stage(self.conn, self.columns, postgres=self.postgres)
 
     async def drop_stage(self) -> None:
         try:
             async with self.conn.begin():
-                await self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+                await repository.drop_stage(self.conn)
         except Exception:  # the connection may be broken; it is discarded then
             logger.warning("could not drop the staging table of import %s", self.job_id)
 
     async def write_batch(self, batch: Batch) -> None:
         async with self.conn.begin():
             if batch.records:
-                if self.postgres:
-                    raw = await self.conn.get_raw_connection()
-                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]  # the asyncpg connection under it
-                        STAGE, records=batch.records, columns=self.columns
-                    )
-                else:
-                    placeholders = ", ".join("?" for _ in self.columns)
-                    await self.conn.exec_driver_sql(
-                        f"INSERT INTO {STAGE} ({', '.join(self.columns)}) VALUES ({placeholders})",
-                        [_sqlite_record(r) for r in batch.records],
-                    )
-            if batch.errors:
-                await self.conn.execute(
-                    insert(ERRORS),
-                    [
-                        {"import_id": self.job_id, "row_number": n, "column": c, "reason": r}
-                        for n, c, r in batch.errors
-                    ],
+                await repository.stage_records(
+                    self.conn, self.columns, batch.records, postgres=self.postgres
                 )
+            if batch.errors:
+                await repository.add_errors(self.conn, self._error_rows(batch.errors))
             self.rows_read += batch.read
             self.rejected += batch.rejected
-            await self.conn.execute(
-                update(JOBS)
-                .where(JOBS.c.id == self.job_id)
-                .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+            await repository.record_progress(
+                self.conn, self.job_id, rows_read=self.rows_read, rejected=self.rejected
             )
 
     async def load_directly(self, db: Database, next_batch: Any) -> bool:
@@ -269,48 +233,10 @@ class ImportRun:
 
     async def reject_repeats(self) -> int:
         """Reject the later rows of a respondent repeated in this file; returns how many."""
-        repeats = (
-            f"SELECT s.row_no AS row_no, f.first_row AS first_row FROM {STAGE} s JOIN ("
-            f"SELECT respondent_id, min(row_no) AS first_row FROM {STAGE} "
-            "GROUP BY respondent_id HAVING count(*) > 1) f "
-            "ON f.respondent_id = s.respondent_id AND s.row_no > f.first_row"
-        )
         async with self.conn.begin():
-            result = await self.conn.execute(
-                text(
-                    'INSERT INTO survey_import_error (import_id, row_number, "column", reason) '
-                    "SELECT :job, r.row_no, 'respondent_id', "
-                    "'repeats the respondent of row ' || r.first_row "
-                    f"FROM ({repeats}) r"
-                ),
-                {"job": self.job_id},
-            )
-            count = int(result.rowcount or 0)
-            if count:
-                await self.conn.execute(
-                    text(f"DELETE FROM {STAGE} WHERE row_no IN (SELECT row_no FROM ({repeats}) r)")
-                )
-                self.rejected += count
+            count = await repository.reject_repeats(self.conn, self.job_id)
+            self.rejected += count
         return count
-
-    def _merge_sql(self, where: str = "") -> str:
-        inserted = [c for c in self.columns if c != "row_no"]
-        target = ", ".join(["survey_id", *inserted, "source", "created_at", "updated_at"])
-        values = ", ".join([":survey_id", *inserted, ":source", ":now", ":now"])
-        changes = self.plan.update_columns
-        sets = ", ".join(f"{c} = excluded.{c}" for c in [*changes, "source", "updated_at"])
-        if self.postgres:
-            left = ", ".join(f"survey_response.{c}" for c in changes)
-            right = ", ".join(f"excluded.{c}" for c in changes)
-            changed = f"({left}) IS DISTINCT FROM ({right})"
-        else:
-            changed = " OR ".join(f"survey_response.{c} IS NOT excluded.{c}" for c in changes)
-        return (
-            f"INSERT INTO survey_response ({target}) SELECT {values} FROM {STAGE} "
-            f"WHERE {where or 'true'} "
-            "ON CONFLICT (survey_id, respondent_id) DO UPDATE SET "
-            f"{sets} WHERE {changed}"
-        )
 
     def _params(self) -> dict[str, Any]:
         return {"survey_id": self.survey.id, "source": self.source, "now": utcnow()}
@@ -322,15 +248,12 @@ class ImportRun:
         return await self._merge_sqlite()
 
     async def _merge_postgres(self) -> tuple[int, int]:
-        statement = text(
-            f"WITH m AS ({self._merge_sql()} RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-        ).bindparams(bindparam("now", type_=UTCDateTime()))
         for attempt in range(2):
             try:
                 async with self.conn.begin():
-                    row = (await self.conn.execute(statement, self._params())).one()
-                    return int(row[0]), int(row[1])
+                    return await repository.merge_stage_postgres(
+                        self.conn, self.columns, self.plan.update_columns, self._params()
+                    )
             except DBAPIError as exc:
                 # A respondent repeated within the file: reject the repeats, then merge again.
                 if attempt == 0 and "a second time" in str(exc.orig):
@@ -341,61 +264,31 @@ class ImportRun:
 
     async def _merge_sqlite(self) -> tuple[int, int]:
         async with self.conn.begin():
-            await self.conn.execute(text(f"CREATE INDEX {STAGE}_rid ON {STAGE} (respondent_id)"))
+            await repository.index_stage(self.conn)
         await self.reject_repeats()
         async with self.conn.begin():
-            bounds = (
-                await self.conn.execute(text(f"SELECT min(row_no), max(row_no) FROM {STAGE}"))
-            ).one()
-        if bounds[0] is None:
+            first, last = await repository.staged_row_numbers(self.conn)
+        if first is None or last is None:
             return 0, 0
         inserted = updated = 0
-        statement = text(self._merge_sql("row_no BETWEEN :lo AND :hi")).bindparams(
-            bindparam("now", type_=UTCDateTime())
-        )
-        new_rows = text(
-            f"SELECT count(*) FROM {STAGE} s WHERE s.row_no BETWEEN :lo AND :hi AND NOT EXISTS "
-            "(SELECT 1 FROM survey_response r WHERE r.survey_id = :survey_id "
-            "AND r.respondent_id = s.respondent_id)"
-        )
-        for lo in range(int(bounds[0]), int(bounds[1]) + 1, SQLITE_MERGE_CHUNK):
+        for lo in range(first, last + 1, SQLITE_MERGE_CHUNK):
             hi = lo + SQLITE_MERGE_CHUNK - 1
             async with self.conn.begin():
-                fresh = (
-                    await self.conn.execute(
-                        new_rows, {"lo": lo, "hi": hi, "survey_id": self.survey.id}
-                    )
-                ).scalar_one()
-                result = await self.conn.execute(statement, {**self._params(), "lo": lo, "hi": hi})
-                changed = int(result.rowcount or 0)
-                inserted += int(fresh)
-                updated += changed - int(fresh)
-                await self.conn.execute(
-                    update(JOBS).where(JOBS.c.id == self.job_id).values(heartbeat_at=utcnow())
+                fresh, changed = await repository.merge_stage_sqlite(
+                    self.conn, self.columns, self.plan.update_columns, self._params(), lo=lo, hi=hi
                 )
+                inserted += fresh
+                updated += changed - fresh
+                await repository.heartbeat(self.conn, self.job_id)
         return inserted, updated
-
-
-def _sqlite_record(record: tuple[Any, ...]) -> tuple[Any, ...]:
-    # Dates as ISO text, as SQLAlchemy's Date type stores them on SQLite.
-    interview = record[3]
-    if isinstance(interview, date):
-        return (*record[:3], interview.isoformat(), *record[4:])
-    return record
 
 
 async def run_import(db: Database, settings: SurveySettings, job_id: str) -> None:
     """Claim a queued job and run it to `done` or `failed`."""
-    now = utcnow()
     async with db.write_sessions() as session:
-        claimed = await session.execute(
-            update(JOBS)
-            .where(JOBS.c.id == job_id, JOBS.c.state == "queued")
-            .values(state="running", started_at=now, heartbeat_at=now)
-        )
-        job = (await session.execute(select(JOBS).where(JOBS.c.id == job_id))).one_or_none()
+        job = await repository.claim_job(session, job_id, utcnow())
         await session.commit()
-    if not claimed.rowcount or job is None:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+    if job is None:
         return
     path = scratch_path(settings, job_id, job.file_format)
     finished = False
@@ -410,16 +303,12 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
         logger.exception("survey import %s failed", job_id)
         reason = str(exc) if isinstance(exc, ImportFailed | HeaderProblem) else None
         async with db.write_sessions() as session:
-            await session.execute(
-                update(JOBS)
-                .where(JOBS.c.id == job_id)
-                .values(
-                    state="failed",
-                    finished_at=utcnow(),
-                    failure=reason
-                    or f"The import stopped on an internal error ({type(exc).__name__}); "
-                    "rows already merged are kept. Import the file again to finish.",
-                )
+            await repository.fail_job(
+                session,
+                job_id,
+                reason
+                or f"The import stopped on an internal error ({type(exc).__name__}); "
+                "rows already merged are kept. Import the file again to finish.",
             )
             await session.commit()
     finally:
@@ -450,10 +339,7 @@ async def _pipeline(next_batch: Any, write: Any) -> None:
 
 async def _has_responses(conn: AsyncConnection, survey_id: int) -> bool:
     async with conn.begin():
-        found = await conn.execute(
-            text("SELECT 1 FROM survey_response WHERE survey_id = :sid LIMIT 1"), {"sid": survey_id}
-        )
-        return found.first() is not None
+        return await repository.has_responses(conn, survey_id)
 
 
 async def _execute(

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
-from services.survey.imports.run import JOBS, run_import
+from services.survey.imports.repository import JOBS
+from services.survey.imports.run import run_import
 from shared.db import Database, utcnow
 
 logger = logging.getLogger("hub.survey.imports")

@@ -3,29 +3,32 @@ reading one."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import errors
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.files import read_header, sniff_format
-from services.survey.imports.models import ImportJob, ImportRowError
+from services.survey.imports.models import ImportJob
 from services.survey.imports.rows import HeaderProblem, plan_header
 from services.survey.imports.schemas import ImportJobRead, ImportRowErrorRead, ImportWarning
-from services.survey.surveys.models import Survey
+from services.survey.surveys.repository import survey_code
 from services.survey.surveys.service import require_survey
 from shared.auth import Principal
-from shared.db import utcnow
+from shared.db import Database, utcnow
 from shared.problems import PROBLEM_BASE, FieldError, ProblemError, field_error
 
-ERRORS = ImportRowError.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 JOB_ERRORS_SHOWN = 100
+# Rejected cells read per query when an import's errors stream out as CSV.
+ERRORS_PAGE = 5000
 
 
 def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
@@ -101,8 +104,7 @@ async def create_import(
             created_by=principal.key_id,
             created_at=utcnow(),
         )
-        session.add(job)
-        await session.flush()
+        await repository.add_job(session, job)
         # The file goes with the job into the database: any instance can run it.
         await repository.store_upload(session, job_id, incoming)
     finally:
@@ -111,21 +113,16 @@ async def create_import(
 
 
 async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> ImportJobRead:
-    row = await session.get(ImportJob, job_id)
+    row = await repository.get_job(session, job_id)
     if row is None:
         raise errors.import_not_found(job_id)
-    survey = await session.get(Survey, row.survey_id)
-    errors_rows = (
-        await session.execute(
-            select(ERRORS.c.row_number, ERRORS.c.column, ERRORS.c.reason)
-            .where(ERRORS.c.import_id == job_id)
-            .order_by(ERRORS.c.row_number, ERRORS.c.id)
-            .limit(JOB_ERRORS_SHOWN + 1)
-        )
-    ).all()
+    survey = await survey_code(session, row.survey_id)
+    errors_rows = await repository.import_errors_page(
+        session, job_id, after=None, limit=JOB_ERRORS_SHOWN + 1
+    )
     return ImportJobRead(
         id=row.id,
-        survey=survey.code if survey else "",
+        survey=survey or "",
         state=row.state,
         filename=row.filename,
         format=row.file_format,
@@ -145,8 +142,36 @@ async def job_read(session: AsyncSession, job_id: str, *, prefix: str) -> Import
         finished_at=row.finished_at,
         errors=[
             ImportRowErrorRead(row=n, column=c, reason=r)
-            for n, c, r in errors_rows[:JOB_ERRORS_SHOWN]
+            for n, _id, c, r in errors_rows[:JOB_ERRORS_SHOWN]
         ],
         errors_truncated=len(errors_rows) > JOB_ERRORS_SHOWN,
         errors_csv=f"{prefix}/surveys/imports/{row.id}/errors.csv",
     )
+
+
+async def require_job(session: AsyncSession, job_id: str) -> None:
+    if not await repository.import_exists(session, job_id):
+        raise errors.import_not_found(job_id)
+
+
+async def errors_csv(db: Database, job_id: str) -> AsyncIterator[str]:
+    """Every rejected cell of a job as CSV text (row, column, reason), in file order, read a
+    page at a time on short read sessions of its own (the response streams after the
+    request's session is gone)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "column", "reason"])
+    after: tuple[int, int] | None = None
+    while True:
+        async with db.read_sessions() as page_session:
+            page = await repository.import_errors_page(
+                page_session, job_id, after=after, limit=ERRORS_PAGE
+            )
+        for row_number, _id, column, reason in page:
+            writer.writerow([row_number, column, reason])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(page) < ERRORS_PAGE:
+            return
+        after = (page[-1][0], page[-1][1])

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.survey.population.models import PopulationMargin
+from services.survey.population import repository
 from services.survey.population.schemas import PopulationMargins
 from services.survey.surveys.service import require_survey
 from shared.db import utcnow
 from shared.problems import PROBLEM_BASE, ProblemError
-
-MARGINS = PopulationMargin.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 
 
 async def put_population(
     session: AsyncSession, code: str, payload: PopulationMargins
 ) -> PopulationMargins:
     survey = await require_survey(session, code)
-    await session.execute(delete(MARGINS).where(MARGINS.c.survey_id == survey.id))
     now = utcnow()
     rows = [
         {
-            "survey_id": survey.id,
             "dimension": "age_band_sex",
             "category": f"{c.age_band}|{c.sex}",
             "population": c.population,
@@ -31,7 +26,6 @@ async def put_population(
         for c in payload.age_band_sex
     ] + [
         {
-            "survey_id": survey.id,
             "dimension": "area",
             "category": a.area,
             "population": a.population,
@@ -39,19 +33,13 @@ async def put_population(
         }
         for a in payload.area
     ]
-    await session.execute(insert(MARGINS), rows)
+    await repository.replace_margins(session, survey.id, rows)
     return payload
 
 
 async def get_population(session: AsyncSession, code: str) -> PopulationMargins:
     survey = await require_survey(session, code)
-    rows = (
-        await session.execute(
-            select(MARGINS.c.dimension, MARGINS.c.category, MARGINS.c.population)
-            .where(MARGINS.c.survey_id == survey.id)
-            .order_by(MARGINS.c.dimension, MARGINS.c.category)
-        )
-    ).all()
+    rows = await repository.margin_rows(session, survey.id, sorted_=True)
     if not rows:
         raise ProblemError(
             404,

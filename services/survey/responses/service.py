@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,14 +15,12 @@ from services.survey.imports.rows import (
     london_today,
     plan_header,
 )
-from services.survey.responses.models import Response
+from services.survey.responses import repository
 from services.survey.responses.schemas import ResponseIn, ResponsesResult, ResponsesSubmit
 from services.survey.surveys.definition import SurveyDef
 from services.survey.surveys.service import require_survey
 from shared.db import utcnow
 from shared.problems import PROBLEM_BASE, FieldError, ProblemError, field_error, invalid
-
-RESPONSES = Response.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 
 
 def _cells(item: ResponseIn, header: list[str]) -> list[str]:
@@ -95,17 +92,8 @@ async def _upsert_small(
 ) -> ResponsesResult:
     columns = plan.stage_columns[1:]  # without row_no
     rows = [dict(zip(columns, r[1:], strict=True)) for r in records]
-    existing: dict[str, dict[str, Any]] = {}
     ids = [r["respondent_id"] for r in rows]
-    for start in range(0, len(ids), 500):
-        found = await session.execute(
-            select(*(RESPONSES.c[c] for c in columns)).where(
-                RESPONSES.c.survey_id == survey.id,
-                RESPONSES.c.respondent_id.in_(ids[start : start + 500]),
-            )
-        )
-        for row in found.mappings():
-            existing[row["respondent_id"]] = dict(row)
+    existing = await repository.stored_responses(session, survey.id, columns, ids)
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updated = unchanged = 0
@@ -122,20 +110,13 @@ async def _upsert_small(
                 }
             )
         elif any(stored[c] != record[c] for c in columns):
-            await session.execute(
-                update(RESPONSES)
-                .where(
-                    RESPONSES.c.survey_id == survey.id,
-                    RESPONSES.c.respondent_id == record["respondent_id"],
-                )
-                .values(**record, source="api", updated_at=now)
-            )
+            await repository.update_response(session, survey.id, record, now)
             updated += 1
         else:
             unchanged += 1
     if inserts:
         try:
-            await session.execute(insert(RESPONSES), inserts)
+            await repository.insert_responses(session, inserts)
         except IntegrityError as exc:  # a concurrent import or submission stored one first
             raise ProblemError(
                 409,
@@ -143,7 +124,6 @@ async def _upsert_small(
                 type_=PROBLEM_BASE + "concurrent-write",
                 headers={"Retry-After": "1"},
             ) from exc
-    await session.flush()
     return ResponsesResult(
         received=len(rows), inserted=len(inserts), updated=updated, unchanged=unchanged
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.survey.responses.models import choice_column, text_column
-from services.survey.surveys.models import AnswerOption, Question, QuestionWording, Survey
+from services.survey.surveys import repository
 
 
 @dataclass(frozen=True)
@@ -99,63 +98,24 @@ class SurveyDef:
 async def load_definition(
     conn: AsyncSession | AsyncConnection, code: str | None = None, survey_id: int | None = None
 ) -> SurveyDef | None:
-    stmt = select(Survey.id, Survey.code, Survey.title)  # type: ignore[call-overload]  # SQLModel types columns as values
-    if code is not None:
-        stmt = stmt.where(Survey.code == code)
-    if survey_id is not None:
-        stmt = stmt.where(Survey.id == survey_id)
-    row = (await conn.execute(stmt)).first()
+    """The survey of that code and/or id with its questions, options and wordings, or None."""
+    row = await repository.survey_row(conn, code, survey_id)
     if row is None:
         return None
     sid, scode, title = row
-    q_rows = (
-        await conn.execute(
-            select(  # type: ignore[call-overload]  # SQLModel types columns as values
-                Question.id,
-                Question.code,
-                Question.text,
-                Question.kind,
-                Question.slot,
-                Question.version,
-            )
-            .where(Question.survey_id == sid)
-            .order_by(Question.position, Question.id)
-        )
-    ).all()
     questions = {
         qid: QuestionDef(
             id=qid, code=qcode, text=text, kind=kind, slot=slot or 0, version=version or 1
         )
-        for qid, qcode, text, kind, slot, version in q_rows
+        for qid, qcode, text, kind, slot, version in await repository.question_rows(conn, sid)
     }
     if questions:
-        o_rows = (
-            await conn.execute(
-                select(  # type: ignore[call-overload]  # SQLModel types columns as values
-                    AnswerOption.question_id,
-                    AnswerOption.code,
-                    AnswerOption.label,
-                    AnswerOption.position,
-                    AnswerOption.excluded_from_base,
-                )
-                .where(AnswerOption.question_id.in_(list(questions)))  # type: ignore[attr-defined]  # a column typed as its value
-                .order_by(AnswerOption.question_id, AnswerOption.position)
-            )
-        ).all()
-        for qid, ocode, label, position, excluded in o_rows:
+        for qid, ocode, label, position, excluded in await repository.option_rows(
+            conn, list(questions)
+        ):
             questions[qid].options.append(OptionDef(ocode, label, position, bool(excluded)))
-        w_rows = (
-            await conn.execute(
-                select(  # type: ignore[call-overload]  # SQLModel types columns as values
-                    QuestionWording.question_id,
-                    QuestionWording.version,
-                    QuestionWording.text,
-                    QuestionWording.effective_from,
-                )
-                .where(QuestionWording.question_id.in_(list(questions)))  # type: ignore[attr-defined]  # a column typed as its value
-                .order_by(QuestionWording.question_id, QuestionWording.version)
-            )
-        ).all()
-        for qid, version, text, effective_from in w_rows:
+        for qid, version, text, effective_from in await repository.wording_rows(
+            conn, list(questions)
+        ):
             questions[qid].wordings.append(WordingDef(version, text, effective_from))
     return SurveyDef(id=sid, code=scode, title=title, questions=list(questions.values()))

@@ -3,14 +3,12 @@ replay), reading one, recording a new wording of a question."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import errors
 from services.survey.imports.format import import_columns
 from services.survey.surveys import repository
 from services.survey.surveys.definition import SurveyDef, load_definition
-from services.survey.surveys.models import AnswerOption, Question, QuestionWording, Survey
 from services.survey.surveys.schemas import (
     AnswerOptionRead,
     ImportColumn,
@@ -105,46 +103,12 @@ async def create_survey(session: AsyncSession, payload: SurveyCreate) -> SurveyR
             f"A survey with code {payload.code!r} already exists.",
             type_=PROBLEM_BASE + "conflict",
         )
-    now = utcnow()
-    survey = Survey(
-        code=payload.code, title=payload.title, description=payload.description, created_at=now
-    )
-    session.add(survey)
-    await session.flush()
     slots = {"single_choice": 0, "free_text": 0}
-    for position, q in enumerate(payload.questions):
+    numbered = []
+    for q in payload.questions:  # each kind's questions take its answer slots in order
         slots[q.kind] += 1
-        question = Question(
-            survey_id=survey.id,  # type: ignore[arg-type]  # set once the row is flushed
-            code=q.code,
-            text=q.text,
-            kind=q.kind,
-            position=position,
-            slot=slots[q.kind],
-            version=1,
-        )
-        session.add(question)
-        await session.flush()
-        session.add(
-            QuestionWording(
-                question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
-                version=1,
-                text=q.text,
-                effective_from=None,
-                created_at=now,
-            )
-        )
-        for o_pos, option in enumerate(q.options):
-            session.add(
-                AnswerOption(
-                    question_id=question.id,  # type: ignore[arg-type]  # set once the row is flushed
-                    code=option.code,
-                    label=option.label,
-                    position=o_pos,
-                    excluded_from_base=option.excluded_from_base,
-                )
-            )
-    await session.flush()
+        numbered.append(slots[q.kind])
+    await repository.add_survey(session, payload, numbered, utcnow())
     return await get_survey(session, payload.code)
 
 
@@ -172,20 +136,12 @@ async def add_wording(
         )
     if payload.text == question.text:
         raise invalid("body.text", "is the current wording; a new version needs new words")
-    version = question.version + 1
-    session.add(
-        QuestionWording(
-            question_id=question.id,
-            version=version,
-            text=payload.text,
-            effective_from=payload.effective_from,
-            created_at=utcnow(),
-        )
+    await repository.add_wording(
+        session,
+        question.id,
+        version=question.version + 1,
+        text=payload.text,
+        effective_from=payload.effective_from,
+        now=utcnow(),
     )
-    await session.execute(
-        update(Question.__table__)  # type: ignore[attr-defined]  # SQLModel declares no __table__
-        .where(Question.__table__.c.id == question.id)  # type: ignore[attr-defined]  # SQLModel declares no __table__
-        .values(text=payload.text, version=version)
-    )
-    await session.flush()
     return await get_survey(session, code), False

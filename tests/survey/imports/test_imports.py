@@ -142,10 +142,10 @@ async def test_bad_rows_are_reported_and_good_rows_kept(
     assert lines[0] == ["row", "column", "reason"]
     assert {(int(r[0]), r[1]) for r in lines[1:]} == found
     # Read in pages (two errors of row 5 straddle one): the same lines, in order, once each.
-    from services.survey.imports import router as imports_router
+    from services.survey.imports import service as imports_service
 
     for page in (1, 2, 5):
-        monkeypatch.setattr(imports_router, "ERRORS_PAGE", page)
+        monkeypatch.setattr(imports_service, "ERRORS_PAGE", page)
         paged = await survey_client.get(job["errors_csv"])
         assert list(csv.reader(io.StringIO(paged.text))) == lines, page
     group = (await survey_client.get(RESULTS, params={"weighting": "none"})).json()["groups"][0]
