@@ -3,7 +3,7 @@ the old generated (`exec`) one, on the same generated file in the same run.
 
 The old module is read from git at run time (`git show 9996048:services/survey/rows.py`) into a
 temporary file and imported from there; it is never part of the code base. Both validators read
-the file with the same CSV reader (`import_files.iter_csv`) and take batches the way the import
+the file with the same CSV reader (`imports/files.py:iter_csv`) and take batches the way the import
 job does: COPY text lines (the PostgreSQL path) and staging records (the SQLite path). Each
 figure is the best of a few alternating runs (the machine is shared and noisy); the ratio is
 new / old rows/s (>= 1 means the current validator is at least as fast).
@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.survey_import import HEADER, generate_csv
+from services.survey.imports import header as new_header
 from services.survey.imports import rows as new_rows
 from services.survey.imports.files import iter_csv, open_csv
 from services.survey.surveys.definition import OptionDef, QuestionDef, SurveyDef
@@ -94,6 +95,10 @@ def load_old(commit: str) -> ModuleType:
         capture_output=True,
         text=True,
     ).stdout
+    # The definitions module it imports has moved since (services/survey/surveys/).
+    source = source.replace(
+        "from services.survey.definitions import", "from services.survey.surveys.definition import"
+    )
     folder = Path(tempfile.mkdtemp(prefix="survey_rows_old_"))
     path = folder / "survey_rows_old.py"
     path.write_text(source)
@@ -164,7 +169,7 @@ def old_records(module: ModuleType, path: Path, survey_def: SurveyDef) -> int:
 
 
 def new_lines(path: Path, survey_def: SurveyDef) -> int:
-    validator = new_rows.RowValidator(new_rows.plan_header(survey_def, HEADER), today=TODAY)
+    validator = new_rows.RowValidator(new_header.plan_header(survey_def, HEADER), today=TODAY)
     validator.enable_lines(["1"], ["csv", "2026-01-15", "2026-01-15"])
     rows, good = _rows(path), 0
     while True:
@@ -176,7 +181,7 @@ def new_lines(path: Path, survey_def: SurveyDef) -> int:
 
 
 def new_records(path: Path, survey_def: SurveyDef) -> int:
-    validator = new_rows.RowValidator(new_rows.plan_header(survey_def, HEADER), today=TODAY)
+    validator = new_rows.RowValidator(new_header.plan_header(survey_def, HEADER), today=TODAY)
     rows, good = _rows(path), 0
     while True:
         records, _, read = validator.validate_rows(itertools.islice(rows, BATCH))

@@ -1,4 +1,5 @@
-"""HTTP endpoints of the analyses: thin, the rules live in `service.py`.
+"""HTTP endpoints of the analyses: thin, the rules live in one module per analysis
+(`results`, `changes`, `trend`, `correlations`, `representativeness`).
 
 `router` (results, changes, trend, correlations) and `mix_router` (representativeness), which
 the app includes after the population margins' routes.
@@ -11,8 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.survey import errors
-from services.survey.analysis import service as analysis
+from services.survey.analysis.changes import changes
+from services.survey.analysis.correlations import correlations
+from services.survey.analysis.representativeness import representativeness as respondent_mix
+from services.survey.analysis.results import MAX_QUESTIONS, questions_named, results, results_many
 from services.survey.analysis.schemas import Representativeness
+from services.survey.analysis.trend import trend
 from services.survey.deps import QuestionCode, Reader, SurveyCode, ToQuery, Waves, Who
 from services.survey.surveys.definition import QuestionDef, SurveyDef
 from services.survey.surveys.service import require_survey
@@ -67,7 +72,7 @@ async def question_results(
     by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
 ) -> QuestionResults:
     survey, spec = await _survey_question(session, code, question)
-    return await analysis.results(
+    return await results(
         session,
         survey,
         spec,
@@ -85,7 +90,7 @@ async def question_results(
     response_model=SurveyResults,
     summary="Several questions' shares with 95% intervals, from one pass over the responses",
     description="`questions` lists question codes separated by commas (at most "
-    f"{analysis.MAX_QUESTIONS}; a repeated code is answered once). Each item of `results` "
+    f"{MAX_QUESTIONS}; a repeated code is answered once). Each item of `results` "
     "is exactly what `/surveys/{code}/questions/{question}/results` answers for that "
     "question with the same `by`, `from`, `to`, filters and `weighting`, by the same rules "
     "(suppression, series breaks, a breakdown refused with 422 `series-break` when its "
@@ -110,10 +115,10 @@ async def survey_results(
     by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
 ) -> SurveyResults:
     survey = await require_survey(session, code)
-    results = await analysis.results_many(
+    answers = await results_many(
         session,
         survey,
-        analysis.questions_named(survey, questions.split(",")),
+        questions_named(survey, questions.split(",")),
         by=by,
         first=waves.first,
         last=waves.last,
@@ -121,7 +126,7 @@ async def survey_results(
         weighting=who.weighting,
         districts=who.districts,
     )
-    return SurveyResults(survey=survey.code, results=results)
+    return SurveyResults(survey=survey.code, results=answers)
 
 
 @router.get(
@@ -141,7 +146,7 @@ async def question_changes(
     to: ToQuery = None,
 ) -> QuestionChanges:
     survey, spec = await _survey_question(session, code, question)
-    return await analysis.changes(
+    return await changes(
         session,
         survey,
         spec,
@@ -173,7 +178,7 @@ async def question_trend(
     who: Who,
 ) -> QuestionTrend:
     survey, spec = await _survey_question(session, code, question)
-    return await analysis.trend(
+    return await trend(
         session,
         survey,
         spec,
@@ -205,7 +210,7 @@ async def question_correlations(
     who: Who,
 ) -> QuestionCorrelations:
     survey, spec = await _survey_question(session, code, question)
-    return await analysis.correlations(
+    return await correlations(
         session,
         survey,
         spec,
@@ -233,6 +238,6 @@ async def representativeness(
     waves: Waves,
 ) -> Representativeness:
     survey = await require_survey(session, code)
-    return await analysis.representativeness(
+    return await respondent_mix(
         session, survey, first=waves.first, last=waves.last, districts=principal.districts
     )

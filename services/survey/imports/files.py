@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from services.survey.imports.rows import CSV_ERROR, HeaderProblem
+from services.survey.imports.header import CSV_ERROR, HeaderProblem
 
 SNIFF_BYTES = 4096
 # Leading bytes of formats that are neither CSV nor XLSX, yet may pass as text in a short

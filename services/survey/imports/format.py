@@ -1,7 +1,7 @@
 """The import format of a survey, stated: every column (required or optional, its format, the
 accepted answer codes and labels), and CSV / XLSX templates to fill in.
 
-Built from the same constants the row validator uses (`services.survey.imports.rows`), so what
+Built from the same constants the row validator uses (`services.survey.imports.header`), so what
 `GET /surveys/{code}` states is what an import checks.
 """
 
@@ -11,7 +11,7 @@ import csv
 import io
 from typing import Any
 
-from services.survey.imports.rows import FIRST_YEAR, LIMITS, MAX_WEIGHT, REQUIRED, TEXT_LIMIT
+from services.survey.imports.header import FIRST_YEAR, LIMITS, MAX_WEIGHT, REQUIRED, TEXT_LIMIT
 from services.survey.surveys.definition import SurveyDef
 
 _BASE: list[dict[str, Any]] = [

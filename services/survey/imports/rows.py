@@ -1,9 +1,8 @@
-"""Validating import rows against a survey definition (pure, no I/O). Files: `files`.
+"""Validating import rows against a survey definition (pure, no I/O): the one row validator,
+`RowValidator`, of files and of responses sent as JSON alike. The header: `header`; reading
+files: `files`.
 
-The import format (README, "Survey import format"): a header row; `respondent_id`, `wave`
-(`YYYY-Qn`) or `interview_date` (ISO date, the wave is derived), `area`, `age_band`, `sex`,
-`ethnicity` (optional), `weight` (optional, default 1), then one column per question code. A
-cell holds the answer code or its label, in any case; an empty cell is no answer.
+A cell holds the answer code or its label, in any case; an empty cell is no answer.
 """
 
 from __future__ import annotations
@@ -11,32 +10,39 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import chain
 from operator import getitem, itemgetter
 from typing import Any
 
-from services.survey.surveys.definition import QuestionDef, SurveyDef
+from services.survey.imports.cells import (
+    NOT_PLAIN,
+    Accepted,
+    CellRule,
+    Part,
+    Problems,
+    copy_text,
+    parse_interview_date,
+    parse_wave,
+    text_cell,
+    text_problem,
+)
+from services.survey.imports.header import (
+    CSV_ERROR,
+    FIRST_YEAR,
+    LIMITS,
+    MAX_WEIGHT,
+    TEXT_LIMIT,
+    HeaderPlan,
+)
+from services.survey.surveys.definition import QuestionDef
 from shared.contracts.survey import london_date, wave_of_date
 from shared.db import utcnow
 
-REQUIRED = ("respondent_id", "area", "age_band", "sex")
-OPTIONAL = ("ethnicity", "weight")
-WAVE_COLUMNS = ("wave", "interview_date")
-BASE_COLUMNS = ("respondent_id", "wave", "interview_date", "area", "age_band", "sex", "ethnicity")
-# Staging layout: row_no, then these, then weight, then the question columns of the file.
-STAGE_BASE = ("row_no", *BASE_COLUMNS, "weight")
-LIMITS = {"respondent_id": 100, "area": 60, "age_band": 20, "sex": 20, "ethnicity": 60}
 _ID = LIMITS["respondent_id"]
-TEXT_LIMIT = 4000
-MAX_WEIGHT = 1_000_000.0
-FIRST_YEAR = 1990
-_CACHE_LIMIT = 20_000
 
 RowError = tuple[int, str, str]  # (row number, column, reason)
 # Plain decimal numbers (an exponent of at most two digits): what every backend parses alike.
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEIGHT_RE = re.compile(r"[+-]?(\d{1,10}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
 
 
@@ -44,180 +50,6 @@ def london_today() -> date:
     """Today in Europe/London, where waves are reckoned: a wave or interview date is in the
     future only after local midnight, not UTC's (an hour apart in summer)."""
     return london_date(utcnow())
-
-
-# The cells of a CSV record that could not be read: `[CSV_ERROR, reason]`.
-CSV_ERROR = "\x00csv"
-
-
-class HeaderProblem(Exception):
-    """The file cannot be imported at all: no header, missing columns, unreadable."""
-
-    def __init__(self, message: str, missing: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.missing = list(missing)
-
-
-@dataclass(frozen=True)
-class HeaderPlan:
-    header: list[str]
-    present_base: list[str]
-    questions: list[tuple[int, QuestionDef]]
-    ignored: list[str]
-
-    @property
-    def stage_columns(self) -> list[str]:
-        return [*STAGE_BASE, *(q.column for _, q in self.questions)]
-
-    @property
-    def update_columns(self) -> list[str]:
-        """Columns an update may change: those the file carries (wave/date as a pair)."""
-        out = ["wave", "interview_date"]
-        out += [c for c in ("area", "age_band", "sex", "ethnicity", "weight") if c in self.present]
-        out += [q.column for _, q in self.questions]
-        return out
-
-    @property
-    def present(self) -> set[str]:
-        return set(self.present_base)
-
-
-# Characters a respondent id must not hold (bad UTF-8, NUL) or that COPY text escapes.
-_NOT_PLAIN = re.compile("[\\\\\t\n\r\ufffd\x00]")
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def normalise_name(name: Any) -> str:
-    return str(name if name is not None else "").strip().lstrip("\ufeff").strip().lower()
-
-
-def plan_header(survey: SurveyDef, raw_header: Sequence[Any]) -> HeaderPlan:
-    header = [normalise_name(h) for h in raw_header]
-    if not any(header):
-        raise HeaderProblem("the file has no header row")
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            raise HeaderProblem(f"column {name!r} appears twice in the header")
-        seen.add(name)
-    missing = [c for c in REQUIRED if c not in seen]
-    if not any(c in seen for c in WAVE_COLUMNS):
-        missing.append("wave or interview_date")
-    by_code = {q.code.lower(): q for q in survey.questions}
-    questions = [(i, by_code[name]) for i, name in enumerate(header) if name in by_code]
-    if not questions:
-        missing.append(
-            "at least one question column (" + ", ".join(q.code for q in survey.questions) + ")"
-        )
-    if missing:
-        raise HeaderProblem("missing required columns: " + ", ".join(missing), missing)
-    known = set(BASE_COLUMNS) | {"weight"} | set(by_code)
-    ignored = [h for h in header if h and h not in known]
-    present_base = [c for c in (*BASE_COLUMNS, "weight") if c in seen]
-    return HeaderPlan(header, present_base, questions, ignored)
-
-
-# PostgreSQL cannot store NUL in text (SQLite can): refused in every import alike.
-NUL_MESSAGE = "contains the NUL character (U+0000)"
-
-
-def _text_problem(text: str, limit: int) -> str | None:
-    """Why a text cell cannot be stored as it is, or None."""
-    if len(text) > limit:
-        return f"is longer than {limit} characters"
-    if "\ufffd" in text:
-        # Undecodable bytes all read as U+FFFD: two different ids could become one.
-        return "is not valid UTF-8 text"
-    if "\x00" in text:
-        return NUL_MESSAGE
-    return None
-
-
-# One rule per cell: the cell's staged values and their COPY text, or (column, reason) problems.
-Accepted = tuple[tuple[Any, ...], str]
-Problems = list[tuple[str, str]]
-CellRule = Callable[[Any], Accepted | Problems]
-
-
-class _Memo(dict[Any, Any]):
-    """Accepted cells -> their staged values (or COPY text). A cell not in it is looked up
-    through `on_miss`: its rule, giving None when the cell has a problem (the row then takes
-    the full check, which names it). So the row loops index memos from C code (`getitem`) and
-    run Python code only for cells not seen before."""
-
-    __slots__ = ("on_miss",)
-
-    def __init__(self, on_miss: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.on_miss = on_miss
-
-    def __missing__(self, cell: Any) -> Any:
-        return self.on_miss(cell)
-
-
-@dataclass
-class _Part:
-    """One rule of a row: a cell (or the wave/date pair) -> one or more staged columns.
-
-    Columns the file does not carry are constants appended to the part before them (`tail`),
-    so each row is one lookup per part. Accepted cells are remembered (`values`, `texts`):
-    survey cells repeat (waves, areas, answer codes), so most rows are dictionary look-ups.
-    """
-
-    rule: CellRule
-    width: int = 1  # staged columns the rule itself makes
-    tail_values: tuple[Any, ...] = ()
-    tail_text: str = ""
-    values: _Memo = field(init=False)
-    texts: _Memo = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.values = _Memo(self._values_of_new_cell)
-        self.texts = _Memo(self._text_of_new_cell)
-
-    def resolve(self, cell: Any) -> Accepted | Problems:
-        values = self.values.get(cell)
-        if values is not None:
-            return values, self.texts[cell]
-        outcome = self.rule(cell)
-        if isinstance(outcome, list):
-            return outcome
-        values = outcome[0] + self.tail_values
-        line = outcome[1] + self.tail_text
-        if len(self.values) < _CACHE_LIMIT:
-            self.values[cell] = values
-            self.texts[cell] = line
-        return values, line
-
-    def _values_of_new_cell(self, cell: Any) -> tuple[Any, ...] | None:
-        outcome = self.resolve(cell)
-        return None if isinstance(outcome, list) else outcome[0]
-
-    def _text_of_new_cell(self, cell: Any) -> str | None:
-        outcome = self.resolve(cell)
-        return None if isinstance(outcome, list) else outcome[1]
-
-
-def _text_cell(column: str, limit: int) -> CellRule:
-    def rule(cell: str) -> Accepted | Problems:
-        value = cell.strip()
-        problem = _text_problem(value, limit)
-        if problem is not None:
-            return [(column, problem)]
-        return (value or None,), _copy_text(value or None)
-
-    return rule
 
 
 class RowValidator:
@@ -241,18 +73,18 @@ class RowValidator:
         self._line_suffix = "\n"
         i_wave, i_date = index.get("wave"), index.get("interview_date")
         self._pair = (i_wave, i_date) if i_wave is not None and i_date is not None else None
-        parts: list[_Part] = [_Part(self._wave_and_date(i_wave, i_date), width=2)]
+        parts: list[Part] = [Part(self._wave_and_date(i_wave, i_date), width=2)]
         first = i_wave if i_wave is not None else i_date
         assert first is not None, "plan_header requires the wave or the interview date"
         sources: list[int] = [first]
         for name in ("area", "age_band", "sex", "ethnicity"):
-            self._add(parts, sources, index.get(name), _text_cell(name, LIMITS[name]), (None,))
+            self._add(parts, sources, index.get(name), text_cell(name, LIMITS[name]), (None,))
         self._add(parts, sources, index.get("weight"), self._weight, (1.0,))
         for i, question in plan.questions:
             if question.kind == "single_choice":
                 self._add(parts, sources, i, self._choice(question), (None,))
             else:
-                self._add(parts, sources, i, _text_cell(question.code, TEXT_LIMIT), (None,))
+                self._add(parts, sources, i, text_cell(question.code, TEXT_LIMIT), (None,))
         self._parts = parts
         self._value_memos = [part.values for part in parts]
         self._text_memos = [part.texts for part in parts]
@@ -273,7 +105,7 @@ class RowValidator:
 
     @staticmethod
     def _add(
-        parts: list[_Part],
+        parts: list[Part],
         sources: list[int],
         i: int | None,
         rule: CellRule,
@@ -281,16 +113,16 @@ class RowValidator:
     ) -> None:
         if i is None:  # not in the file: a constant after the previous part
             parts[-1].tail_values += absent
-            parts[-1].tail_text += "\t" + _copy_text(absent[0])
+            parts[-1].tail_text += "\t" + copy_text(absent[0])
             return
-        parts.append(_Part(rule))
+        parts.append(Part(rule))
         sources.append(i)
 
     def enable_lines(self, prefix: Sequence[str], suffix: Sequence[str]) -> None:
         """Make `validate_lines` produce COPY text lines: `prefix` columns, the row's values
         (without the row number), then `suffix` columns."""
-        self._line_prefix = "".join(f"{_copy_text(v)}\t" for v in prefix)
-        self._line_suffix = "".join(f"\t{_copy_text(v)}" for v in suffix) + "\n"
+        self._line_prefix = "".join(f"{copy_text(v)}\t" for v in prefix)
+        self._line_suffix = "".join(f"\t{copy_text(v)}" for v in suffix) + "\n"
 
     # --- rows ---------------------------------------------------------------------------
     # A row is a look-up per column, done by C code (`map(getitem, memos, ...)`); a cell not
@@ -314,7 +146,7 @@ class RowValidator:
         records: list[tuple[Any, ...]] = []
         errors: list[RowError] = []
         memos, keys_of, width, i_id = self._value_memos, self._keys_of, self.width, self.i_id
-        append, plain, limit = records.append, _NOT_PLAIN.search, _ID
+        append, plain, limit = records.append, NOT_PLAIN.search, _ID
         bad = 0
         for row_number, cells in rows:
             if len(cells) == width:
@@ -342,7 +174,7 @@ class RowValidator:
         lines: list[str] = []  # each without the prefix and suffix columns
         errors: list[RowError] = []
         memos, keys_of, width, i_id = self._text_memos, self._keys_of, self.width, self.i_id
-        append, join, plain, limit = lines.append, "\t".join, _NOT_PLAIN.search, _ID
+        append, join, plain, limit = lines.append, "\t".join, NOT_PLAIN.search, _ID
         bad = 0
         for row_number, cells in rows:
             if len(cells) == width:
@@ -357,7 +189,7 @@ class RowValidator:
             if checked is None:
                 bad += 1
             else:
-                append(f"{_copy_text(checked[0])}\t{join(checked[1])}")
+                append(f"{copy_text(checked[0])}\t{join(checked[1])}")
         read = len(lines) + bad
         if not lines:
             return "", errors, read, bad
@@ -379,7 +211,7 @@ class RowValidator:
         elif len(cells) > width and any(c.strip() for c in cells[width:]):
             problems.append((row_number, "(row)", f"{len(cells)} cells but the header has {width}"))
         respondent = cells[self.i_id].strip()
-        problem = _text_problem(respondent, LIMITS["respondent_id"]) if respondent else "is empty"
+        problem = text_problem(respondent, LIMITS["respondent_id"]) if respondent else "is empty"
         if problem is not None:
             problems.append((row_number, "respondent_id", problem))
         found: list[Any] = []
@@ -399,7 +231,7 @@ class RowValidator:
     @staticmethod
     def _respondent(row_number: int, cell: str, errors: list[RowError]) -> str:
         respondent = cell.strip()
-        problem = _text_problem(respondent, LIMITS["respondent_id"]) if respondent else "is empty"
+        problem = text_problem(respondent, LIMITS["respondent_id"]) if respondent else "is empty"
         if problem is not None:
             errors.append((row_number, "respondent_id", problem))
         return respondent
@@ -456,7 +288,7 @@ class RowValidator:
             )
         if problems:
             return problems
-        return (wave, interview), f"{wave}\t{_copy_text(interview)}"
+        return (wave, interview), f"{wave}\t{copy_text(interview)}"
 
     @staticmethod
     def _weight(cell: str) -> Accepted | Problems:
@@ -487,26 +319,3 @@ class RowValidator:
             return (position,), str(position)
 
         return rule
-
-
-def parse_wave(value: str) -> str | None:
-    """`YYYY-Qn` (any case) from FIRST_YEAR on, upper-cased; None when it is not one."""
-    value = value.upper()
-    ok = (
-        len(value) == 7
-        and value[:4].isdigit()
-        and value[4:6] == "-Q"
-        and value[6] in "1234"
-        and int(value[:4]) >= FIRST_YEAR
-    )
-    return value if ok else None
-
-
-def parse_interview_date(value: str) -> date | None:
-    """An ISO date, optionally followed by a time (`T` or a space), which is ignored."""
-    if _DATE_RE.match(value) and (len(value) == 10 or value[10] in "T "):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None

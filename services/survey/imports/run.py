@@ -40,16 +40,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.files import iter_rows, read_header
+from services.survey.imports.header import HeaderPlan, HeaderProblem, plan_header
 from services.survey.imports.margin_check import unmatched_values
 from services.survey.imports.repository import ERRORS, JOBS, STAGE
-from services.survey.imports.rows import (
-    HeaderPlan,
-    HeaderProblem,
-    RowError,
-    RowValidator,
-    london_today,
-    plan_header,
-)
+from services.survey.imports.rows import RowError, RowValidator, london_today
 from services.survey.surveys.definition import SurveyDef, load_definition
 from shared.db import Database, utcnow
 

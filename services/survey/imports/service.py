@@ -17,8 +17,8 @@ from services.survey import errors
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.files import read_header, sniff_format
+from services.survey.imports.header import HeaderProblem, plan_header
 from services.survey.imports.models import ImportJob
-from services.survey.imports.rows import HeaderProblem, plan_header
 from services.survey.imports.schemas import ImportJobRead, ImportRowErrorRead, ImportWarning
 from services.survey.surveys.repository import survey_code
 from services.survey.surveys.service import require_survey

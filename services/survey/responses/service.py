@@ -8,13 +8,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.survey.imports.rows import (
-    BASE_COLUMNS,
-    HeaderPlan,
-    RowValidator,
-    london_today,
-    plan_header,
-)
+from services.survey.imports.header import BASE_COLUMNS, HeaderPlan, plan_header
+from services.survey.imports.rows import RowValidator, london_today
 from services.survey.responses import repository
 from services.survey.responses.schemas import ResponseIn, ResponsesResult, ResponsesSubmit
 from services.survey.surveys.definition import SurveyDef

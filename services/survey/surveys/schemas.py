@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.survey.fields import StrictModel
-from services.survey.imports.rows import BASE_COLUMNS
+from services.survey.imports.header import BASE_COLUMNS
 from services.survey.responses.models import CHOICE_SLOTS, TEXT_SLOTS
 from shared.contracts.survey import Wave
 

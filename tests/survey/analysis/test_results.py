@@ -9,7 +9,7 @@ import httpx
 import pytest
 from statsmodels.stats import proportion as smp
 
-from services.survey.analysis import service as analysis
+from services.survey.analysis import raking
 from tests.conftest import assert_problem
 from tests.survey.conftest import (
     AGES,
@@ -211,7 +211,7 @@ async def test_raking_runs_off_the_event_loop(
     survey_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_loop: list[bool] = []
-    real_rake = analysis.rake
+    real_rake = raking.rake
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -221,7 +221,7 @@ async def test_raking_runs_off_the_event_loop(
             on_loop.append(False)
         return real_rake(*args, **kwargs)
 
-    monkeypatch.setattr(analysis, "rake", watched)
+    monkeypatch.setattr(raking, "rake", watched)
     await import_file(survey_client, to_csv(generate(5, {"2022-Q2": 60, "2022-Q3": 60})))
     margins = {
         "age_band_sex": [

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.survey.imports.rows import RowValidator, parse_interview_date, parse_wave, plan_header
+from services.survey.imports.cells import parse_interview_date, parse_wave
+from services.survey.imports.header import plan_header
+from services.survey.imports.rows import RowValidator
 from services.survey.surveys.definition import OptionDef, QuestionDef, SurveyDef
 
 TODAY = date(2022, 9, 30)
