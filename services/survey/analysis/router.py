@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.survey import errors
 from services.survey.analysis.changes import changes
 from services.survey.analysis.correlations import correlations
 from services.survey.analysis.representativeness import representativeness as respondent_mix
@@ -19,8 +18,7 @@ from services.survey.analysis.results import MAX_QUESTIONS, questions_named, res
 from services.survey.analysis.schemas import Representativeness
 from services.survey.analysis.trend import trend
 from services.survey.deps import QuestionCode, Reader, SurveyCode, ToQuery, Waves, Who
-from services.survey.surveys.definition import QuestionDef, SurveyDef
-from services.survey.surveys.service import require_survey
+from services.survey.surveys.service import require_question, require_survey
 from shared.contracts.survey import (
     QuestionChanges,
     QuestionCorrelations,
@@ -33,16 +31,6 @@ from shared.problems import problem_responses
 
 router = APIRouter(tags=["surveys"])
 mix_router = APIRouter(tags=["surveys"])
-
-
-async def _survey_question(
-    session: SessionDep, code: str, question: str
-) -> tuple[SurveyDef, QuestionDef]:
-    survey = await require_survey(session, code)
-    spec = survey.question(question)
-    if spec is None:
-        raise errors.question_not_found(code, question)
-    return survey, spec
 
 
 @router.get(
@@ -71,7 +59,7 @@ async def question_results(
     who: Who,
     by: Annotated[str, Query(pattern="^(wave|area|age_band|sex|ethnicity)$")] = "wave",
 ) -> QuestionResults:
-    survey, spec = await _survey_question(session, code, question)
+    survey, spec = await require_question(session, code, question)
     return await results(
         session,
         survey,
@@ -145,7 +133,7 @@ async def question_changes(
     who: Who,
     to: ToQuery = None,
 ) -> QuestionChanges:
-    survey, spec = await _survey_question(session, code, question)
+    survey, spec = await require_question(session, code, question)
     return await changes(
         session,
         survey,
@@ -177,7 +165,7 @@ async def question_trend(
     waves: Waves,
     who: Who,
 ) -> QuestionTrend:
-    survey, spec = await _survey_question(session, code, question)
+    survey, spec = await require_question(session, code, question)
     return await trend(
         session,
         survey,
@@ -209,7 +197,7 @@ async def question_correlations(
     waves: Waves,
     who: Who,
 ) -> QuestionCorrelations:
-    survey, spec = await _survey_question(session, code, question)
+    survey, spec = await require_question(session, code, question)
     return await correlations(
         session,
         survey,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors
 from services.survey.imports.format import import_columns
 from services.survey.surveys import repository
-from services.survey.surveys.definition import SurveyDef, load_definition
+from services.survey.surveys.definition import QuestionDef, SurveyDef, load_definition
 from services.survey.surveys.schemas import (
     AnswerOptionRead,
     ImportColumn,
@@ -58,6 +58,17 @@ async def require_survey(session: AsyncSession, code: str) -> SurveyDef:
     if survey is None:
         raise errors.survey_not_found(code)
     return survey
+
+
+async def require_question(
+    session: AsyncSession, code: str, question: str
+) -> tuple[SurveyDef, QuestionDef]:
+    """The survey and its question of that code: a 404 naming whichever is missing."""
+    survey = await require_survey(session, code)
+    spec = survey.question(question)
+    if spec is None:
+        raise errors.question_not_found(code, question)
+    return survey, spec
 
 
 async def list_surveys(session: AsyncSession) -> list[SurveyRead]:
@@ -117,10 +128,7 @@ async def add_wording(
 ) -> tuple[SurveyRead, bool]:
     """The survey with the new wording, and whether this was a resend of the current one
     (a replay: nothing changed)."""
-    survey = await require_survey(session, code)
-    question = survey.question(question_code)
-    if question is None:
-        raise errors.question_not_found(code, question_code)
+    _, question = await require_question(session, code, question_code)
     current = max(question.wordings, key=lambda w: w.version, default=None)
     if (
         current is not None
