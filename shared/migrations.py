@@ -41,10 +41,14 @@ def _context_options(metadata: MetaData, service: str) -> dict[str, Any]:
 def _compared(service: str, name: str | None, type_: str) -> bool:
     """Only the service's own tables; never `fts_*` objects (full-text search built by hand
     per database: an FTS5 table on SQLite, a generated column and GIN index on PostgreSQL)
-    nor `brin_*` indexes (PostgreSQL only, created by hand in the migrations)."""
+    nor `brin_*` indexes (PostgreSQL only, created by hand in the migrations), nor the job
+    queue's `<service>_pgqueuer*` tables (pgqueuer's own, installed by a migration on
+    PostgreSQL; `shared.jobs`)."""
     if name is None:
         return True
     if name.startswith("fts_") or (type_ == "index" and name.startswith("brin_")):
+        return False
+    if type_ == "table" and name.startswith(f"{service}_pgqueuer"):
         return False
     return type_ != "table" or name.startswith(f"{service}_")
 

@@ -11,9 +11,9 @@ from services.survey.analysis.router import mix_router as representativeness_rou
 from services.survey.analysis.router import router as analysis_router
 from services.survey.comments.router import router as comments_router
 from services.survey.config import SurveySettings
+from services.survey.imports.queue import build_import_queue
 from services.survey.imports.router import job_router as import_job_router
 from services.survey.imports.router import router as imports_router
-from services.survey.imports.runner import ImportRunner
 from services.survey.models import SURVEY_AUDIT
 from services.survey.population.router import router as population_router
 from services.survey.responses.router import router as responses_router
@@ -22,6 +22,7 @@ from services.survey.surveys.router import router as surveys_router
 from shared.app import create_service_app
 from shared.audit import AuditTrail
 from shared.audit_api import audit_router
+from shared.jobs import JobQueue
 
 logger = logging.getLogger("hub.survey")
 IMPORTS_PATH = re.compile(r"/api/v1/surveys/[^/]+/imports")
@@ -30,17 +31,15 @@ IMPORTS_PATH = re.compile(r"/api/v1/surveys/[^/]+/imports")
 async def _start_imports(app: FastAPI) -> None:
     settings: SurveySettings = app.state.settings
     settings.import_spool_dir.mkdir(parents=True, exist_ok=True)
-    runner = ImportRunner(app.state.db, settings)
-    app.state.import_runner = runner
-    resumed = await runner.recover()
-    if resumed:
-        logger.info("resumed %d survey import job(s)", resumed)
+    queue = build_import_queue(app.state.db, settings)
+    app.state.import_queue = queue
+    await queue.start()
 
 
 async def _stop_imports(app: FastAPI) -> None:
-    runner: ImportRunner | None = getattr(app.state, "import_runner", None)
-    if runner is not None:
-        await runner.close()
+    queue: JobQueue | None = getattr(app.state, "import_queue", None)
+    if queue is not None:
+        await queue.close()
 
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:

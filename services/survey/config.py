@@ -24,12 +24,20 @@ class SurveySettings(ServiceSettings):
         "in the database, so any instance can run any import.",
     )
     import_batch_rows: int = Field(default=10_000, ge=100, le=200_000)
-    import_concurrency: int = Field(default=2, ge=1, le=16)
+    import_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Imports this instance runs at once."
+    )
     import_stale_seconds: int = Field(
-        default=300,
-        ge=30,
-        description="A running job without a heartbeat this long is taken as interrupted and "
-        "queued again at start-up.",
+        default=60,
+        ge=5,
+        description="A running import beats every quarter of this; one without a heartbeat "
+        "this long is taken as interrupted (its worker died) and run again: on PostgreSQL by "
+        "any instance, on SQLite at the next start.",
+    )
+    import_consumer: bool = Field(
+        default=True,
+        description="PostgreSQL: this instance runs queued imports (false: an API-only "
+        "replica, which only queues them for the others).",
     )
     responses_max_items: int = Field(default=500, ge=1, le=5000)
 

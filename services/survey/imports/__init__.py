@@ -6,7 +6,7 @@ format's columns and limits, a file's header plan: `plan_header`), `rows` (the o
 validator, `RowValidator`, shared with the JSON responses) and `cells` (one cell's rules),
 `files` (reading CSV and XLSX), `format` (the import format stated, and its templates),
 `margin_check` (warnings for values matching no population margin), `run` (one execution of
-a job: `run_import`), `runner` (`ImportRunner`: jobs as tasks of the process, queued again
-after a restart), `repository` (queries: jobs, uploads, rejected cells, the staging table),
-`schemas`, `models`.
+a job: `run_import`), `queue` (how jobs are queued and run: pgqueuer on PostgreSQL, tasks of
+the process on SQLite), `repository` (queries: jobs, uploads, rejected cells, the staging
+table), `schemas`, `models`.
 """

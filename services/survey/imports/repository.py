@@ -47,16 +47,65 @@ async def import_exists(session: AsyncSession, job_id: str) -> bool:
     return await session.get(ImportJob, job_id) is not None
 
 
-async def claim_job(session: AsyncSession, job_id: str, now: datetime) -> Any:
-    """The job's row when it was queued and is now `running` (claimed by the caller), else
-    None (another run has it, or it is gone)."""
+async def claim_job(
+    session: AsyncSession, job_id: str, now: datetime, *, stale_before: datetime
+) -> tuple[bool, Any]:
+    """(claimed, the job's row, None when it is gone). Claimed: it was queued, or running
+    without a heartbeat since `stale_before` (its worker died), and is now `running` for the
+    caller, whose claim is `started_at = now`; a re-run's earlier rejected cells are dropped
+    (it reports them again)."""
     claimed = await session.execute(
         update(JOBS)
-        .where(JOBS.c.id == job_id, JOBS.c.state == "queued")
+        .where(
+            JOBS.c.id == job_id,
+            or_(
+                JOBS.c.state == "queued",
+                and_(JOBS.c.state == "running", JOBS.c.heartbeat_at < stale_before),
+            ),
+        )
         .values(state="running", started_at=now, heartbeat_at=now)
     )
     job = (await session.execute(select(JOBS).where(JOBS.c.id == job_id))).one_or_none()
-    return job if claimed.rowcount else None  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+    if claimed.rowcount:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+        await session.execute(delete(ERRORS).where(ERRORS.c.import_id == job_id))
+    return bool(claimed.rowcount), job  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+
+
+async def beat_job(session: AsyncSession, job_id: str, claimed_at: datetime) -> bool:
+    """The heartbeat of the run that claimed the job at `claimed_at`; False when another run
+    has claimed it since (it is `running` under another claim)."""
+    beat = await session.execute(
+        update(JOBS)
+        .where(JOBS.c.id == job_id, JOBS.c.state == "running", JOBS.c.started_at == claimed_at)
+        .values(heartbeat_at=utcnow())
+    )
+    if beat.rowcount:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+        return True
+    state = await session.execute(select(JOBS.c.state).where(JOBS.c.id == job_id))
+    return state.scalar_one_or_none() != "running"
+
+
+async def requeue_stale_jobs(session: AsyncSession, stale_before: datetime) -> None:
+    """Running jobs without a heartbeat since `stale_before` (their worker died) are queued."""
+    await session.execute(
+        update(JOBS)
+        .where(JOBS.c.state == "running", JOBS.c.heartbeat_at < stale_before)
+        .values(state="queued")
+    )
+
+
+async def requeue_jobs(session: AsyncSession, job_ids: Sequence[str]) -> None:
+    """Running jobs their worker stopped (it is shutting down) are queued again."""
+    await session.execute(
+        update(JOBS)
+        .where(JOBS.c.id.in_(sorted(job_ids)), JOBS.c.state == "running")
+        .values(state="queued")
+    )
+
+
+async def queued_job_ids(session: AsyncSession) -> list[str]:
+    found = await session.execute(select(JOBS.c.id).where(JOBS.c.state == "queued"))
+    return [job_id for (job_id,) in found.all()]
 
 
 async def fail_job(session: AsyncSession, job_id: str, failure: str) -> None:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, BackgroundTasks, File, Path, Request, Response, UploadFile
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from services.survey.deps import Reader, SurveyCode, Writer, prefix_of, settings_of
 from services.survey.imports import service
 from services.survey.imports.format import csv_template, xlsx_template
-from services.survey.imports.runner import ImportRunner
 from services.survey.imports.schemas import IMPORT_OPENAPI, ImportJobRead
 from services.survey.surveys.service import require_survey
 from shared.db import Database, SessionDep
+from shared.jobs import JobQueue
 from shared.problems import problem_responses
 
 job_router = APIRouter(tags=["surveys"])
@@ -74,7 +74,6 @@ async def create_import(
     code: SurveyCode,
     request: Request,
     response: Response,
-    background: BackgroundTasks,
     session: SessionDep,
     principal: Writer,
     file: Annotated[UploadFile, File(description="CSV (UTF-8, BOM optional) or XLSX.")],
@@ -87,12 +86,8 @@ async def create_import(
         filename=file.filename or "",
         principal=principal,
     )
-    runner: ImportRunner = request.app.state.import_runner
-
-    async def start() -> None:  # after the response: the job row is committed by then
-        runner.submit(job.id)
-
-    background.add_task(start)
+    queue: JobQueue = request.app.state.import_queue
+    await queue.submit(session, job.id)  # runs once this request's transaction commits
     location = f"{prefix_of(request)}/surveys/imports/{job.id}"
     response.headers["Location"] = location
     return await service.job_read(session, job.id, prefix=prefix_of(request))

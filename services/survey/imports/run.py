@@ -1,8 +1,8 @@
 """Import jobs: stream a CSV/XLSX file into the responses with flat memory.
 
-A job runs as a task in the service process; its state lives in `survey_import`, so it can be
-polled from any instance and survives a restart (a queued, interrupted or stalled job is picked
-up again at start-up; imports are idempotent, so running one again is safe).
+A job is queued and run by `services.survey.import_queue`; its state lives in `survey_import`,
+so it can be polled from any instance and survives a restart (a job whose worker died is picked
+up again; imports are idempotent, so running one again is safe).
 
 Rows are parsed and validated in a worker thread, a batch at a time, while the previous batch
 is written; bad rows go to `survey_import_error` with row number, column and reason, and good
@@ -28,6 +28,8 @@ import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from services.survey.imports.repository import ERRORS, JOBS, STAGE
 from services.survey.imports.rows import RowError, RowValidator, london_today
 from services.survey.surveys.definition import SurveyDef, load_definition
 from shared.db import Database, utcnow
+from shared.jobs import JobLost, RunLater, keep_alive
 
 logger = logging.getLogger("hub.survey.imports")
 
@@ -278,19 +281,28 @@ class ImportRun:
 
 
 async def run_import(db: Database, settings: SurveySettings, job_id: str) -> None:
-    """Claim a queued job and run it to `done` or `failed`."""
+    """Claim a job (queued, or running without a heartbeat: its worker died) and run it to
+    `done` or `failed`, its heartbeat kept fresh; `RunLater` when a live worker has it."""
+    now = utcnow()
+    stale_s = settings.import_stale_seconds
     async with db.write_sessions() as session:
-        job = await repository.claim_job(session, job_id, utcnow())
+        claimed, job = await repository.claim_job(
+            session, job_id, now, stale_before=now - timedelta(seconds=stale_s)
+        )
         await session.commit()
-    if job is None:
+    if not claimed:
+        if job is not None and job.state == "running" and job.heartbeat_at is not None:
+            wait = (job.heartbeat_at + timedelta(seconds=stale_s) - now).total_seconds()
+            raise RunLater(max(1.0, wait + 1), "another worker is running this import")
         return
     path = scratch_path(settings, job_id, job.file_format)
     finished = False
     try:
-        await _execute(db, settings, job_id, job.survey_id, path, job.file_format)
+        async with keep_alive(partial(_beat, db, job_id, now), stale_s / 4):
+            await _execute(db, settings, job_id, job.survey_id, path, job.file_format)
         finished = True
-    except asyncio.CancelledError:
-        # Shutting down: leave the job `running`; a restart picks it up again.
+    except (asyncio.CancelledError, JobLost):
+        # Stopped (a shutdown), or taken over: leave the job and its file to whoever runs it.
         raise
     except Exception as exc:
         finished = True
@@ -311,6 +323,14 @@ async def run_import(db: Database, settings: SurveySettings, job_id: str) -> Non
             async with db.write_sessions() as session:
                 await repository.delete_upload(session, job_id)
                 await session.commit()
+
+
+async def _beat(db: Database, job_id: str, claimed_at: datetime) -> bool:
+    """The running job's heartbeat; False once another worker has claimed it since."""
+    async with db.write_sessions() as session:
+        alive = await repository.beat_job(session, job_id, claimed_at)
+        await session.commit()
+    return alive
 
 
 async def _pipeline(next_batch: Any, write: Any) -> None:

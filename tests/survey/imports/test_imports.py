@@ -263,10 +263,14 @@ async def test_unknown_job_is_a_404(survey_client: httpx.AsyncClient) -> None:
     assert_problem(await survey_client.get("/api/v1/surveys/imports/nope/errors.csv"), 404)
 
 
+async def _not_queued(session: Any, job_id: str) -> None:
+    return None
+
+
 async def test_a_queued_job_is_resumed_at_start_up(survey_app_factory: Any) -> None:
     first = await survey_app_factory(import_concurrency=1)
-    runner = first._transport.app.state.import_runner  # type: ignore[attr-defined]
-    runner.submit = lambda job_id: None  # the process "dies" before it starts the job
+    queue = first._transport.app.state.import_queue  # type: ignore[attr-defined]
+    queue.submit = _not_queued  # the process "dies" before the job is queued
     response = await first.post(
         IMPORTS, files={"file": ("f.csv", to_csv(generate(3, {"2022-Q1": 5})), "text/csv")}
     )
@@ -282,8 +286,8 @@ async def test_another_instance_finishes_a_job_from_the_uploaded_file_in_the_dat
     """Instances share no disk: the upload is kept in the database, and removed once the job
     has run."""
     first = await survey_app_factory(import_spool_dir=tmp_path / "first")
-    runner = first._transport.app.state.import_runner  # type: ignore[attr-defined]
-    runner.submit = lambda job_id: None  # this instance is replaced before it runs the job
+    queue = first._transport.app.state.import_queue  # type: ignore[attr-defined]
+    queue.submit = _not_queued  # this instance is replaced before it queues the job
     response = await first.post(
         IMPORTS, files={"file": ("f.csv", to_csv(generate(5, {"2022-Q1": 6})), "text/csv")}
     )
