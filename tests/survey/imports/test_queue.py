@@ -75,13 +75,17 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
 
     started: list[int] = []
     stopped: list[int] = []
+    runs = [asyncio.Event(), asyncio.Event()]  # set as the first and the second run start
+    a_stop = asyncio.Event()
 
     async def stuck(db: Database, settings: Any, job_id: str, *rest: Any) -> None:
         started.append(id(db))
+        runs[len(started) - 1].set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
             stopped.append(id(db))
+            a_stop.set()
             raise
 
     paused: set[int] = set()  # instances whose heartbeat does not get through
@@ -96,8 +100,7 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
     worker: Database = _app(client).state.db
     location = await _upload(client, 1)
     job_id = location.rsplit("/", 1)[1]
-    while not started:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(runs[0].wait(), 10)
 
     # Another instance asked to run it finds its worker alive: it is to try again later.
     other = Database(survey_db_url)
@@ -116,14 +119,10 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
                 update(JOBS).where(JOBS.c.id == job_id).values(heartbeat_at=LONG_AGO)
             )
         takeover = asyncio.create_task(imports.run_import(other, settings, job_id))
-        while len(started) < 2:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(runs[1].wait(), 10)
         assert started == [id(worker), id(other)]
         paused.clear()
-        for _ in range(500):
-            if stopped:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(a_stop.wait(), 5)  # within a beat (1.25 s) or so
         assert stopped == [id(worker)]  # only the stalled worker, the new one runs on
         job = (await client.get(location)).json()
         assert job["state"] == "running"  # under the new claim, not handed back
