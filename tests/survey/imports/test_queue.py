@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from services.survey import imports
-from services.survey.imports import JOBS
+from services.survey.imports import run
+from services.survey.imports.repository import JOBS
 from shared.db import Database
 from shared.jobs import RunLater
 from tests.survey.conftest import generate, to_csv, wait_for_job
@@ -45,7 +45,7 @@ async def test_two_instances_run_each_queued_import_once_and_never_at_once(
         _app(receiver).state.import_queue.submit = _not_queued
     locations = [await _upload(receiver, seed) for seed in range(6)]
 
-    real_execute = imports._execute
+    real_execute = run._execute
     running: set[str] = set()
     runs: list[tuple[str, int]] = []  # (job, instance)
 
@@ -59,7 +59,7 @@ async def test_two_instances_run_each_queued_import_once_and_never_at_once(
         finally:
             running.discard(job_id)
 
-    monkeypatch.setattr(imports, "_execute", observed)
+    monkeypatch.setattr(run, "_execute", observed)
     first = await survey_app_factory(import_concurrency=1)
     await survey_app_factory(import_concurrency=1)
     jobs = [await wait_for_job(first, location) for location in locations]
@@ -89,13 +89,13 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
             raise
 
     paused: set[int] = set()  # instances whose heartbeat does not get through
-    real_beat = imports._beat
+    real_beat = run._beat
 
     async def beat(db: Database, job_id: str, claimed_at: Any) -> bool:
         return True if id(db) in paused else await real_beat(db, job_id, claimed_at)
 
-    monkeypatch.setattr(imports, "_execute", stuck)
-    monkeypatch.setattr(imports, "_beat", beat)
+    monkeypatch.setattr(run, "_execute", stuck)
+    monkeypatch.setattr(run, "_beat", beat)
     client = await survey_app_factory(import_stale_seconds=5)  # it beats every 1.25 s
     worker: Database = _app(client).state.db
     location = await _upload(client, 1)
@@ -107,7 +107,7 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
     settings = SurveySettings(database_url=survey_db_url, import_stale_seconds=5)
     try:
         with pytest.raises(RunLater) as later:
-            await imports.run_import(other, settings, job_id)
+            await run.run_import(other, settings, job_id)
         assert 1 <= later.value.delay <= 7
         assert started == [id(worker)]
 
@@ -118,7 +118,7 @@ async def test_a_live_workers_import_is_left_to_it_and_a_stalled_worker_stops_wh
             await conn.execute(
                 update(JOBS).where(JOBS.c.id == job_id).values(heartbeat_at=LONG_AGO)
             )
-        takeover = asyncio.create_task(imports.run_import(other, settings, job_id))
+        takeover = asyncio.create_task(run.run_import(other, settings, job_id))
         await asyncio.wait_for(runs[1].wait(), 10)
         assert started == [id(worker), id(other)]
         paused.clear()
