@@ -166,7 +166,12 @@ class InProcessJobQueue:
             try:
                 await self.run(key)
             except RunLater as later:
-                handle = asyncio.get_running_loop().call_later(later.delay, self._spawn, key)
+
+                def again() -> None:
+                    self.later.discard(handle)
+                    self._spawn(key)
+
+                handle = asyncio.get_running_loop().call_later(later.delay, again)
                 self.later.add(handle)
             except Exception:
                 logger.exception("job %s could not be run", key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from fastapi import FastAPI
@@ -24,7 +23,6 @@ from shared.audit import AuditTrail
 from shared.audit_api import audit_router
 from shared.jobs import JobQueue
 
-logger = logging.getLogger("hub.survey")
 IMPORTS_PATH = re.compile(r"/api/v1/surveys/[^/]+/imports")
 
 

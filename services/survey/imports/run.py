@@ -1,8 +1,8 @@
 """Import jobs: stream a CSV/XLSX file into the responses with flat memory.
 
-A job is queued and run by `services.survey.import_queue`; its state lives in `survey_import`,
-so it can be polled from any instance and survives a restart (a job whose worker died is picked
-up again; imports are idempotent, so running one again is safe).
+A job is queued and run by `queue.py`; its state lives in `survey_import`, so it can be
+polled from any instance and survives a restart (a job whose worker died is picked up again;
+imports are idempotent, so running one again is safe).
 
 Rows are parsed and validated in a worker thread, a batch at a time, while the previous batch
 is written; bad rows go to `survey_import_error` with row number, column and reason, and good
