@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from services.survey.imports.header import CSV_ERROR, HeaderProblem
 
@@ -66,13 +66,18 @@ def _csv_dialect(first_line: str) -> str:
 def read_header(path: Path, file_format: str) -> list[str]:
     if file_format == "csv":
         with open_csv(path) as fh:
-            first = fh.readline()
-            if not first.strip():
-                raise HeaderProblem("the file has no header row")
-            return next(csv.reader(io.StringIO(first), delimiter=_csv_dialect(first)), [])
+            return csv_header(fh)
     for row in iter_xlsx(path, header=True):
         return row
     raise HeaderProblem("the file has no header row")
+
+
+def csv_header(fh: TextIO) -> list[str]:
+    """The header of a CSV text stream at its start: its first line."""
+    first = fh.readline()
+    if not first.strip():
+        raise HeaderProblem("the file has no header row")
+    return next(csv.reader(io.StringIO(first), delimiter=_csv_dialect(first)), [])
 
 
 def iter_csv(fh: TextIO) -> Iterator[tuple[int, list[str]]]:
@@ -185,3 +190,9 @@ def iter_rows(path: Path, file_format: str) -> Iterator[tuple[int, list[str]]]:
 def open_csv(path: Path) -> TextIO:
     """Undecodable bytes read as U+FFFD (refused per cell); a UTF-8 BOM is dropped."""
     return path.open(encoding="utf-8-sig", errors="replace", newline="")
+
+
+def csv_text(raw: BinaryIO) -> TextIO:
+    """A CSV's byte stream (an upload read back from the database) read as `open_csv` reads
+    a file."""
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")

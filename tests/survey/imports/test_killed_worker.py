@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_engine
 from tests.survey.imports.conftest import SurveyProcess, large_file, start_survey
@@ -28,27 +30,45 @@ IMPORTS = "/api/v1/surveys/opcc/imports"
 pytestmark = pytest.mark.slow
 
 
-def _runner(instances: list[SurveyProcess], job_id: str) -> SurveyProcess | None:
-    """The instance running the job: the one holding its file in its scratch directory."""
+async def _runner(instances: list[SurveyProcess], engine: AsyncEngine) -> SurveyProcess | None:
+    """The instance running the import: the one the database sees reading its uploaded file
+    (the file is streamed from the database while it is parsed); with one instance, that one."""
+    if len(instances) == 1:
+        return instances[0]
+    async with engine.connect() as conn:
+        reading = await conn.execute(
+            text(
+                "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
+                "AND query LIKE 'SELECT survey_import_upload.data%'"
+            )
+        )
+        ports = set(reading.scalars())
     for survey in instances:
-        if any(survey.spool.glob(f"{job_id}.*")):
+        connections = psutil.Process(survey.process.pid).net_connections(kind="tcp")
+        if ports & {c.laddr.port for c in connections}:
             return survey
     return None
 
 
-def _kill_mid_import(instances: list[SurveyProcess], location: str) -> SurveyProcess:
+async def _kill_mid_import(
+    instances: list[SurveyProcess], location: str, url: str
+) -> SurveyProcess:
     """Wait until the job is running with some rows read, then kill its instance."""
     deadline = time.monotonic() + 60
-    with instances[0].client() as client:
-        while True:
-            job = client.get(location).json()
-            assert job["state"] in ("queued", "running"), f"finished before the kill: {job}"
-            runner = _runner(instances, job["id"])
-            if job["state"] == "running" and job["rows_read"] > 0 and runner is not None:
-                runner.kill()
-                return runner
-            assert time.monotonic() < deadline, job
-            time.sleep(0.01)
+    engine = create_engine(url)
+    try:
+        with instances[0].client() as client:
+            while True:
+                job = (await asyncio.to_thread(client.get, location)).json()
+                assert job["state"] in ("queued", "running"), f"finished before the kill: {job}"
+                runner = await _runner(instances, engine)
+                if job["state"] == "running" and job["rows_read"] > 0 and runner is not None:
+                    runner.kill()
+                    return runner
+                assert time.monotonic() < deadline, job
+                await asyncio.sleep(0.01)
+    finally:
+        await engine.dispose()
 
 
 async def _stored(url: str, job_id: str) -> dict[str, Any]:
@@ -102,7 +122,7 @@ async def test_an_import_whose_worker_is_killed_finishes_with_nothing_lost_or_do
     assert response.status_code == 202, response.text
     location = response.headers["location"]
 
-    killed = await asyncio.to_thread(_kill_mid_import, list(survey_processes), location)
+    killed = await _kill_mid_import(list(survey_processes), location, survey_db_url)
     assert killed.process.returncode == -9
     if backend == "sqlite":
         # The embedded store runs imports in the process that took them: the next start runs
