@@ -55,7 +55,6 @@ logger = logging.getLogger("hub.survey.imports")
 
 SQLITE_MERGE_CHUNK = 50_000
 PROGRESS_EVERY_S = 0.5
-BATCHES_AHEAD = 3  # parsed batches waiting for the first load's COPY (~1.5 MB of text each)
 ANALYZE_AFTER_ROWS = 10_000  # fresh planner statistics after a large import (PostgreSQL)
 
 
@@ -179,31 +178,22 @@ class ImportRun:
                 )
                 await other.commit()
 
-        ready: asyncio.Queue[Batch | Exception | None] = asyncio.Queue(BATCHES_AHEAD)
-
-        async def parse() -> None:
-            # The worker thread parses on while COPY takes the batches before: a few batches
-            # of slack, so that neither waits on each hiccup of the other.
-            try:
-                while (batch := await anyio.to_thread.run_sync(next_batch)) is not None:
-                    await ready.put(batch)
-                await ready.put(None)
-            except Exception as exc:
-                await ready.put(exc)
-
         async def chunks() -> Any:
-            parsing = asyncio.ensure_future(parse())
+            pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
+                anyio.to_thread.run_sync(next_batch)
+            )
             try:
-                while (batch := await ready.get()) is not None:
-                    if isinstance(batch, Exception):
-                        raise batch
+                while True:
+                    batch = await pending
+                    if batch is None:
+                        return
+                    pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
                     await side_effects(batch)
                     if batch.data:
                         yield batch.data
             finally:
-                # A thread cannot be interrupted: a batch being parsed is finished first.
-                parsing.cancel()
-                await asyncio.gather(parsing, return_exceptions=True)
+                if not pending.done():
+                    await asyncio.gather(pending, return_exceptions=True)
 
         try:
             async with self.conn.begin():
