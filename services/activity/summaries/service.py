@@ -39,14 +39,20 @@ def _dated(value: object) -> date | None:
     return None
 
 
-def priorities_current(area: Area, on: date, months: int) -> bool:
+def priority_dates(area: Area) -> list[date]:
+    """The issue and action dates of `area`'s priorities (undated ones left out)."""
+    return [
+        day
+        for priority in area.priorities or []
+        for key in ("issue_date", "action_date")
+        if (day := _dated(priority.get(key))) is not None
+    ]
+
+
+def priorities_current(dates: list[date], on: date, months: int) -> bool:
+    """Whether a priority dated `dates` is current on `on` (dated in the `months` up to it)."""
     since = months_before(on, months)
-    for priority in area.priorities or []:
-        for key in ("issue_date", "action_date"):
-            day = _dated(priority.get(key))
-            if day is not None and since < day <= on:
-                return True
-    return False
+    return any(since < day <= on for day in dates)
 
 
 def profile_complete(area: Area) -> bool:
@@ -75,9 +81,11 @@ async def summary(
     neighbourhoods = await repository.neighbourhoods_under(session, area)
     groups = await repository.groups_under(session, area)
     complete = sum(profile_complete(n) for n in neighbourhoods)
+    # Each neighbourhood's priorities read once, not once per day asked for.
+    dated = [priority_dates(n) for n in neighbourhoods]
     out: list[RegisterCounts] = []
     for on in sorted(set(days)):
-        current = sum(priorities_current(n, on, priority_months) for n in neighbourhoods)
+        current = sum(priorities_current(dates, on, priority_months) for dates in dated)
         active = Counter(g.group_type for g in groups if group_active(g, on))
         out.append(
             RegisterCounts(
