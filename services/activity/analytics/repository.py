@@ -19,7 +19,7 @@ from services.activity.activities.models import (
     Activity,
 )
 from services.activity.activities.repository import ACTIVITY, dialect_of, rowcount
-from services.activity.analytics.statements import MONTH_COUNT
+from services.activity.analytics.statements import DISTRICT_MONTH_COUNT, MONTH_COUNT
 from services.activity.districts import in_districts
 
 
@@ -97,7 +97,9 @@ async def fold_month_counts(session: AsyncSession) -> int:
         return 0
     touched = rowcount(await session.execute(_FOLD))
     if touched:
-        await session.execute(delete(MONTH_COUNT).where(MONTH_COUNT.c.activities == 0))
+        # The district counts follow by trigger (migration 7c1d5e9a2b40), zeros included.
+        for table in (MONTH_COUNT, DISTRICT_MONTH_COUNT):
+            await session.execute(delete(table).where(table.c.activities == 0))
     return touched
 
 

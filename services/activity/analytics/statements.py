@@ -16,7 +16,11 @@ from sqlalchemy import (
 
 from services.activity.activities.repository import ACTIVITY
 from services.activity.analytics.filters import Filters
-from services.activity.analytics.models import ActivityMonthCount, ActivityMonthCountChange
+from services.activity.analytics.models import (
+    ActivityDistrictMonthCount,
+    ActivityMonthCount,
+    ActivityMonthCountChange,
+)
 from services.activity.districts import in_districts
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.activity import (
@@ -30,6 +34,7 @@ from shared.db import table_of
 
 MONTH_COUNT = table_of(ActivityMonthCount)
 MONTH_COUNT_CHANGE = table_of(ActivityMonthCountChange)
+DISTRICT_MONTH_COUNT = table_of(ActivityDistrictMonthCount)
 HOURS = table_of(VolunteerHours)
 
 
@@ -206,12 +211,16 @@ def _month_counts_statement(
     plain: list[AggregateDimension], period: AggregatePeriod, filters: Filters, dialect: str
 ) -> Any:
     """Whole months from the monthly counts (folded and not yet folded), the days of partly
-    covered months from the activities: the same sums as one scan of the activities."""
+    covered months from the activities: the same sums as one scan of the activities. With
+    no area grouped by or filtered on, the folded counts are read summed by district (one
+    row for ~6 of the areas')."""
     months, edges = month_span(filters)
     parts: list[Any] = []
+    by_area = AggregateDimension.area in plain or filters.area is not None
+    folded = MONTH_COUNT if by_area else DISTRICT_MONTH_COUNT
     if months is not None:
         first, last = months
-        for table in (MONTH_COUNT, MONTH_COUNT_CHANGE):
+        for table in (folded, MONTH_COUNT_CHANGE):
             where = filters.equality_conditions(table)
             if first is not None:
                 where.append(table.c.local_month >= first)
