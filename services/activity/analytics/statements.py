@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
+    bindparam,
     func,
     literal_column,
     null,
@@ -182,6 +184,14 @@ def _regrouped(source: Any, plain: list[AggregateDimension], period: AggregatePe
 Months = tuple[int | None, int | None]
 
 
+def _planned_with(month: int) -> Any:
+    """A month bound written into the SQL, not sent as a parameter: the driver keeps each
+    statement prepared, and after five runs PostgreSQL may plan it once for any bounds (a
+    range it guesses at 0.5% of the table), which sorted three years of counts instead of
+    hashing them (~4 -> ~14 ms). Bounds are integers we computed, never text from a caller."""
+    return bindparam(None, month, type_=Integer, literal_execute=True)
+
+
 def month_span(filters: Filters) -> tuple[Months | None, list[tuple[date, date]]]:
     """Split `from`..`to` into whole months (YYYYMM bounds, None = open; None if there is no
     whole month) and the days of partly covered months at either end."""
@@ -223,9 +233,9 @@ def _month_counts_statement(
         for table in (folded, MONTH_COUNT_CHANGE):
             where = filters.equality_conditions(table)
             if first is not None:
-                where.append(table.c.local_month >= first)
+                where.append(table.c.local_month >= _planned_with(first))
             if last is not None:
-                where.append(table.c.local_month <= last)
+                where.append(table.c.local_month <= _planned_with(last))
             parts.append(
                 select(
                     *_grouping_columns(table, plain),
