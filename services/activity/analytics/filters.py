@@ -127,7 +127,7 @@ class Filters:
         return out
 
 
-def log_filters(
+async def log_filters(
     principal: Reader,
     area: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
@@ -168,7 +168,7 @@ def log_filters(
         districts=principal.districts,
     )
     filters.check()
-    return filters
+    return filters  # async for no I/O: FastAPI would hand a plain function to its thread pool
 
 
 FiltersDep = Annotated[Filters, Depends(log_filters)]
