@@ -54,6 +54,26 @@ class Activity(ActivityTable, table=True):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The same for counts of one activity type (a type's topic breakdown over a quarter
+        # read ~1/10 of the entries the date-first index scans for it).
+        Index(
+            "ix_activity_activity_counting_by_type",
+            "status",
+            "activity_type",
+            "local_date",
+            postgresql_include=[
+                "local_month",
+                "district_code",
+                "area_code",
+                "directorate",
+                "classification",
+                "attendees",
+                "young_people",
+                "topic_mask",
+            ],
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(primary_key=True)

@@ -89,19 +89,18 @@ class Filters:
     def equality_conditions(self, table: Any) -> list[Any]:
         """Equality filters on the counting columns, which the activities and the monthly
         count tables share by name."""
-        c = table.c
         return [
-            column == str(value)
+            table.c[column] == str(value)
             for column, value in (
-                (c.area_code, self.area),
-                (c.district_code, self.district),
-                (c.directorate, self.directorate),
-                (c.activity_type, self.activity_type),
-                (c.classification, self.classification),
-                (c.status, self.status),
+                ("area_code", self.area),
+                ("district_code", self.district),
+                ("directorate", self.directorate),
+                ("activity_type", self.activity_type),
+                ("classification", self.classification),
+                ("status", self.status),
             )
-            if value is not None
-        ] + in_districts(c.district_code, self.districts)
+            if value is not None  # a table without areas is only read with no area asked for
+        ] + in_districts(table.c.district_code, self.districts)
 
     def conditions(self, dialect: str, *, counting: bool = False) -> list[Any]:
         """SQL conditions; `counting` keeps to the columns of the counting index."""
@@ -128,7 +127,7 @@ class Filters:
         return out
 
 
-def log_filters(
+async def log_filters(
     principal: Reader,
     area: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
@@ -169,7 +168,7 @@ def log_filters(
         districts=principal.districts,
     )
     filters.check()
-    return filters
+    return filters  # async for no I/O: FastAPI would hand a plain function to its thread pool
 
 
 FiltersDep = Annotated[Filters, Depends(log_filters)]

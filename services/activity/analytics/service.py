@@ -21,7 +21,6 @@ from shared.contracts.activity import (
     AggregateDimension,
     AggregatePeriod,
     AggregateResponse,
-    AggregateRow,
     UnreconciledSummary,
 )
 from shared.contracts.taxonomy import ActivityStatus
@@ -132,26 +131,45 @@ async def aggregate(
     apply_counting_rule(filters)
     by_topic = AggregateDimension.topic in group_by
     stmt = statements.aggregate_statement(group_by, period, filters, dialect_of(session))
-    grouped: dict[tuple[Any, ...], AggregateRow] = {}
-    totals = AggregateRow(activities=0, attendees=0, young_people=0)
+    names = [d.value for d in group_by]
+    # Sums per group as plain lists, the rows built at the end in one validation: a few
+    # hundred groups cost ~3x less than a model per group updated in place.
+    grouped: dict[tuple[Any, ...], list[Any]] = {}
+    totals = [0, 0, 0]
+    topic_totals: list[int] | None = None
     for row in await repository.rows_of(session, stmt):
-        n, attendees, young = int(row["n"]), int(row["a"]), int(row["y"])
+        sums = [int(row["n"]), int(row["a"]), int(row["y"])]
         if by_topic and row["is_total"]:
             # Grouped by topic, an activity is in several rows: totals come from SQL apart.
-            totals = AggregateRow(activities=n, attendees=attendees, young_people=young)
+            topic_totals = sums
             continue
-        if not by_topic:
-            totals.activities += n
-            totals.attendees += attendees
-            totals.young_people += young
-        key = tuple(row[d.value] for d in group_by)
-        grouped[key] = _row(group_by, key, period, n, attendees, young)
+        for i, value in enumerate(sums):
+            totals[i] += value
+        grouped[tuple(row[name] for name in names)] = sums
+    if by_topic:
+        totals = topic_totals or [0, 0, 0]
+    hours: dict[tuple[Any, ...], float] | None = None
     if set(group_by) <= VOLUNTEER_DIMENSIONS and not filters.activity_only():
-        await _add_volunteer_hours(session, group_by, period, filters, grouped, totals)
-    rows = [grouped[k] for k in sorted(grouped, key=_sort_key)]
-    return AggregateResponse(
-        group_by=group_by, period=period, filters=filters.applied(), rows=rows, totals=totals
+        hours = await _volunteer_hours(session, group_by, period, filters)
+        for key in hours:
+            grouped.setdefault(key, [0, 0, 0])
+    rows = [_row(names, key, period, grouped[key], hours) for key in sorted(grouped, key=_sort_key)]
+    total: dict[str, Any] = dict(zip(_MEASURES, totals, strict=True))
+    if hours is not None:
+        total["volunteer_hours"] = round(sum(hours.values()), 2)
+    return AggregateResponse.model_validate(
+        {
+            "group_by": group_by,
+            "period": period,
+            "filters": filters.applied(),
+            "rows": rows,
+            "totals": total,
+        }
     )
+
+
+_MEASURES = ("activities", "attendees", "young_people")
+_PERIOD = AggregateDimension.period.value
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -159,43 +177,31 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _row(
-    group_by: list[AggregateDimension],
+    names: list[str],
     key: tuple[Any, ...],
     period: AggregatePeriod,
-    activities: int,
-    attendees: int,
-    young_people: int,
-) -> AggregateRow:
-    values: dict[str, Any] = {}
-    for dimension, value in zip(group_by, key, strict=True):
-        if dimension is AggregateDimension.period:
-            values["period"] = period_label(value, period)
-        else:
-            values[dimension.value] = value
-    return AggregateRow(
-        **values, activities=activities, attendees=int(attendees), young_people=int(young_people)
-    )
+    sums: list[int],
+    hours: dict[tuple[Any, ...], float] | None,
+) -> dict[str, Any]:
+    """One row of the answer, as the contract's `AggregateRow` reads it."""
+    values: dict[str, Any] = dict(zip(names, key, strict=True))
+    if _PERIOD in values:
+        values[_PERIOD] = period_label(values[_PERIOD], period)
+    values.update(zip(_MEASURES, sums, strict=True))
+    if hours is not None:
+        values["volunteer_hours"] = round(hours.get(key, 0.0), 2)
+    return values
 
 
-async def _add_volunteer_hours(
+async def _volunteer_hours(
     session: AsyncSession,
     group_by: list[AggregateDimension],
     period: AggregatePeriod,
     filters: Filters,
-    grouped: dict[tuple[Any, ...], AggregateRow],
-    totals: AggregateRow,
-) -> None:
-    total = 0.0
-    for row in await repository.rows_of(
-        session, statements.hours_statement(group_by, period, filters)
-    ):
-        key = tuple(row[d.value] for d in group_by)
-        hours = float(row["hours"] or 0)
-        total += hours
-        if key not in grouped:
-            grouped[key] = _row(group_by, key, period, 0, 0, 0)
-        grouped[key].volunteer_hours = round(hours, 2)
-    for item in grouped.values():
-        if item.volunteer_hours is None:
-            item.volunteer_hours = 0.0
-    totals.volunteer_hours = round(total, 2)
+) -> dict[tuple[Any, ...], float]:
+    """Volunteer hours by the groupings' keys (as the counts are keyed)."""
+    stmt = statements.hours_statement(group_by, period, filters)
+    return {
+        tuple(row[d.value] for d in group_by): float(row["hours"] or 0)
+        for row in await repository.rows_of(session, stmt)
+    }

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
+    bindparam,
     func,
     literal_column,
     null,
@@ -16,7 +18,11 @@ from sqlalchemy import (
 
 from services.activity.activities.repository import ACTIVITY
 from services.activity.analytics.filters import Filters
-from services.activity.analytics.models import ActivityMonthCount, ActivityMonthCountChange
+from services.activity.analytics.models import (
+    ActivityDistrictMonthCount,
+    ActivityMonthCount,
+    ActivityMonthCountChange,
+)
 from services.activity.districts import in_districts
 from services.activity.volunteering.models import VolunteerHours
 from shared.contracts.activity import (
@@ -30,6 +36,7 @@ from shared.db import table_of
 
 MONTH_COUNT = table_of(ActivityMonthCount)
 MONTH_COUNT_CHANGE = table_of(ActivityMonthCountChange)
+DISTRICT_MONTH_COUNT = table_of(ActivityDistrictMonthCount)
 HOURS = table_of(VolunteerHours)
 
 
@@ -177,6 +184,14 @@ def _regrouped(source: Any, plain: list[AggregateDimension], period: AggregatePe
 Months = tuple[int | None, int | None]
 
 
+def _planned_with(month: int) -> Any:
+    """A month bound written into the SQL, not sent as a parameter: the driver keeps each
+    statement prepared, and after five runs PostgreSQL may plan it once for any bounds (a
+    range it guesses at 0.5% of the table), which sorted three years of counts instead of
+    hashing them (~4 -> ~14 ms). Bounds are integers we computed, never text from a caller."""
+    return bindparam(None, month, type_=Integer, literal_execute=True)
+
+
 def month_span(filters: Filters) -> tuple[Months | None, list[tuple[date, date]]]:
     """Split `from`..`to` into whole months (YYYYMM bounds, None = open; None if there is no
     whole month) and the days of partly covered months at either end."""
@@ -206,17 +221,21 @@ def _month_counts_statement(
     plain: list[AggregateDimension], period: AggregatePeriod, filters: Filters, dialect: str
 ) -> Any:
     """Whole months from the monthly counts (folded and not yet folded), the days of partly
-    covered months from the activities: the same sums as one scan of the activities."""
+    covered months from the activities: the same sums as one scan of the activities. With
+    no area grouped by or filtered on, the folded counts are read summed by district (one
+    row for ~6 of the areas')."""
     months, edges = month_span(filters)
     parts: list[Any] = []
+    by_area = AggregateDimension.area in plain or filters.area is not None
+    folded = MONTH_COUNT if by_area else DISTRICT_MONTH_COUNT
     if months is not None:
         first, last = months
-        for table in (MONTH_COUNT, MONTH_COUNT_CHANGE):
+        for table in (folded, MONTH_COUNT_CHANGE):
             where = filters.equality_conditions(table)
             if first is not None:
-                where.append(table.c.local_month >= first)
+                where.append(table.c.local_month >= _planned_with(first))
             if last is not None:
-                where.append(table.c.local_month <= last)
+                where.append(table.c.local_month <= _planned_with(last))
             parts.append(
                 select(
                     *_grouping_columns(table, plain),

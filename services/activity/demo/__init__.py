@@ -71,6 +71,7 @@ async def generate(db: Database, *, activities: int, seed: int = 2022) -> bool:
                 "activity_activity",
                 "activity_action",
                 "activity_month_count",
+                "activity_district_month_count",
                 "activity_month_count_change",  # emptied by the fold: give the space back
             )
             for table in tables:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,14 +40,20 @@ def _dated(value: object) -> date | None:
     return None
 
 
-def priorities_current(area: Area, on: date, months: int) -> bool:
-    since = months_before(on, months)
-    for priority in area.priorities or []:
-        for key in ("issue_date", "action_date"):
-            day = _dated(priority.get(key))
-            if day is not None and since < day <= on:
-                return True
-    return False
+def priority_dates(area: Area) -> list[date]:
+    """The issue and action dates of `area`'s priorities (undated ones left out)."""
+    return [
+        day
+        for priority in area.priorities or []
+        for key in ("issue_date", "action_date")
+        if (day := _dated(priority.get(key))) is not None
+    ]
+
+
+def priorities_current(dates: list[date], since: date, on: date) -> bool:
+    """Whether a priority dated `dates` is current on `on`: dated after `since` (the day
+    `priority_months` before it, `months_before`) and by `on`."""
+    return any(since < day <= on for day in dates)
 
 
 def profile_complete(area: Area) -> bool:
@@ -54,7 +61,20 @@ def profile_complete(area: Area) -> bool:
     return parts.contact_details and parts.team_photos
 
 
-def group_active(group: CommunityGroup, on: date) -> bool:
+class GroupSpan(NamedTuple):
+    """What the activity rule reads of a community group."""
+
+    group_type: str
+    active_from: date | None
+    active_to: date | None
+    active: bool
+
+    @classmethod
+    def of(cls, group: CommunityGroup) -> GroupSpan:
+        return cls(group.group_type, group.active_from, group.active_to, group.active)
+
+
+def group_active(group: GroupSpan, on: date) -> bool:
     if group.active_from is not None and group.active_from > on:
         return False
     if group.active_to is not None:
@@ -75,10 +95,14 @@ async def summary(
     neighbourhoods = await repository.neighbourhoods_under(session, area)
     groups = await repository.groups_under(session, area)
     complete = sum(profile_complete(n) for n in neighbourhoods)
+    # The records are read once, not once per day asked for (the KPI service asks ~13 days).
+    dated = [priority_dates(n) for n in neighbourhoods]
+    spans = [GroupSpan.of(g) for g in groups]
     out: list[RegisterCounts] = []
     for on in sorted(set(days)):
-        current = sum(priorities_current(n, on, priority_months) for n in neighbourhoods)
-        active = Counter(g.group_type for g in groups if group_active(g, on))
+        since = months_before(on, priority_months)
+        current = sum(priorities_current(dates, since, on) for dates in dated)
+        active = Counter(g.group_type for g in spans if group_active(g, on))
         out.append(
             RegisterCounts(
                 on=on,

@@ -25,6 +25,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from services.kpi.config import KpiSettings
+from services.kpi.sources.transport import AiohttpTransport
 from shared.auth import Principal, forwarding_headers
 from shared.contracts.activity import AggregateQuery, AggregateResponse
 from shared.contracts.registers import AreaRef, RegisterSummary
@@ -33,6 +34,7 @@ from shared.pagination import MAX_LIMIT
 from shared.requestid import current_request_id
 
 M = TypeVar("M", bound=BaseModel)
+KEEPALIVE_S = 4.0  # under the services' 5 s keep-alive
 
 
 class SourceUnavailable(Exception):
@@ -75,9 +77,13 @@ class ServiceClient:
             limits=httpx.Limits(
                 max_connections=settings.source_max_connections,
                 max_keepalive_connections=settings.source_max_connections,
-                keepalive_expiry=4.0,  # under the services' 5 s keep-alive
+                keepalive_expiry=KEEPALIVE_S,
             ),
-            transport=transport,
+            # Tests reach in-process apps through their own transports; otherwise aiohttp's.
+            transport=transport
+            or AiohttpTransport(
+                max_connections=settings.source_max_connections, keepalive_s=KEEPALIVE_S
+            ),
             trust_env=False,
         )
 

@@ -15,4 +15,10 @@ def sources_of(request: Request) -> SourceClients:
     return sources.for_request(request)
 
 
-SourcesDep = Annotated[SourceClients, Depends(sources_of)]
+async def _request_sources(request: Request) -> SourceClients:
+    # Async although it does no I/O: FastAPI hands a plain function dependency to its thread
+    # pool, a round trip between threads on every scorecard and series.
+    return sources_of(request)
+
+
+SourcesDep = Annotated[SourceClients, Depends(_request_sources)]
