@@ -8,6 +8,11 @@ calls, a series one.
 
 Failures are raised as the httpx exceptions the clients already handle: a timeout as
 `httpx.TimeoutException`, anything else on the way as `httpx.TransportError`.
+
+Written here rather than taken from httpx-aiohttp (0.2): that package maps every aiohttp
+connection error, a refused connection included, to `httpx.ConnectTimeout`, so a stopped
+source would be reported as "did not answer in time" instead of "unreachable"; the reason a
+KPI gives for `unavailable` is part of the answer.
 """
 
 from __future__ import annotations
