@@ -36,7 +36,6 @@ from typing import Any
 
 import anyio
 import asyncpg
-from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,7 +43,7 @@ from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.header import HeaderPlan, HeaderProblem, plan_header
 from services.survey.imports.margin_check import unmatched_values
-from services.survey.imports.repository import ERRORS, JOBS, STAGE
+from services.survey.imports.repository import STAGE
 from services.survey.imports.rows import RowError, RowValidator, london_today
 from services.survey.imports.upload_source import StoredUpload, UploadUnavailable
 from services.survey.surveys.definition import SurveyDef, load_definition
@@ -155,10 +154,6 @@ class ImportRun:
             "created_at",
             "updated_at",
         ]
-        raw = await self.conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-
         last_progress = [0.0]
 
         async def side_effects(batch: Batch) -> None:
@@ -170,11 +165,9 @@ class ImportRun:
             last_progress[0] = clock
             async with db.write_sessions() as other:
                 if batch.errors:
-                    await other.execute(insert(ERRORS), self._error_rows(batch.errors))
-                await other.execute(
-                    update(JOBS)
-                    .where(JOBS.c.id == self.job_id)
-                    .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+                    await repository.add_errors(other, self._error_rows(batch.errors))
+                await repository.record_progress(
+                    other, self.job_id, rows_read=self.rows_read, rejected=self.rejected
                 )
                 await other.commit()
 
@@ -197,14 +190,11 @@ class ImportRun:
 
         try:
             async with self.conn.begin():
-                await self.conn.execute(text("SELECT 1"))  # the transaction is open from here
-                await driver.copy_to_table(
-                    "survey_response", source=chunks(), columns=columns, format="text"
-                )
+                await repository.copy_responses(self.conn, columns, chunks())
         except asyncpg.UniqueViolationError:
             self.rows_read = self.rejected = 0
             async with db.write_sessions() as other:
-                await other.execute(ERRORS.delete().where(ERRORS.c.import_id == self.job_id))
+                await repository.delete_errors(other, self.job_id)
                 await other.commit()
             return False
         return True
@@ -400,24 +390,21 @@ async def _execute(
                 await run.drop_stage()
         accepted = run.rows_read - run.rejected
         async with conn.begin():
-            await conn.execute(
-                update(JOBS)
-                .where(JOBS.c.id == job_id)
-                .values(
-                    state="done",
-                    rows_read=run.rows_read,
-                    rejected=run.rejected,
-                    accepted=accepted,
-                    inserted=inserted,
-                    updated=updated,
-                    unchanged=accepted - inserted - updated,
-                    warnings=warnings,
-                    finished_at=utcnow(),
-                    heartbeat_at=utcnow(),
-                )
+            await repository.finish_job(
+                conn,
+                job_id,
+                counts={
+                    "rows_read": run.rows_read,
+                    "rejected": run.rejected,
+                    "accepted": accepted,
+                    "inserted": inserted,
+                    "updated": updated,
+                    "unchanged": accepted - inserted - updated,
+                },
+                warnings=warnings,
             )
         if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
             # Fresh planner statistics right away (autovacuum would come later); the rows are
             # committed and the job is done already.
             async with conn.begin():
-                await conn.execute(text("ANALYZE survey_response"))
+                await repository.analyze_responses(conn)
