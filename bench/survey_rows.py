@@ -32,6 +32,7 @@ from typing import Any
 from bench.survey_import import HEADER, generate_csv
 from services.survey.imports import header as new_header
 from services.survey.imports import rows as new_rows
+from services.survey.imports.arrow_lines import ArrowLines
 from services.survey.imports.files import iter_csv, open_csv
 from services.survey.surveys.definition import OptionDef, QuestionDef, SurveyDef
 
@@ -180,6 +181,19 @@ def new_lines(path: Path, survey_def: SurveyDef) -> int:
         good += read - bad
 
 
+def arrow_lines(path: Path, survey_def: SurveyDef) -> int:
+    """The first load's Arrow path (`imports/arrow_lines.py`): parsed by pyarrow, the same
+    validator's memos applied column by column (CPU of all its threads)."""
+    validator = new_rows.RowValidator(new_header.plan_header(survey_def, HEADER), today=TODAY)
+    validator.enable_lines(["1"], ["csv", "2026-01-15", "2026-01-15"])
+    good = 0
+    with path.open("rb") as fh:
+        lines = ArrowLines(validator, fh)
+        while (batch := lines.next_batch()) is not None:
+            good += batch[2] - batch[3]
+    return good
+
+
 def new_records(path: Path, survey_def: SurveyDef) -> int:
     validator = new_rows.RowValidator(new_header.plan_header(survey_def, HEADER), today=TODAY)
     rows, good = _rows(path), 0
@@ -216,6 +230,7 @@ def main() -> None:
             "csv parse only": lambda: parse_only(path),
             "old lines": lambda: old_lines(old, path, survey_def),
             "new lines": lambda: new_lines(path, survey_def),
+            "arrow lines": lambda: arrow_lines(path, survey_def),
             "old records": lambda: old_records(old, path, survey_def),
             "new records": lambda: new_records(path, survey_def),
         }
@@ -233,6 +248,9 @@ def main() -> None:
             print(f"WARNING: {kind}: good rows differ", goods[f"old {kind}"], goods[f"new {kind}"])
         ratio = best[f"old {kind}"] / best[f"new {kind}"]
         print(f"ratio new/old rows/s, {kind}: {ratio:.3f}")
+    if goods["arrow lines"] != goods["new lines"]:
+        print("WARNING: arrow lines: good rows differ", goods["arrow lines"], goods["new lines"])
+    print(f"ratio arrow/new rows/s, lines: {best['new lines'] / best['arrow lines']:.3f}")
     sys.stdout.flush()
 
 

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, TextIO
 from services.survey.imports.header import CSV_ERROR, HeaderProblem
 
 SNIFF_BYTES = 4096
+CSV_FIELD_LIMIT = 1_000_000  # characters a CSV cell may hold
 # Leading bytes of formats that are neither CSV nor XLSX, yet may pass as text in a short
 # sample (a PDF's first line is ASCII; RTF and legacy spreadsheets have their own headers).
 _NOT_CSV_SIGNATURES = (
@@ -57,7 +58,7 @@ def sniff_format(path: Path) -> str | None:
     return "csv"
 
 
-def _csv_dialect(first_line: str) -> str:
+def csv_delimiter(first_line: str) -> str:
     if first_line.count(";") > first_line.count(",") and first_line.count(";") > 0:
         return ";"
     return ","
@@ -77,15 +78,15 @@ def csv_header(fh: TextIO) -> list[str]:
     first = fh.readline()
     if not first.strip():
         raise HeaderProblem("the file has no header row")
-    return next(csv.reader(io.StringIO(first), delimiter=_csv_dialect(first)), [])
+    return next(csv.reader(io.StringIO(first), delimiter=csv_delimiter(first)), [])
 
 
 def iter_csv(fh: TextIO) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) of each data row of a CSV text stream at its start; the header is
     row 1. Blank lines are skipped; a record that cannot be read is `[CSV_ERROR, reason]`."""
-    csv.field_size_limit(1_000_000)
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     first = fh.readline()
-    reader = csv.reader(fh, delimiter=_csv_dialect(first))
+    reader = csv.reader(fh, delimiter=csv_delimiter(first))
     row_number = 1
     while True:
         try:

@@ -5,7 +5,7 @@ run (`run.py`) opens the transactions of its own connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -117,7 +117,7 @@ async def fail_job(session: AsyncSession, job_id: str, failure: str) -> None:
 
 
 async def record_progress(
-    conn: AsyncConnection, job_id: str, *, rows_read: int, rejected: int
+    conn: AsyncConnection | AsyncSession, job_id: str, *, rows_read: int, rejected: int
 ) -> None:
     await conn.execute(
         update(JOBS)
@@ -128,6 +128,18 @@ async def record_progress(
 
 async def heartbeat(conn: AsyncConnection, job_id: str) -> None:
     await conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(heartbeat_at=utcnow()))
+
+
+async def finish_job(
+    conn: AsyncConnection, job_id: str, *, counts: dict[str, int], warnings: list[dict[str, Any]]
+) -> None:
+    """The job `done`: its row counts (rows_read, rejected, accepted, inserted, ...)."""
+    now = utcnow()
+    await conn.execute(
+        update(JOBS)
+        .where(JOBS.c.id == job_id)
+        .values(state="done", **counts, warnings=warnings, finished_at=now, heartbeat_at=now)
+    )
 
 
 async def has_responses(conn: AsyncConnection, survey_id: int) -> bool:
@@ -204,9 +216,31 @@ async def import_errors_page(
     return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(stmt)).all()]
 
 
-async def add_errors(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def add_errors(conn: AsyncConnection | AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Rejected cells: import id, row number, column, reason."""
     await conn.execute(insert(ERRORS), rows)
+
+
+async def delete_errors(conn: AsyncConnection | AsyncSession, import_id: str) -> None:
+    await conn.execute(delete(ERRORS).where(ERRORS.c.import_id == import_id))
+
+
+# --- the responses, loaded directly (PostgreSQL) -----------------------------------------------
+
+
+async def copy_responses(
+    conn: AsyncConnection, columns: Sequence[str], chunks: AsyncIterator[bytes]
+) -> None:
+    """COPY text lines into `survey_response`, in the transaction `conn` has begun."""
+    await conn.execute(text("SELECT 1"))  # the transaction is open on the server from here
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_to_table("survey_response", source=chunks, columns=columns, format="text")
+
+
+async def analyze_responses(conn: AsyncConnection) -> None:
+    await conn.execute(text("ANALYZE survey_response"))
 
 
 # --- the staging table (a temporary table of the run's connection) ---------------------------

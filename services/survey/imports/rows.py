@@ -69,8 +69,8 @@ class RowValidator:
         self.today = today
         self.latest_wave = wave_of_date(today)
         self.i_id = index["respondent_id"]
-        self._line_prefix = ""
-        self._line_suffix = "\n"
+        self.line_prefix = ""
+        self.line_suffix = "\n"
         i_wave, i_date = index.get("wave"), index.get("interview_date")
         self._pair = (i_wave, i_date) if i_wave is not None and i_date is not None else None
         parts: list[Part] = [Part(self._wave_and_date(i_wave, i_date), width=2)]
@@ -87,7 +87,9 @@ class RowValidator:
                 self._add(parts, sources, i, text_cell(question.code, TEXT_LIMIT), (None,))
         self._parts = parts
         self._value_memos = [part.values for part in parts]
-        self._text_memos = [part.texts for part in parts]
+        self.text_memos = [part.texts for part in parts]
+        # Where each part's key comes from: a column, or the (wave, date) pair of columns.
+        self.part_sources: list[int | tuple[int, int]] = [self._pair or first, *sources[1:]]
         pick = itemgetter(*sources)
         if self._pair is None:
             contiguous = sources == list(range(sources[0], sources[0] + len(sources)))
@@ -121,8 +123,8 @@ class RowValidator:
     def enable_lines(self, prefix: Sequence[str], suffix: Sequence[str]) -> None:
         """Make `validate_lines` produce COPY text lines: `prefix` columns, the row's values
         (without the row number), then `suffix` columns."""
-        self._line_prefix = "".join(f"{copy_text(v)}\t" for v in prefix)
-        self._line_suffix = "".join(f"\t{copy_text(v)}" for v in suffix) + "\n"
+        self.line_prefix = "".join(f"{copy_text(v)}\t" for v in prefix)
+        self.line_suffix = "".join(f"\t{copy_text(v)}" for v in suffix) + "\n"
 
     # --- rows ---------------------------------------------------------------------------
     # A row is a look-up per column, done by C code (`map(getitem, memos, ...)`); a cell not
@@ -173,7 +175,7 @@ class RowValidator:
         rows were read; how many were bad."""
         lines: list[str] = []  # each without the prefix and suffix columns
         errors: list[RowError] = []
-        memos, keys_of, width, i_id = self._text_memos, self._keys_of, self.width, self.i_id
+        memos, keys_of, width, i_id = self.text_memos, self._keys_of, self.width, self.i_id
         append, join, plain, limit = lines.append, "\t".join, NOT_PLAIN.search, _ID
         bad = 0
         for row_number, cells in rows:
@@ -193,7 +195,7 @@ class RowValidator:
         read = len(lines) + bad
         if not lines:
             return "", errors, read, bad
-        prefix, suffix = self._line_prefix, self._line_suffix
+        prefix, suffix = self.line_prefix, self.line_suffix
         return prefix + (suffix + prefix).join(lines) + suffix, errors, read, bad
 
     def _check_row(

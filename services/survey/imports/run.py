@@ -36,17 +36,17 @@ from typing import Any
 
 import anyio
 import asyncpg
-from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
+from services.survey.imports.arrow_lines import ArrowLines, ArrowUnsuitable
 from services.survey.imports.header import HeaderPlan, HeaderProblem, plan_header
 from services.survey.imports.margin_check import unmatched_values
-from services.survey.imports.repository import ERRORS, JOBS, STAGE
+from services.survey.imports.repository import STAGE
 from services.survey.imports.rows import RowError, RowValidator, london_today
-from services.survey.imports.upload_source import StoredUpload, UploadUnavailable
+from services.survey.imports.upload_source import RowSource, StoredUpload, UploadUnavailable
 from services.survey.surveys.definition import SurveyDef, load_definition
 from shared.db import Database, utcnow
 from shared.jobs import JobLost, RunLater, keep_alive
@@ -84,6 +84,25 @@ def _batches(
             return Batch([], errors, read, bad, data.encode()) if read else None
         records, errors, read = validator.validate_rows(itertools.islice(rows, size))
         return Batch(records, errors, read, read - len(records)) if read else None
+
+    return next_batch
+
+
+def _arrow_batches(source: RowSource, validator: RowValidator) -> Callable[[], Batch | None]:
+    """As `_batches` with lines, parsed and validated by `arrow_lines`; the reader is made in
+    the worker thread of the first call (it reads the header)."""
+    reader: list[ArrowLines] = []
+
+    def next_batch() -> Batch | None:
+        if not reader:
+            raw = source.csv_bytes()
+            assert raw is not None, "only a CSV has an Arrow path"
+            reader.append(ArrowLines(validator, raw))
+        found = reader[0].next_batch()
+        if found is None:
+            return None
+        data, errors, read, bad = found
+        return Batch([], errors, read, bad, data)
 
     return next_batch
 
@@ -155,10 +174,6 @@ class ImportRun:
             "created_at",
             "updated_at",
         ]
-        raw = await self.conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-
         last_progress = [0.0]
 
         async def side_effects(batch: Batch) -> None:
@@ -170,11 +185,9 @@ class ImportRun:
             last_progress[0] = clock
             async with db.write_sessions() as other:
                 if batch.errors:
-                    await other.execute(insert(ERRORS), self._error_rows(batch.errors))
-                await other.execute(
-                    update(JOBS)
-                    .where(JOBS.c.id == self.job_id)
-                    .values(rows_read=self.rows_read, rejected=self.rejected, heartbeat_at=utcnow())
+                    await repository.add_errors(other, self._error_rows(batch.errors))
+                await repository.record_progress(
+                    other, self.job_id, rows_read=self.rows_read, rejected=self.rejected
                 )
                 await other.commit()
 
@@ -197,17 +210,21 @@ class ImportRun:
 
         try:
             async with self.conn.begin():
-                await self.conn.execute(text("SELECT 1"))  # the transaction is open from here
-                await driver.copy_to_table(
-                    "survey_response", source=chunks(), columns=columns, format="text"
-                )
+                await repository.copy_responses(self.conn, columns, chunks())
         except asyncpg.UniqueViolationError:
-            self.rows_read = self.rejected = 0
-            async with db.write_sessions() as other:
-                await other.execute(ERRORS.delete().where(ERRORS.c.import_id == self.job_id))
-                await other.commit()
+            await self._forget_load(db)
             return False
+        except ArrowUnsuitable:
+            await self._forget_load(db)
+            raise
         return True
+
+    async def _forget_load(self, db: Database) -> None:
+        """After a direct load rolled back: its counts and its rejected rows."""
+        self.rows_read = self.rejected = 0
+        async with db.write_sessions() as other:
+            await repository.delete_errors(other, self.job_id)
+            await other.commit()
 
     def _error_rows(self, errors: list[RowError]) -> list[dict[str, Any]]:
         return [
@@ -367,10 +384,15 @@ async def _execute(
     validator = RowValidator(plan, today=london_today())
 
     @asynccontextmanager
-    async def batches(*, lines: bool = False) -> AsyncIterator[Callable[[], Batch | None]]:
+    async def batches(
+        *, lines: bool = False, arrow: bool = False
+    ) -> AsyncIterator[Callable[[], Batch | None]]:
         """The file read from its start, validated a batch at a time."""
         async with upload.open() as source:
-            yield _batches(source.rows(), validator, settings.import_batch_rows, lines=lines)
+            if arrow:
+                yield _arrow_batches(source, validator)
+            else:
+                yield _batches(source.rows(), validator, settings.import_batch_rows, lines=lines)
 
     engine = db.engine.execution_options(hub_write=True) if db.sqlite else db.engine
     async with engine.connect() as conn:
@@ -384,8 +406,13 @@ async def _execute(
             # PostgreSQL reads `now` as the load transaction's start: parsing a timestamp
             # twice per row took a quarter of the COPY's time.
             validator.enable_lines([str(survey.id)], [run.source, "now", "now"])
-            async with batches(lines=True) as next_batch:
-                done = await run.load_directly(db, next_batch)
+            try:
+                async with batches(lines=True, arrow=file_format == "csv") as next_batch:
+                    done = await run.load_directly(db, next_batch)
+            except ArrowUnsuitable as exc:  # read as iter_csv reads it: the Python path
+                logger.info("import %s: the Python path reads the file (%s)", job_id, exc)
+                async with batches(lines=True) as next_batch:
+                    done = await run.load_directly(db, next_batch)
             inserted = run.rows_read - run.rejected
             if done:  # every response of the survey came from this file
                 warnings = await unmatched_values(conn, "survey_response", survey.id)
@@ -400,24 +427,21 @@ async def _execute(
                 await run.drop_stage()
         accepted = run.rows_read - run.rejected
         async with conn.begin():
-            await conn.execute(
-                update(JOBS)
-                .where(JOBS.c.id == job_id)
-                .values(
-                    state="done",
-                    rows_read=run.rows_read,
-                    rejected=run.rejected,
-                    accepted=accepted,
-                    inserted=inserted,
-                    updated=updated,
-                    unchanged=accepted - inserted - updated,
-                    warnings=warnings,
-                    finished_at=utcnow(),
-                    heartbeat_at=utcnow(),
-                )
+            await repository.finish_job(
+                conn,
+                job_id,
+                counts={
+                    "rows_read": run.rows_read,
+                    "rejected": run.rejected,
+                    "accepted": accepted,
+                    "inserted": inserted,
+                    "updated": updated,
+                    "unchanged": accepted - inserted - updated,
+                },
+                warnings=warnings,
             )
         if run.postgres and inserted + updated >= ANALYZE_AFTER_ROWS:
             # Fresh planner statistics right away (autovacuum would come later); the rows are
             # committed and the job is done already.
             async with conn.begin():
-                await conn.execute(text("ANALYZE survey_response"))
+                await repository.analyze_responses(conn)

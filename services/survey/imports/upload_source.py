@@ -15,10 +15,11 @@ import io
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 
 from services.survey.imports import repository
 from services.survey.imports.files import csv_header, csv_text, iter_csv, iter_rows, read_header
@@ -31,11 +32,14 @@ CHUNKS_AHEAD = 2  # stored chunks (1 MiB each) fetched before the parser asks fo
 
 
 class RowSource(Protocol):
-    """A file's header and data rows, each read (once, in a worker thread) from its start."""
+    """A file's header and data rows, each read (once, in a worker thread) from its start;
+    or, for a CSV, its bytes from the start (`csv_bytes`; None for other formats)."""
 
     def header(self) -> list[str]: ...
 
     def rows(self) -> Iterator[tuple[int, list[str]]]: ...
+
+    def csv_bytes(self) -> BinaryIO | None: ...
 
 
 class UploadUnavailable(Exception):
@@ -82,13 +86,22 @@ class _ChunkStream(io.RawIOBase):
 
 class _StreamedCsv:
     def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._text = csv_text(io.BufferedReader(_ChunkStream(chunks), 1024 * 1024))
+        self._bytes = io.BufferedReader(_ChunkStream(chunks), 1024 * 1024)
+        self._text: TextIO | None = None
+
+    def _reader(self) -> TextIO:
+        if self._text is None:
+            self._text = csv_text(self._bytes)
+        return self._text
 
     def header(self) -> list[str]:
-        return csv_header(self._text)
+        return csv_header(self._reader())
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        return iter_csv(self._text)
+        return iter_csv(self._reader())
+
+    def csv_bytes(self) -> BinaryIO:
+        return self._bytes
 
 
 class _ScratchFile:
@@ -101,6 +114,9 @@ class _ScratchFile:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         return iter_rows(self.path, self.file_format)
+
+    def csv_bytes(self) -> None:
+        return None
 
 
 class StoredUpload:
@@ -149,10 +165,13 @@ class StoredUpload:
                 except Exception as exc:  # raised in the reader's thread, where it waits
                     failures.append(exc)
 
+        # pyarrow reads from threads of its own, not anyio's: they need the loop's token.
+        loop = anyio.lowlevel.current_token()
+
         def thread_chunks() -> Iterator[bytes]:
             while True:
                 try:
-                    yield anyio.from_thread.run(receive.receive)
+                    yield anyio.from_thread.run(receive.receive, token=loop)
                 except anyio.EndOfStream:
                     if failures:
                         raise failures[0] from None

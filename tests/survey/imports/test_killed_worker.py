@@ -32,14 +32,16 @@ pytestmark = pytest.mark.slow
 
 async def _runner(instances: list[SurveyProcess], engine: AsyncEngine) -> SurveyProcess | None:
     """The instance running the import: the one the database sees reading its uploaded file
-    (the file is streamed from the database while it is parsed); with one instance, that one."""
+    (the file is streamed from the database while it is parsed) or copying the rows into the
+    responses (parsing may run well ahead of the COPY); with one instance, that one."""
     if len(instances) == 1:
         return instances[0]
     async with engine.connect() as conn:
         reading = await conn.execute(
             text(
                 "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
-                "AND query LIKE 'SELECT survey_import_upload.data%'"
+                "AND (query LIKE 'SELECT survey_import_upload.data%' "
+                "OR query LIKE 'COPY %survey_response%')"
             )
         )
         ports = set(reading.scalars())
