@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from hub.services import SERVICES
 from tests.conftest import client_for
 from tests.support.databases import DatabaseFactory
 from tests.support.factories import seed_areas
+from tests.support.processes import wait_ready
 
 
 @dataclass
@@ -94,16 +94,8 @@ def start_service(name: str, env: dict[str, str], workdir: Path, timeout_s: floa
             stderr=subprocess.STDOUT,
         )
     started = Process(name, f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(started.url + "/readyz", timeout=1).status_code == 200:
-                return started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    if wait_ready(process, started.url, log, name, timeout_s=timeout_s):
+        return started
     started.stop()
     raise RuntimeError(f"{name} not ready in {timeout_s}s:\n{log.read_text(errors='replace')}")
 

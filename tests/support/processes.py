@@ -38,6 +38,30 @@ class Suite:
                 self.process.wait()
 
 
+def wait_ready(
+    process: subprocess.Popen[bytes],
+    base_url: str,
+    log_path: Path,
+    name: str,
+    *,
+    timeout_s: float,
+    poll_s: float = 0.2,
+) -> bool:
+    """Poll `base_url`/readyz until it answers 200 (True) or `timeout_s` passes (False); a
+    process that exits first raises with its log."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(base_url + "/readyz", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(poll_s)
+    return False
+
+
 def start_suite(data_dir: Path, env_overrides: dict[str, str], *, timeout_s: float = 90) -> Suite:
     port = free_port_block()
     log_path = data_dir / "suite.log"
@@ -61,16 +85,8 @@ def start_suite(data_dir: Path, env_overrides: dict[str, str], *, timeout_s: flo
             start_new_session=True,  # its own process group, so teardown stops every child
         )
     suite = Suite(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"hub up exited early:\n{suite.log()}")
-        try:
-            if httpx.get(suite.base_url + "/readyz", timeout=1).status_code == 200:
-                return suite
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    if wait_ready(process, suite.base_url, log_path, "hub up", timeout_s=timeout_s):
+        return suite
     suite.stop()
     raise RuntimeError(f"suite not ready in {timeout_s}s:\n{suite.log()}")
 

@@ -19,17 +19,12 @@ async def correlations(
     survey: SurveyDef,
     question: QuestionDef,
     *,
-    first: str | None,
-    last: str | None,
-    filters: dict[str, str],
+    scope: Scope,
     weighting: Weighting,
-    districts: frozenset[str] | None = None,
 ) -> QuestionCorrelations:
     await require_analysable(session, survey, question, weighting)
     # Like the trend: only the waves of the wording asked in the last wave.
-    series = await wave_series(
-        session, survey, question, Scope(first, last, filters, districts), weighting
-    )
+    series = await wave_series(session, survey, question, scope, weighting)
     codes = [o.code for o in question.options if not o.excluded_from_base]
     pairs: list[AnswerCorrelation] = []
     for i, a in enumerate(codes):

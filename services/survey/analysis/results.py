@@ -95,22 +95,16 @@ async def results(
     question: QuestionDef,
     *,
     by: str,
-    first: str | None,
-    last: str | None,
-    filters: dict[str, str],
+    scope: Scope,
     weighting: Weighting,
-    districts: frozenset[str] | None = None,
 ) -> QuestionResults:
     (answer,) = await results_many(
         session,
         survey,
         [question],
         by=by,
-        first=first,
-        last=last,
-        filters=filters,
+        scope=scope,
         weighting=weighting,
-        districts=districts,
     )
     return answer
 
@@ -121,17 +115,13 @@ async def results_many(
     questions: Sequence[QuestionDef],
     *,
     by: str,
-    first: str | None,
-    last: str | None,
-    filters: dict[str, str],
+    scope: Scope,
     weighting: Weighting,
-    districts: frozenset[str] | None = None,
 ) -> list[QuestionResults]:
     """The results of each question (in the order given) exactly as `results` gives them
     one by one, from a single pass over the responses."""
     for question in questions:
         await require_analysable(session, survey, question, weighting)
-    scope = Scope(first, last, filters, districts)
     tables = await aggregate_many(
         session, survey, questions, by=by, scope=scope, weighting=weighting
     )

@@ -13,11 +13,21 @@ from fastapi import APIRouter, Query
 
 from services.survey.analysis.changes import changes
 from services.survey.analysis.correlations import correlations
+from services.survey.analysis.repository import Scope
 from services.survey.analysis.representativeness import representativeness as respondent_mix
 from services.survey.analysis.results import MAX_QUESTIONS, questions_named, results, results_many
 from services.survey.analysis.schemas import Representativeness
 from services.survey.analysis.trend import trend
-from services.survey.deps import QuestionCode, Reader, SurveyCode, ToQuery, Waves, Who
+from services.survey.deps import (
+    QuestionCode,
+    Reader,
+    Respondents,
+    SurveyCode,
+    ToQuery,
+    WaveRange,
+    Waves,
+    Who,
+)
 from services.survey.surveys.service import require_question, require_survey
 from shared.contracts.survey import (
     QuestionChanges,
@@ -31,6 +41,11 @@ from shared.problems import problem_responses
 
 router = APIRouter(tags=["surveys"])
 mix_router = APIRouter(tags=["surveys"])
+
+
+def _scope(waves: WaveRange, who: Respondents) -> Scope:
+    """The responses an analysis reads: the waves asked for, the caller's filters and limit."""
+    return Scope(waves.first, waves.last, who.filters, who.districts)
 
 
 @router.get(
@@ -65,11 +80,8 @@ async def question_results(
         survey,
         spec,
         by=by,
-        first=waves.first,
-        last=waves.last,
-        filters=who.filters,
+        scope=_scope(waves, who),
         weighting=who.weighting,
-        districts=who.districts,
     )
 
 
@@ -108,11 +120,8 @@ async def survey_results(
         survey,
         questions_named(survey, questions.split(",")),
         by=by,
-        first=waves.first,
-        last=waves.last,
-        filters=who.filters,
+        scope=_scope(waves, who),
         weighting=who.weighting,
-        districts=who.districts,
     )
     return SurveyResults(survey=survey.code, results=answers)
 
@@ -170,11 +179,8 @@ async def question_trend(
         session,
         survey,
         spec,
-        first=waves.first,
-        last=waves.last,
-        filters=who.filters,
+        scope=_scope(waves, who),
         weighting=who.weighting,
-        districts=who.districts,
     )
 
 
@@ -202,11 +208,8 @@ async def question_correlations(
         session,
         survey,
         spec,
-        first=waves.first,
-        last=waves.last,
-        filters=who.filters,
+        scope=_scope(waves, who),
         weighting=who.weighting,
-        districts=who.districts,
     )
 
 

@@ -74,17 +74,12 @@ async def trend(
     survey: SurveyDef,
     question: QuestionDef,
     *,
-    first: str | None,
-    last: str | None,
-    filters: dict[str, str],
+    scope: Scope,
     weighting: Weighting,
-    districts: frozenset[str] | None = None,
 ) -> QuestionTrend:
     await require_analysable(session, survey, question, weighting)
     # Only the waves of the wording asked in the last wave: earlier wordings are another series.
-    series = await wave_series(
-        session, survey, question, Scope(first, last, filters, districts), weighting
-    )
+    series = await wave_series(session, survey, question, scope, weighting)
     answers: list[AnswerTrend] = []
     for option in question.options:
         if option.excluded_from_base:

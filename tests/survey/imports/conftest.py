@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from hub.ports import free_port
 from tests.conftest import AUTH
+from tests.support.processes import wait_ready
 from tests.survey.conftest import HEADER
 
 
@@ -66,16 +66,15 @@ def start_survey(
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, env=environment, stdout=log, stderr=subprocess.STDOUT)
     survey = SurveyProcess(process, f"http://127.0.0.1:{port}", spool, log_path)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"survey service {name} exited early:\n{survey.log()}")
-        try:
-            if httpx.get(survey.base_url + "/readyz", timeout=1).status_code == 200:
-                return survey
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    if wait_ready(
+        process,
+        survey.base_url,
+        log_path,
+        f"survey service {name}",
+        timeout_s=timeout_s,
+        poll_s=0.1,
+    ):
+        return survey
     survey.stop()
     raise RuntimeError(f"survey service {name} not ready in {timeout_s}s:\n{survey.log()}")
 
