@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
@@ -46,18 +46,29 @@ class UploadUnavailable(Exception):
     """The database holds no upload for the job (any more)."""
 
 
-async def fetch_upload(db: Database, job_id: str, path: Path) -> bool:
-    """Copy the job's uploaded file from the database to `path`, a chunk at a time; False when
-    the database holds none."""
-    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
-    seq = 0
+async def upload_chunks(db: Database, job_id: str) -> AsyncGenerator[bytes, None]:
+    """The job's uploaded file from the database, chunk by chunk, in order."""
     async with db.engine.connect() as conn:
-        async with await anyio.open_file(path, "wb") as out:
-            while (chunk := await repository.upload_chunk(conn, job_id, seq)) is not None:
-                await out.write(chunk)
-                seq += 1
+        seq = 0
+        while (chunk := await repository.upload_chunk(conn, job_id, seq)) is not None:
+            yield chunk
+            seq += 1
         await conn.rollback()
-    return seq > 0
+
+
+async def fetch_upload(db: Database, job_id: str, path: Path) -> bool:
+    """Copy the job's uploaded file from the database to `path`; False when the database
+    holds none."""
+    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+    found = False
+    async with (
+        await anyio.open_file(path, "wb") as out,
+        aclosing(upload_chunks(db, job_id)) as chunks,
+    ):
+        async for chunk in chunks:
+            await out.write(chunk)
+            found = True
+    return found
 
 
 class _ChunkStream(io.RawIOBase):
@@ -152,14 +163,10 @@ class StoredUpload:
         async def fetch() -> None:
             async with send:
                 try:
-                    async with self.db.engine.connect() as conn:
-                        seq = 0
-                        while (
-                            chunk := await repository.upload_chunk(conn, self.job_id, seq)
-                        ) is not None:
+                    # Closed at once when the reader stops early: the connection goes back.
+                    async with aclosing(upload_chunks(self.db, self.job_id)) as chunks:
+                        async for chunk in chunks:
                             await send.send(chunk)
-                            seq += 1
-                        await conn.rollback()
                 except anyio.BrokenResourceError:  # the reader stopped before the end
                     pass
                 except Exception as exc:  # raised in the reader's thread, where it waits
