@@ -40,11 +40,15 @@ class Figure:
     share: float | None = None  # survey KPIs: the proportion (0-1), for tests of change
     breakdown: dict[str, float] | None = None
     unavailable: str | None = None
-    notes: list[DataQualityNote] = field(default_factory=list)
+    # The first message of each code, in order; contract models only for the answer
+    # (`data_quality`): a scorecard works out ~200 figures and reports 15.
+    notes: dict[NoteCode, str] = field(default_factory=dict)
 
     def note(self, code: NoteCode, message: str) -> None:
-        if all(n.code is not code for n in self.notes):
-            self.notes.append(DataQualityNote(code=code, message=message))
+        self.notes.setdefault(code, message)
+
+    def data_quality(self) -> list[DataQualityNote]:
+        return [DataQualityNote(code=code, message=text) for code, text in self.notes.items()]
 
 
 def _unavailable(failure: Failed) -> Figure:

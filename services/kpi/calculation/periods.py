@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from shared.problems import invalid
@@ -69,13 +69,15 @@ class Period:
 
     def shifted(self, steps: int) -> Period:
         """The period `steps` periods of the same kind later (earlier when negative)."""
-        return Period(self.first_month + steps * self.months, self.kind)
+        return period_at(self.first_month + steps * self.months, self.kind)
 
     def previous(self) -> Period:
         return self.shifted(-1)
 
     def month_periods(self) -> list[Period]:
-        return [Period(m, PeriodKind.month) for m in range(self.first_month, self.last_month + 1)]
+        return [
+            period_at(m, PeriodKind.month) for m in range(self.first_month, self.last_month + 1)
+        ]
 
     @cached_property
     def last_month(self) -> int:
@@ -95,11 +97,18 @@ class Period:
         return [p.text for p in periods_between(first, last)]
 
 
+@lru_cache(maxsize=16384)  # every month of 1900-2100 in each kind fits
+def period_at(first_month: int, kind: PeriodKind) -> Period:
+    """The shared `Period` of `first_month` and `kind`: a scorecard builds the same few
+    hundred periods thousands of times, and a shared one works out its dates only once."""
+    return Period(first_month, kind)
+
+
 def period_of_month(month_index: int, kind: PeriodKind) -> Period:
     if kind is PeriodKind.month:
-        return Period(month_index, kind)
+        return period_at(month_index, kind)
     size = _MONTHS_IN[kind]
-    return Period(month_index - month_index % size, kind)
+    return period_at(month_index - month_index % size, kind)
 
 
 def period_of_date(day: date, kind: PeriodKind) -> Period:
@@ -113,10 +122,10 @@ def parse_period(text: str) -> Period:
         raise ValueError(f"{text!r} is not {PERIOD_HELP}")
     year = int(match["year"])
     if match["month"]:
-        return Period(year * 12 + int(match["month"]) - 1, PeriodKind.month)
+        return period_at(year * 12 + int(match["month"]) - 1, PeriodKind.month)
     if match["quarter"]:
-        return Period(year * 12 + (int(match["quarter"]) - 1) * 3, PeriodKind.quarter)
-    return Period(year * 12, PeriodKind.year)
+        return period_at(year * 12 + (int(match["quarter"]) - 1) * 3, PeriodKind.quarter)
+    return period_at(year * 12, PeriodKind.year)
 
 
 def period_arg(text: str, field: str) -> Period:

@@ -24,11 +24,12 @@ from services.kpi.calculation.scope import Scope
 from services.kpi.catalogue.models import KpiDefinition
 from services.kpi.catalogue.service import changes_of
 from services.kpi.sources.clients import SourceClients
+from services.kpi.spc.chart import PlotPoint
 from services.kpi.targets import repository as target_repository
 from services.kpi.targets.models import KpiTarget
 from services.kpi.targets.service import in_force, target_on
 from shared.bounds import FIRST_YEAR
-from shared.contracts.kpi import Change, Rag, SeriesPoint, TargetInForce
+from shared.contracts.kpi import Change, Rag, TargetInForce
 from shared.statistics import two_proportion_z
 
 
@@ -81,10 +82,9 @@ class Calc:
             survey=self.survey,
         )
 
-    def point(self, period: Period, inputs: Inputs, scope: Scope) -> SeriesPoint:
-        figure = self.figure(period, inputs)
-        target = self.target(scope, period.end)
-        return SeriesPoint(
+    def point(self, period: Period, figure: Figure, target: KpiTarget | None) -> PlotPoint:
+        """`period`'s chart point from its figure and the target in force on its last day."""
+        return PlotPoint(
             period=period.text,
             period_start=period.start,
             period_end=period.end,
@@ -106,6 +106,32 @@ class Calc:
         applied.per_month = self.per_month
         applied.set_value = target.value
         return applied
+
+
+class Figures:
+    """One KPI's figures and targets for one answer, each period worked out once (a
+    scorecard reads its period and the one before again as points of the chart)."""
+
+    def __init__(self, calc: Calc, inputs: Inputs, scope: Scope) -> None:
+        self.calc = calc
+        self._inputs = inputs
+        self._lineage = scope.lineage()
+        self._figures: dict[Period, Figure] = {}
+        self._targets: dict[date, KpiTarget | None] = {}
+
+    def figure(self, period: Period) -> Figure:
+        found = self._figures.get(period)
+        if found is None:
+            found = self._figures[period] = self.calc.figure(period, self._inputs)
+        return found
+
+    def target(self, day: date) -> KpiTarget | None:
+        if day not in self._targets:
+            self._targets[day] = target_on(self.calc.targets, self._lineage, day)
+        return self._targets[day]
+
+    def point(self, period: Period) -> PlotPoint:
+        return self.calc.point(period, self.figure(period), self.target(period.end))
 
 
 async def prepare(session: AsyncSession, kpis: Sequence[KpiDefinition]) -> list[Calc]:

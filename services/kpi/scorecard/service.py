@@ -18,6 +18,7 @@ from services.kpi.calculation.periods import Period, PeriodKind, latest_complete
 from services.kpi.calculation.scope import Scope, resolve_scope
 from services.kpi.calculation.service import (
     Calc,
+    Figures,
     calculate_inputs,
     change_between,
     chart_periods,
@@ -47,13 +48,14 @@ def chart_grain(period: Period) -> PeriodKind:
 
 def kpi_result(calc: Calc, period: Period, inputs: Inputs, scope: Scope) -> KpiResult:
     kpi = calc.kpi
-    figure = calc.figure(period, inputs)
-    previous = period.previous()
-    before = calc.figure(previous, inputs)
+    figures = Figures(calc, inputs, scope)
     grain = calc.chart_grain(chart_grain(period))
-    chart = chart_of(calc, chart_periods(period, grain, DEFAULT_POINTS[grain]), inputs, scope)
-    target = calc.target(scope, period.end)
-    notes = list(figure.notes)
+    chart = chart_of(figures, chart_periods(period, grain, DEFAULT_POINTS[grain]))
+    figure = figures.figure(period)
+    previous = period.previous()
+    before = figures.figure(previous)
+    target = figures.target(period.end)
+    notes = figure.data_quality()
     if target is None and kpi.direction != "neutral":
         notes.append(
             DataQualityNote(

@@ -13,19 +13,26 @@ from services.kpi.calculation.periods import (
     period_arg,
     period_of_month,
 )
-from services.kpi.calculation.scope import Scope, resolve_scope
-from services.kpi.calculation.service import Calc, calculate_inputs, span_of, unprepared
+from services.kpi.calculation.scope import resolve_scope
+from services.kpi.calculation.service import (
+    Calc,
+    Figures,
+    calculate_inputs,
+    span_of,
+    unprepared,
+)
 from services.kpi.catalogue import service as catalogue
 from services.kpi.sources.clients import SourceClients
-from services.kpi.spc.chart import Chart, build_chart
+from services.kpi.spc.chart import Chart, PlotPoint, build_chart
 from shared.contracts.kpi import DataQualityNote, Grain, KpiSeries, KpiStatus, NoteCode
 
 DEFAULT_POINTS = {PeriodKind.month: 24, PeriodKind.quarter: 12}
 MAX_POINTS = 120
 
 
-def chart_of(calc: Calc, periods: list[Period], inputs: Inputs, scope: Scope) -> Chart:
-    points = [calc.point(p, inputs, scope) for p in periods]
+def chart_of(figures: Figures, periods: list[Period]) -> Chart[PlotPoint]:
+    calc = figures.calc
+    points = [figures.point(p) for p in periods]
     return build_chart(
         points, calc.kpi.direction, changes=calc.changes, baseline=calc.kpi.spc_baseline
     )
@@ -69,7 +76,7 @@ async def build_series(
     scope = await resolve_scope(sources, area)
     (calc,), inputs = await calculate_inputs(session, sources, scope, [unread], span_of(periods))
     reason = unavailable_reason(calc, inputs, periods)
-    chart = chart_of(calc, periods, inputs, scope)
+    chart = chart_of(Figures(calc, inputs, scope), periods)
     notes: list[DataQualityNote] = []
     if chart_grain is not asked:
         notes.append(
@@ -92,7 +99,7 @@ async def build_series(
         last_period=periods[-1].text,
         status=KpiStatus.unavailable if reason else KpiStatus.available,
         reason=reason,
-        points=chart.points,
+        points=[p.contract() for p in chart.points],
         segments=chart.segments,
         mean=latest.mean if latest else None,
         upper_limit=latest.upper_limit if latest else None,

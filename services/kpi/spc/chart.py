@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Generic, Protocol, TypeVar
 
 from services.kpi.spc.xmr import FEW_POINTS, SegmentChart, chart_segment, nature_of, variation_of
 from services.kpi.spc.xmr import assurance_of as _assurance_of
@@ -22,9 +23,66 @@ from shared.contracts.kpi import (
 )
 
 
+class ChartPoint(Protocol):
+    """What a chart reads of a point (period, value, target) and fills in."""
+
+    period: str
+    period_start: date
+    value: float | None
+    target: float | None
+    moving_range: float | None
+    moving_range_screened: bool
+    segment: int
+    special_causes: list[SpecialCauseRule]
+    nature: Nature | None
+
+
+P = TypeVar("P", bound=ChartPoint)
+
+
+@dataclass(slots=True)
+class PlotPoint:
+    """A chart point as plain data. A scorecard charts every KPI and keeps only the verdicts
+    (a contract model per point cost it a third of its time); a series turns its points into
+    `SeriesPoint`s at the end (`contract`)."""
+
+    period: str
+    period_start: date
+    period_end: date
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    target: float | None = None
+    moving_range: float | None = None
+    moving_range_screened: bool = False
+    segment: int = 0
+    special_causes: list[SpecialCauseRule] = field(default_factory=list)
+    nature: Nature | None = None
+
+    def contract(self) -> SeriesPoint:
+        return SeriesPoint(
+            period=self.period,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            value=self.value,
+            numerator=self.numerator,
+            denominator=self.denominator,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            target=self.target,
+            moving_range=self.moving_range,
+            moving_range_screened=self.moving_range_screened,
+            segment=self.segment,
+            special_causes=self.special_causes,
+            nature=self.nature,
+        )
+
+
 @dataclass
-class Chart:
-    points: list[SeriesPoint]
+class Chart(Generic[P]):
+    points: list[P]
     segments: list[Segment]
     special_causes: list[SpecialCause]
     variation: Variation
@@ -37,7 +95,7 @@ class Chart:
         return self.segments[-1] if self.segments else None
 
 
-def _segment_starts(points: Sequence[SeriesPoint], changes: Sequence[date]) -> list[int]:
+def _segment_starts(points: Sequence[ChartPoint], changes: Sequence[date]) -> list[int]:
     """Index of the first point of each segment: 0, then the first point on or after each
     change (a change inside a period starts the new segment at the next whole period)."""
     starts = {0}
@@ -51,12 +109,12 @@ def _segment_starts(points: Sequence[SeriesPoint], changes: Sequence[date]) -> l
 
 
 def build_chart(
-    points: list[SeriesPoint],
+    points: list[P],
     direction: str,
     *,
     changes: Sequence[date] = (),
     baseline: int | None = None,
-) -> Chart:
+) -> Chart[P]:
     """Fill each point's chart fields; the limits, signals, variation and assurance."""
     starts = _segment_starts(points, changes)
     bounds = list(zip(starts, [*starts[1:], len(points)], strict=True))

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from services.kpi.calculation.periods import (
+    Period,
     PeriodKind,
     latest_complete,
     parse_period,
@@ -49,3 +50,14 @@ def test_latest_complete_quarter() -> None:
     assert latest_complete(PeriodKind.quarter, date(2022, 10, 1)).text == "2022-Q3"
     assert latest_complete(PeriodKind.quarter, date(2022, 9, 30)).text == "2022-Q2"
     assert latest_complete(PeriodKind.month, date(2022, 1, 15)).text == "2021-12"
+
+
+def test_shared_periods_are_the_periods_they_name() -> None:
+    quarter = parse_period("2022-Q3")
+    assert quarter is parse_period("2022-Q3") is quarter.shifted(1).previous()
+    assert quarter == Period(2022 * 12 + 6, PeriodKind.quarter)
+    assert (quarter.start, quarter.end, quarter.text) == (
+        date(2022, 7, 1),
+        date(2022, 9, 30),
+        "2022-Q3",
+    )
