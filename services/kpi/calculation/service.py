@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -200,6 +202,63 @@ async def calculate_inputs(
         targets_of=[c.kpi.code for c in calcs],
     )
     return with_targets(calcs, inputs.targets), inputs
+
+
+R = TypeVar("R")
+# The slowest source first: its request goes out before the others are even built.
+_SOURCE_ORDER = ("survey", "activity")
+
+
+async def compute_as_answered(
+    session: AsyncSession,
+    sources: SourceClients,
+    scope: Scope,
+    calcs: Sequence[Calc],
+    span: Span,
+    compute: Callable[[Calc, Inputs], R],
+    breakdown_period: Period | None = None,
+) -> list[tuple[Calc, R]]:
+    """`compute` of every `unprepared` KPI (in their order, with their targets), each
+    source's KPIs computed as soon as that source has answered: the activity KPIs are worked
+    out while the survey, the slowest source, is still out. The KPI database (every KPI's
+    targets, then the measurements) is read by one fetch only, as a session runs one query
+    at a time; the others touch no session."""
+    by_source: dict[str, list[Calc]] = {}
+    for calc in calcs:
+        by_source.setdefault(calc.binding.source, []).append(calc)
+    local = by_source.pop("measurement", [])
+    remote = sorted(by_source.items(), key=lambda item: _SOURCE_ORDER.index(item[0]))
+    fetches = [
+        asyncio.ensure_future(gather_inputs(session, sources, scope, group, span, breakdown_period))
+        for _, group in remote
+    ]
+    stored = asyncio.ensure_future(
+        fetch(
+            session,
+            sources,
+            scope,
+            [c.binding for c in local],
+            span,
+            breakdown_period,
+            targets_of=[c.kpi.code for c in calcs],
+        )
+    )
+
+    async def computed(group: Sequence[Calc], answered: Awaitable[Inputs]) -> list[tuple[Calc, R]]:
+        inputs = await answered
+        targets = (await stored).targets
+        return [(calc, compute(calc, inputs)) for calc in with_targets(group, targets)]
+
+    try:
+        groups = await asyncio.gather(
+            computed(local, stored),
+            *(computed(group, f) for (_, group), f in zip(remote, fetches, strict=True)),
+        )
+    finally:
+        for future in (stored, *fetches):
+            future.cancel()  # a failure elsewhere leaves none running (no-op once done)
+    done = {pair[0].kpi.code: pair for group in groups for pair in group}
+    return [done[calc.kpi.code] for calc in calcs]
 
 
 def change_between(calc: Calc, now: Figure, before: Figure, previous: Period) -> Change:

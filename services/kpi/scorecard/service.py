@@ -19,9 +19,9 @@ from services.kpi.calculation.scope import Scope, resolve_scope
 from services.kpi.calculation.service import (
     Calc,
     Figures,
-    calculate_inputs,
     change_between,
     chart_periods,
+    compute_as_answered,
     span_of,
     unprepared,
 )
@@ -148,8 +148,17 @@ async def build_scorecard(
     needed = [asked, asked.previous()]
     for grain in {calc.chart_grain(chart_grain(asked)) for calc in kpis}:
         needed += chart_periods(asked, grain, DEFAULT_POINTS[grain])
-    calcs, inputs = await calculate_inputs(session, sources, scope, kpis, span_of(needed), asked)
-    results = [kpi_result(calc, asked, inputs, scope) for calc in calcs]
+    pairs = await compute_as_answered(
+        session,
+        sources,
+        scope,
+        kpis,
+        span_of(needed),
+        lambda calc, inputs: kpi_result(calc, asked, inputs, scope),
+        breakdown_period=asked,
+    )
+    calcs = [calc for calc, _ in pairs]
+    results = [result for _, result in pairs]
     return Scorecard(
         period=asked.text,
         period_start=asked.start,
