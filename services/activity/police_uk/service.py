@@ -109,12 +109,19 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def contacts_and_photos(area: Area) -> tuple[bool, bool]:
+    """The parts of `completeness` no day changes: published contact details, and a photo of
+    every member of a team that has members."""
+    members = team(area)
+    return bool(published_contacts(area)), bool(members) and all(m.photo_url for m in members)
+
+
 def completeness(area: Area, today: date | None = None) -> Completeness:
     """The beat-profile completeness (contact details, team photos, priorities updated in
     the last three months), read off exactly what `/{force}/{id}`, `/people` and
     `/priorities` publish for `area`. The one place this rule lives."""
     today = today or today_local()
-    members = team(area)
+    contact_details, team_photos = contacts_and_photos(area)
     since = _months_before(today, PRIORITIES_FRESH_MONTHS)
     dates = [
         date.fromisoformat(text[:10])
@@ -123,8 +130,8 @@ def completeness(area: Area, today: date | None = None) -> Completeness:
         if text
     ]
     parts = {
-        "contact_details": bool(published_contacts(area)),
-        "team_photos": bool(members) and all(m.photo_url for m in members),
+        "contact_details": contact_details,
+        "team_photos": team_photos,
         "priorities": any(since <= d <= today for d in dates),
     }
     return Completeness(

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.activity import errors
 from services.activity.areas.models import Area
 from services.activity.areas.repository import get_area
-from services.activity.groups.models import CommunityGroup
-from services.activity.police_uk.service import completeness
+from services.activity.police_uk.service import contacts_and_photos
 from services.activity.summaries import repository
 from services.activity.summaries.schemas import RegisterCounts, RegisterSummary
 
@@ -57,8 +56,10 @@ def priorities_current(dates: list[date], since: date, on: date) -> bool:
 
 
 def profile_complete(area: Area) -> bool:
-    parts = completeness(area)
-    return parts.contact_details and parts.team_photos
+    """Contact details and team photos (`completeness`; its priorities part is counted here
+    per day, as `priorities_current`)."""
+    contact_details, team_photos = contacts_and_photos(area)
+    return contact_details and team_photos
 
 
 class GroupSpan(NamedTuple):
@@ -68,10 +69,6 @@ class GroupSpan(NamedTuple):
     active_from: date | None
     active_to: date | None
     active: bool
-
-    @classmethod
-    def of(cls, group: CommunityGroup) -> GroupSpan:
-        return cls(group.group_type, group.active_from, group.active_to, group.active)
 
 
 def group_active(group: GroupSpan, on: date) -> bool:
@@ -97,7 +94,7 @@ async def summary(
     complete = sum(profile_complete(n) for n in neighbourhoods)
     # The records are read once, not once per day asked for (the KPI service asks ~13 days).
     dated = [priority_dates(n) for n in neighbourhoods]
-    spans = [GroupSpan.of(g) for g in groups]
+    spans = [GroupSpan._make(g) for g in groups]
     out: list[RegisterCounts] = []
     for on in sorted(set(days)):
         since = months_before(on, priority_months)
