@@ -9,9 +9,8 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors
-from services.activity.areas.models import Area
 from services.activity.areas.repository import get_area
-from services.activity.police_uk.service import contacts_and_photos
+from services.activity.police_uk.service import Profile, contacts_and_photos
 from services.activity.summaries import repository
 from services.activity.summaries.schemas import RegisterCounts, RegisterSummary
 
@@ -39,7 +38,7 @@ def _dated(value: object) -> date | None:
     return None
 
 
-def priority_dates(area: Area) -> list[date]:
+def priority_dates(area: Profile) -> list[date]:
     """The issue and action dates of `area`'s priorities (undated ones left out)."""
     return [
         day
@@ -55,7 +54,7 @@ def priorities_current(dates: list[date], since: date, on: date) -> bool:
     return any(since < day <= on for day in dates)
 
 
-def profile_complete(area: Area) -> bool:
+def profile_complete(area: Profile) -> bool:
     """Contact details and team photos (`completeness`; its priorities part is counted here
     per day, as `priorities_current`)."""
     contact_details, team_photos = contacts_and_photos(area)
