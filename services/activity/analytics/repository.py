@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -57,9 +57,12 @@ _DRIVER_SQL: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
 _DRIVER_SQL_SIZE = 512
 
 
-async def rows_of(session: AsyncSession, key: Hashable, build: Callable[[], Any]) -> list[Any]:
-    """The rows of the aggregate statement `build` makes (`statements`), as mappings (fetched
-    at once: row by row costs the async driver adapter a call per row).
+async def rows_of(
+    session: AsyncSession, key: Hashable, build: Callable[[], Any]
+) -> tuple[dict[str, int], Sequence[Any]]:
+    """The rows of the aggregate statement `build` makes (`statements`), as tuples, and the
+    position of each column by name (fetched at once: row by row costs the async driver
+    adapter a call per row; a mapping per row costs a fifth of the loop over them).
 
     `key` is everything the statement is built from. Building it, keying it for SQLAlchemy's
     compiled cache and rendering its literal month bounds cost ~4x the Python of running it,
@@ -80,7 +83,7 @@ async def rows_of(session: AsyncSession, key: Hashable, build: Callable[[], Any]
         _DRIVER_SQL[full_key] = (context.statement, context.parameters[0])
         if len(_DRIVER_SQL) > _DRIVER_SQL_SIZE:
             _DRIVER_SQL.popitem(last=False)
-    return list(result.mappings().all())
+    return {name: i for i, name in enumerate(result.keys())}, result.all()
 
 
 # The counting columns (the key) and what is summed per key, as the table declares them.

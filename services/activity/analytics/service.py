@@ -3,7 +3,7 @@ unreconciled rule. The SQL they run is built in `statements.py`, run by `reposit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -142,15 +142,20 @@ async def aggregate(
     totals = [0, 0, 0]
     topic_totals: list[int] | None = None
     build = partial(statements.aggregate_statement, group_by, period, filters, dialect)
-    for row in await repository.rows_of(session, key, build):
-        sums = [int(row["n"]), int(row["a"]), int(row["y"])]
-        if by_topic and row["is_total"]:
+    columns, found = await repository.rows_of(session, key, build)
+    at = [columns[name] for name in names]
+    n, a, y = columns["n"], columns["a"], columns["y"]
+    total_at = columns.get("is_total") if by_topic else None
+    for row in found:
+        sums = [int(row[n]), int(row[a]), int(row[y])]
+        if total_at is not None and row[total_at]:
             # Grouped by topic, an activity is in several rows: totals come from SQL apart.
             topic_totals = sums
             continue
-        for i, value in enumerate(sums):
-            totals[i] += value
-        grouped[tuple(row[name] for name in names)] = sums
+        totals[0] += sums[0]
+        totals[1] += sums[1]
+        totals[2] += sums[2]
+        grouped[tuple([row[i] for i in at])] = sums
     if by_topic:
         totals = topic_totals or [0, 0, 0]
     hours: dict[tuple[Any, ...], float] | None = None
@@ -159,10 +164,7 @@ async def aggregate(
         for group in hours:
             grouped.setdefault(group, [0, 0, 0])
     labels: dict[Any, str | None] = {}
-    rows = [
-        _row(names, group, period, grouped[group], hours, labels)
-        for group in sorted(grouped, key=_sort_key)
-    ]
+    rows = [_row(names, group, period, grouped[group], hours, labels) for group in _sorted(grouped)]
     total = _ROW.copy()
     total.update(zip(_MEASURES, totals, strict=True))
     if hours is not None:
@@ -189,6 +191,14 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((v is None, v if v is not None else 0) for v in key)
 
 
+def _sorted(keys: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Groups in key order, nulls last: without a null anywhere, as the keys compare."""
+    keys = list(keys)
+    if any(None in key for key in keys):
+        return sorted(keys, key=_sort_key)
+    return sorted(keys)
+
+
 # Every field of a row in the contract's order, each null until set.
 _ROW: dict[str, Any] = dict.fromkeys(AggregateRow.model_fields)
 
@@ -205,12 +215,11 @@ def _row(
     period labels made so far)."""
     values = _ROW.copy()
     values.update(zip(names, key, strict=True))
-    if _PERIOD in names:
-        month = values[_PERIOD]
+    if _PERIOD in values and (month := values[_PERIOD]) is not None:
         if month not in labels:
             labels[month] = period_label(month, period)
         values[_PERIOD] = labels[month]
-    values.update(zip(_MEASURES, sums, strict=True))
+    values["activities"], values["attendees"], values["young_people"] = sums
     if hours is not None:
         values["volunteer_hours"] = round(hours.get(key, 0.0), 2)
     return values
@@ -225,7 +234,7 @@ async def _volunteer_hours(
     """Volunteer hours by the groupings' keys (as the counts are keyed)."""
     key = ("hours", tuple(group_by), period, filters.key())
     build = partial(statements.hours_statement, group_by, period, filters)
-    return {
-        tuple(row[d.value] for d in group_by): float(row["hours"] or 0)
-        for row in await repository.rows_of(session, key, build)
-    }
+    columns, found = await repository.rows_of(session, key, build)
+    at = [columns[d.value] for d in group_by]
+    hours = columns["hours"]
+    return {tuple([row[i] for i in at]): float(row[hours] or 0) for row in found}
