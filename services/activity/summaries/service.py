@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from datetime import date
 from typing import NamedTuple
@@ -49,9 +50,10 @@ def priority_dates(area: Profile) -> list[date]:
 
 
 def priorities_current(dates: list[date], since: date, on: date) -> bool:
-    """Whether a priority dated `dates` is current on `on`: dated after `since` (the day
-    `priority_months` before it, `months_before`) and by `on`."""
-    return any(since < day <= on for day in dates)
+    """Whether a priority dated `dates` (in order) is current on `on`: dated after `since`
+    (the day `priority_months` before it, `months_before`) and by `on`."""
+    first_after = bisect_right(dates, since)
+    return first_after < len(dates) and dates[first_after] <= on
 
 
 def profile_complete(area: Profile) -> bool:
@@ -92,7 +94,7 @@ async def summary(
     groups = await repository.groups_under(session, area)
     complete = sum(profile_complete(n) for n in neighbourhoods)
     # The records are read once, not once per day asked for (the KPI service asks ~13 days).
-    dated = [priority_dates(n) for n in neighbourhoods]
+    dated = [sorted(priority_dates(n)) for n in neighbourhoods]
     spans = [GroupSpan._make(g) for g in groups]
     out: list[RegisterCounts] = []
     for on in sorted(set(days)):
