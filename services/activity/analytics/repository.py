@@ -65,7 +65,7 @@ async def rows_of(
     adapter a call per row; a mapping per row costs a fifth of the loop over them).
 
     `key` is everything the statement is built from. Building it, keying it for SQLAlchemy's
-    compiled cache and rendering its literal month bounds cost ~4x the Python of running it,
+    compiled cache and rendering its literal month bounds cost more Python than running it,
     so the text and parameters SQLAlchemy sent the first time are sent as they are after that:
     the same SQL to the database, the same prepared statement in the driver's cache. The
     columns these statements read need no result conversion (integers, text), so rows read

@@ -87,8 +87,8 @@ def _topic_bits() -> Any:
 
 
 def _sums(n: Any, attendees: Any, young_people: Any) -> list[Any]:
-    # PostgreSQL sums bigints as numeric: read back as bigints, the driver decodes each
-    # with a fraction of the CPU of a Decimal (~10% of the service's CPU per scorecard).
+    # PostgreSQL sums bigints as numeric; read back as bigints, not Decimals, the driver
+    # decodes them for half the CPU (three years by month and type: ~3.2 -> ~1.7 ms a call).
     return [
         cast(func.coalesce(func.sum(n), 0), BigInteger).label("n"),
         cast(func.coalesce(func.sum(attendees), 0), BigInteger).label("a"),
