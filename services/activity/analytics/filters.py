@@ -65,6 +65,10 @@ class Filters:
                 out[f.name.rstrip("_")] = str(value)
         return out
 
+    def key(self) -> tuple[Any, ...]:
+        """Every filter's value (the caller's districts too): what a statement is built from."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
     def activity_only(self) -> bool:
         """Whether a filter is set that volunteer hours cannot follow."""
         return any(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from services.activity.activities.values import LONDON, today_local
 from services.activity.areas.models import Area
@@ -66,17 +66,30 @@ def officer(person: dict[str, Any]) -> Officer:
 # --- neighbourhoods ------------------------------------------------------------------------
 
 
+class Profile(Protocol):
+    """What a beat profile's completeness reads of an area: an `Area`, or those columns."""
+
+    @property
+    def contact_details(self) -> dict[str, Any]: ...
+
+    @property
+    def people(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def priorities(self) -> list[dict[str, Any]]: ...
+
+
 def coordinate_text(value: float) -> str:
     # repr is the shortest text that reads back as the same float: an imported "51.4633"
     # is served as "51.4633".
     return repr(float(value))
 
 
-def published_contacts(area: Area) -> dict[str, str]:
+def published_contacts(area: Profile) -> dict[str, str]:
     return {k: str(v) for k, v in (area.contact_details or {}).items() if str(v).strip()}
 
 
-def team(area: Area) -> list[TeamMember]:
+def team(area: Profile) -> list[TeamMember]:
     return [
         TeamMember(**officer(p).model_dump(), photo_url=p.get("photo_url"))
         for p in area.people or []
@@ -91,7 +104,7 @@ def date_text(value: str | date | None) -> str | None:
     return f"{day.isoformat()}T00:00:00"
 
 
-def priorities(area: Area) -> list[PriorityOut]:
+def priorities(area: Profile) -> list[PriorityOut]:
     return [
         PriorityOut(
             issue=p["issue"],
@@ -109,12 +122,19 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def completeness(area: Area, today: date | None = None) -> Completeness:
+def contacts_and_photos(area: Profile) -> tuple[bool, bool]:
+    """The parts of `completeness` no day changes: published contact details, and a photo of
+    every member of a team that has members."""
+    members = team(area)
+    return bool(published_contacts(area)), bool(members) and all(m.photo_url for m in members)
+
+
+def completeness(area: Profile, today: date | None = None) -> Completeness:
     """The beat-profile completeness (contact details, team photos, priorities updated in
     the last three months), read off exactly what `/{force}/{id}`, `/people` and
     `/priorities` publish for `area`. The one place this rule lives."""
     today = today or today_local()
-    members = team(area)
+    contact_details, team_photos = contacts_and_photos(area)
     since = _months_before(today, PRIORITIES_FRESH_MONTHS)
     dates = [
         date.fromisoformat(text[:10])
@@ -123,8 +143,8 @@ def completeness(area: Area, today: date | None = None) -> Completeness:
         if text
     ]
     parts = {
-        "contact_details": bool(published_contacts(area)),
-        "team_photos": bool(members) and all(m.photo_url for m in members),
+        "contact_details": contact_details,
+        "team_photos": team_photos,
         "priorities": any(since <= d <= today for d in dates),
     }
     return Completeness(

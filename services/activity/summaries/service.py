@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from datetime import date
 from typing import NamedTuple
@@ -9,10 +10,8 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activity import errors
-from services.activity.areas.models import Area
 from services.activity.areas.repository import get_area
-from services.activity.groups.models import CommunityGroup
-from services.activity.police_uk.service import completeness
+from services.activity.police_uk.service import Profile, contacts_and_photos
 from services.activity.summaries import repository
 from services.activity.summaries.schemas import RegisterCounts, RegisterSummary
 
@@ -40,7 +39,7 @@ def _dated(value: object) -> date | None:
     return None
 
 
-def priority_dates(area: Area) -> list[date]:
+def priority_dates(area: Profile) -> list[date]:
     """The issue and action dates of `area`'s priorities (undated ones left out)."""
     return [
         day
@@ -51,14 +50,17 @@ def priority_dates(area: Area) -> list[date]:
 
 
 def priorities_current(dates: list[date], since: date, on: date) -> bool:
-    """Whether a priority dated `dates` is current on `on`: dated after `since` (the day
-    `priority_months` before it, `months_before`) and by `on`."""
-    return any(since < day <= on for day in dates)
+    """Whether a priority dated `dates` (in order) is current on `on`: dated after `since`
+    (the day `priority_months` before it, `months_before`) and by `on`."""
+    first_after = bisect_right(dates, since)
+    return first_after < len(dates) and dates[first_after] <= on
 
 
-def profile_complete(area: Area) -> bool:
-    parts = completeness(area)
-    return parts.contact_details and parts.team_photos
+def profile_complete(area: Profile) -> bool:
+    """Contact details and team photos (`completeness`; its priorities part is counted here
+    per day, as `priorities_current`)."""
+    contact_details, team_photos = contacts_and_photos(area)
+    return contact_details and team_photos
 
 
 class GroupSpan(NamedTuple):
@@ -68,10 +70,6 @@ class GroupSpan(NamedTuple):
     active_from: date | None
     active_to: date | None
     active: bool
-
-    @classmethod
-    def of(cls, group: CommunityGroup) -> GroupSpan:
-        return cls(group.group_type, group.active_from, group.active_to, group.active)
 
 
 def group_active(group: GroupSpan, on: date) -> bool:
@@ -96,8 +94,8 @@ async def summary(
     groups = await repository.groups_under(session, area)
     complete = sum(profile_complete(n) for n in neighbourhoods)
     # The records are read once, not once per day asked for (the KPI service asks ~13 days).
-    dated = [priority_dates(n) for n in neighbourhoods]
-    spans = [GroupSpan.of(g) for g in groups]
+    dated = [sorted(priority_dates(n)) for n in neighbourhoods]
+    spans = [GroupSpan._make(g) for g in groups]
     out: list[RegisterCounts] = []
     for on in sorted(set(days)):
         since = months_before(on, priority_months)

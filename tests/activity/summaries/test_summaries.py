@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.activity.summaries.service import months_before
+from services.activity.summaries.service import months_before, priorities_current
 from tests.conftest import assert_problem
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -94,3 +94,19 @@ def test_months_before_keeps_to_the_months_end() -> None:
     assert months_before(date(2022, 5, 31), 3) == date(2022, 2, 28)
     assert months_before(date(2022, 9, 15), 3) == date(2022, 6, 15)
     assert months_before(date(2022, 1, 31), 1) == date(2021, 12, 31)
+
+
+def test_a_priority_is_current_after_since_and_by_the_day() -> None:
+    from datetime import date, timedelta
+
+    since, on = date(2022, 6, 15), date(2022, 9, 15)
+    for dates, current in [
+        ([], False),
+        ([since], False),  # on `since` itself: not after it
+        ([since, on], True),  # on the day itself: by it
+        ([date(2022, 1, 1), on + timedelta(days=1)], False),  # before and after, none within
+        ([date(2022, 1, 1), since + timedelta(days=1), date(2023, 1, 1)], True),
+    ]:
+        assert priorities_current(dates, since, on) is current, dates
+        brute = any(since < day <= on for day in dates)
+        assert brute is current, dates
