@@ -28,6 +28,7 @@ from services.kpi.calculation.periods import (
     period_of_month,
 )
 from services.kpi.catalogue.models import KpiDefinition
+from services.kpi.measurements import repository as measurements
 from services.kpi.measurements.models import Measurement, SocialAccount
 from services.kpi.targets.models import FORCE_WIDE, KpiTarget
 from shared.db import Database
@@ -209,6 +210,9 @@ async def load_demo(db: Database, size: int) -> bool:
             rows += _station_rows(rng, month, at)
         for start in range(0, len(rows), 5000):
             await session.execute(insert(Measurement), rows[start : start + 5000])
+        await measurements.refresh_totals(
+            session, {(str(r["kpi_code"]), str(r["period"]), str(r["area"])) for r in rows}
+        )
         first_day = period_of_month(current.shifted(-MONTHS).first_month, PeriodKind.year).start
         await session.execute(insert(KpiTarget), _targets(first_day, today))
         push = current.shifted(-PUSH_MONTHS_AGO).start

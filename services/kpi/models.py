@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.kpi.catalogue.models import KpiDefinition
-from services.kpi.measurements.models import Measurement, SocialAccount
+from services.kpi.measurements.models import Measurement, MeasurementTotal, SocialAccount
 from services.kpi.snapshots.models import Snapshot
 from services.kpi.tables import KpiTable
 from services.kpi.targets.models import KpiTarget
@@ -15,6 +15,7 @@ __all__ = [
     "KpiTable",
     "KpiTarget",
     "Measurement",
+    "MeasurementTotal",
     "Snapshot",
     "SocialAccount",
 ]

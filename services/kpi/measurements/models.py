@@ -12,6 +12,8 @@ from services.kpi.tables import KpiTable
 from shared.db import UTCDateTime, utcnow
 
 FORCE_WIDE = ""  # the `area` of a force-wide measurement (a key column, so never NULL)
+# A measurement's district in its totals when it has none: no area has the force-wide code.
+NO_DISTRICT = FORCE_WIDE
 
 
 class Measurement(KpiTable, table=True):
@@ -46,6 +48,28 @@ class Measurement(KpiTable, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class MeasurementTotal(KpiTable, table=True):
+    """The measurements of one KPI, period, area and district, summed: what the scorecard and
+    series read instead of summing every measurement per request. Recomputed from
+    `kpi_measurement` by the repository in the transaction of each write there."""
+
+    __tablename__ = "kpi_measurement_total"
+
+    kpi_code: str = Field(sa_column=Column(String(60), primary_key=True))
+    period: str = Field(sa_column=Column(String(7), primary_key=True))
+    area: str = Field(sa_column=Column(String(40), primary_key=True))
+    # NO_DISTRICT for the measurements without one (a key column, so never NULL).
+    district: str = Field(sa_column=Column(String(40), primary_key=True))
+    first_month: int = Field(sa_column=Column(Integer, nullable=False))
+    last_month: int = Field(sa_column=Column(Integer, nullable=False))
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+    value_sum: float = Field(sa_column=Column(Float, nullable=False))
+    # NULL when no measurement of the group has one, as SUM gives it.
+    numerator_sum: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    denominator_sum: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    last_updated: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class SocialAccount(KpiTable, table=True):

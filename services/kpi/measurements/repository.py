@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kpi.measurements.models import Measurement, SocialAccount
+from services.kpi.measurements.models import (
+    FORCE_WIDE,
+    NO_DISTRICT,
+    Measurement,
+    MeasurementTotal,
+    SocialAccount,
+)
 from shared.db import insert_ignoring_conflicts, table_of
 
 TABLE = table_of(Measurement)
+TOTAL = table_of(MeasurementTotal)
 IDENTITY = ("kpi_code", "period", "area", "source_ref")
 Key = tuple[str, str, str, str]
+Group = tuple[str, str, str]  # (KPI, period, area): what a write recomputes the totals of
 _CHUNK = 500
+# The advisory-lock key space of the totals' groups (any fixed int4: keys of the two-int form
+# never meet the one-bigint form other services' locks use, should they share a database).
+_TOTALS_LOCKS = 0x4B4D54
 
 
 async def existing(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, Measurement]:
@@ -64,29 +76,34 @@ async def totals(
     last_month: int,
     area: str | None,
 ) -> list[PeriodTotals]:
+    """The measurements of `codes` per period within the months, of `area` (or of a district
+    and its areas; None: all), summed from the precomputed totals of each area and district."""
     stmt = (
         select(
-            TABLE.c.kpi_code,
-            TABLE.c.period,
-            TABLE.c.first_month,
-            TABLE.c.last_month,
-            func.count(),
-            func.sum(TABLE.c.value),
-            func.sum(TABLE.c.numerator),
-            func.sum(TABLE.c.denominator),
-            func.max(TABLE.c.updated_at),
+            TOTAL.c.kpi_code,
+            TOTAL.c.period,
+            TOTAL.c.first_month,
+            TOTAL.c.last_month,
+            func.sum(TOTAL.c.count),
+            func.sum(TOTAL.c.value_sum),
+            func.sum(TOTAL.c.numerator_sum),  # NULL only when every group's is
+            func.sum(TOTAL.c.denominator_sum),
+            func.max(TOTAL.c.last_updated),
         )
         .where(
             and_(
-                TABLE.c.kpi_code.in_(list(codes)),
-                TABLE.c.first_month >= first_month,
-                TABLE.c.last_month <= last_month,
+                TOTAL.c.kpi_code.in_(list(codes)),
+                TOTAL.c.first_month >= first_month,
+                TOTAL.c.last_month <= last_month,
             )
         )
-        .group_by(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.first_month, TABLE.c.last_month)
+        .group_by(TOTAL.c.kpi_code, TOTAL.c.period, TOTAL.c.first_month, TOTAL.c.last_month)
     )
-    if area is not None:
-        stmt = stmt.where(or_(TABLE.c.area == area, TABLE.c.district == area))
+    if area == FORCE_WIDE:
+        # A NULL district never equalled it; NO_DISTRICT, its stand-in here, would.
+        stmt = stmt.where(TOTAL.c.area == area)
+    elif area is not None:
+        stmt = stmt.where(or_(TOTAL.c.area == area, TOTAL.c.district == area))
     rows = (await session.execute(stmt)).all()
     return [
         PeriodTotals(
@@ -94,7 +111,7 @@ async def totals(
             period=r[1],
             first_month=r[2],
             last_month=r[3],
-            count=r[4],
+            count=int(r[4]),
             value_sum=float(r[5] or 0.0),
             numerator_sum=None if r[6] is None else float(r[6]),
             denominator_sum=None if r[7] is None else float(r[7]),
@@ -102,6 +119,58 @@ async def totals(
         )
         for r in rows
     ]
+
+
+def _lock_key(group: Group) -> int:
+    digest = hashlib.blake2b("\x1f".join(group).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def refresh_totals(session: AsyncSession, groups: Iterable[Group]) -> None:
+    """Recompute the totals of these (KPI, period, area), every district, from their
+    measurements: call it after writing them (flushed), in the same transaction.
+
+    Exact under concurrent writers: on PostgreSQL a writer first takes a transaction-level
+    advisory lock per group (all in one order: no deadlock), held until it commits; its
+    recompute, a later statement under READ COMMITTED, sees every write committed by the
+    writers that held them before it (without the locks, two writers of one group would each
+    sum without the other's rows). SQLite admits one writer at a time."""
+    wanted = sorted(set(groups))
+    if not wanted:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, k) FROM unnest(CAST(:keys AS integer[])) k"),
+            {"space": _TOTALS_LOCKS, "keys": sorted({_lock_key(g) for g in wanted})},
+        )
+    district = func.coalesce(TABLE.c.district, NO_DISTRICT)
+    keys = (TABLE.c.kpi_code, TABLE.c.period, TABLE.c.area, district)
+    months = (TABLE.c.first_month, TABLE.c.last_month)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        # Deleted and summed again: a group whose last measurement left (a district changed
+        # by a correction) goes, and the latest `updated_at` is always the stored one.
+        await session.execute(
+            delete(TOTAL).where(tuple_(TOTAL.c.kpi_code, TOTAL.c.period, TOTAL.c.area).in_(chunk))
+        )
+        sums = (
+            select(
+                *keys,
+                *months,
+                func.count(),
+                func.sum(TABLE.c.value),
+                func.sum(TABLE.c.numerator),
+                func.sum(TABLE.c.denominator),
+                func.max(TABLE.c.updated_at),
+            )
+            .where(tuple_(TABLE.c.kpi_code, TABLE.c.period, TABLE.c.area).in_(chunk))
+            .group_by(*keys, *months)
+        )
+        columns = [
+            *("kpi_code", "period", "area", "district", "first_month", "last_month"),
+            *("count", "value_sum", "numerator_sum", "denominator_sum", "last_updated"),
+        ]
+        await session.execute(insert(TOTAL).from_select(columns, sums))
 
 
 @dataclass(frozen=True)

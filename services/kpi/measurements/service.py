@@ -222,6 +222,7 @@ async def store(session: AsyncSession, items: Sequence[Checked]) -> Measurements
     after = await repository.existing(session, keys)
     results: list[MeasurementResult] = []
     counts = dict.fromkeys(Outcome, 0)
+    written: set[repository.Group] = set()
     for item in items:
         row = after[item.key]
         if item.key in fresh and row.id == fresh[item.key]["id"]:
@@ -234,6 +235,8 @@ async def store(session: AsyncSession, items: Sequence[Checked]) -> Measurements
             row.district = item.district
             row.version += 1
             row.updated_at = now
+        if outcome is not Outcome.unchanged:
+            written.add(item.key[:3])
         counts[outcome] += 1
         results.append(
             MeasurementResult(
@@ -246,6 +249,7 @@ async def store(session: AsyncSession, items: Sequence[Checked]) -> Measurements
             )
         )
     await session.flush()
+    await repository.refresh_totals(session, written)
     return MeasurementsRecorded(
         created=counts[Outcome.created],
         updated=counts[Outcome.updated],
