@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.survey.imports.feed import PARSED_AHEAD, Feed
+from services.survey.imports.feed import PARSED_AHEAD, WRITES_BEHIND, Feed
 
 
 @dataclass
@@ -137,3 +137,27 @@ async def test_close_waits_for_the_parse_thread_and_the_last_write() -> None:
     await asyncio.sleep(0.2)
     assert finished == settled, "nothing runs after close"
     assert "written" in finished
+
+
+async def test_pending_writes_do_not_hold_the_copy_up_to_their_bound() -> None:
+    release = asyncio.Event()
+    written: list[bytes] = []
+
+    async def write(batch: Batch) -> None:
+        await release.wait()  # the progress writes are slow
+        written.append(batch.data)
+
+    feed = Feed(batches(10), write)
+    chunks = feed.chunks()
+    # Batch 2 is empty (written, not sent): WRITES_BEHIND - 1 chunks, WRITES_BEHIND writes due.
+    taken = [await asyncio.wait_for(chunks.__anext__(), 10) for _ in range(WRITES_BEHIND - 1)]
+    assert written == []
+    waiting = asyncio.ensure_future(chunks.__anext__())
+    await asyncio.sleep(0.1)
+    assert not waiting.done(), "the COPY waits once WRITES_BEHIND writes are pending"
+    release.set()
+    taken.append(await waiting)
+    taken += [chunk async for chunk in chunks]
+    assert b"".join(taken) == b"0;1;3;4;5;6;7;8;9;"
+    assert len(written) == 10
+    await feed.close()
