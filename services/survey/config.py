@@ -19,7 +19,7 @@ class SurveySettings(ServiceSettings):
     )
     import_spool_dir: Path = Field(
         default=Path(""),
-        description="Scratch space of this instance for an upload being checked or imported "
+        description="Scratch space of this instance for an XLSX upload being imported "
         "(default: `<HUB_DATA_DIR>/survey-imports`); the uploaded files themselves are kept "
         "in the database, so any instance can run any import.",
     )

@@ -31,20 +31,21 @@ _NOT_CSV_SIGNATURES = (
 )
 
 
-def sniff_format(path: Path) -> str | None:
-    """`csv`, `xlsx` or None (neither), from the file's own bytes.
+def sniff_format(source: BinaryIO) -> str | None:
+    """`csv`, `xlsx` or None (neither), from the file's own bytes (a seekable file object,
+    read from its start).
 
     The declared media type and the file name are not trusted: browsers send a `.csv` as
     `application/vnd.ms-excel` where Excel is installed, or as `application/octet-stream`.
     An XLSX workbook is a zip archive holding `xl/workbook.xml`; anything else must be text
     that decodes as UTF-8 (a BOM is allowed), without NUL bytes.
     """
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    source.seek(0)
+    head = source.read(SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
-        if not zipfile.is_zipfile(path):
+        if not zipfile.is_zipfile(source):
             return None
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:  # a file object passed in stays open
             names = set(archive.namelist())
         return "xlsx" if "xl/workbook.xml" in names else None
     if head.startswith(_NOT_CSV_SIGNATURES) or b"\x00" in head:
@@ -69,6 +70,21 @@ def read_header(path: Path, file_format: str) -> list[str]:
         with open_csv(path) as fh:
             return csv_header(fh)
     for row in iter_xlsx(path, header=True):
+        return row
+    raise HeaderProblem("the file has no header row")
+
+
+def upload_header(source: BinaryIO, file_format: str) -> list[str]:
+    """As `read_header`, of an uploaded file object (seekable, read from its start; it is
+    left open)."""
+    source.seek(0)
+    if file_format == "csv":
+        text = csv_text(source)
+        try:
+            return csv_header(text)
+        finally:
+            text.detach()  # a wrapper closes what it wraps when it goes away
+    for row in iter_xlsx(source, header=True):
         return row
     raise HeaderProblem("the file has no header row")
 
@@ -119,15 +135,18 @@ def _xlsx_cell(value: Any) -> str:
     return str(value)
 
 
-def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
-    """Rows of the first sheet as strings (read-only mode: memory stays flat)."""
+def iter_xlsx(source: Path | BinaryIO, *, header: bool = False) -> Iterator[list[str]]:
+    """Rows of the first sheet as strings (read-only mode: memory stays flat); a file object
+    passed in is read from where it is and left open."""
     from openpyxl import load_workbook
 
-    handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
+    # A file object: openpyxl would judge a path by its extension.
+    handle = source.open("rb") if isinstance(source, Path) else source
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        handle.close()
+        if handle is not source:
+            handle.close()
         raise HeaderProblem(f"the workbook cannot be read ({type(exc).__name__})") from exc
     try:
         if not workbook.worksheets:
@@ -150,7 +169,8 @@ def iter_xlsx(path: Path, *, header: bool = False) -> Iterator[list[str]]:
                 return
     finally:
         workbook.close()
-        handle.close()
+        if handle is not source:
+            handle.close()
 
 
 def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
@@ -193,7 +213,7 @@ def open_csv(path: Path) -> TextIO:
     return path.open(encoding="utf-8-sig", errors="replace", newline="")
 
 
-def csv_text(raw: BinaryIO) -> TextIO:
+def csv_text(raw: BinaryIO) -> io.TextIOWrapper:
     """A CSV's byte stream (an upload read back from the database) read as `open_csv` reads
     a file."""
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")

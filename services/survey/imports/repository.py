@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
@@ -163,20 +162,16 @@ def _read_groups(fh: BinaryIO) -> Iterator[list[bytes]]:
         yield group
 
 
-async def store_upload(session: AsyncSession, import_id: str, path: Path) -> None:
-    """The uploaded file, in 1 MiB chunks, beside its job row."""
+async def store_upload(session: AsyncSession, import_id: str, source: BinaryIO) -> None:
+    """The uploaded file (a seekable file object, read from its start), in 1 MiB chunks,
+    beside its job row."""
     seq = 0
-    fh = await anyio.to_thread.run_sync(path.open, "rb")
-    try:
-        groups = _read_groups(fh)
-        while (group := await anyio.to_thread.run_sync(next, groups, None)) is not None:
-            rows = [
-                {"import_id": import_id, "seq": seq + k, "data": c} for k, c in enumerate(group)
-            ]
-            await session.execute(insert(UPLOADS), rows)
-            seq += len(group)
-    finally:
-        await anyio.to_thread.run_sync(fh.close)
+    await anyio.to_thread.run_sync(source.seek, 0)
+    groups = _read_groups(source)
+    while (group := await anyio.to_thread.run_sync(next, groups, None)) is not None:
+        rows = [{"import_id": import_id, "seq": seq + k, "data": c} for k, c in enumerate(group)]
+        await session.execute(insert(UPLOADS), rows)
+        seq += len(group)
 
 
 async def upload_exists(conn: AsyncConnection | AsyncSession, import_id: str) -> bool:

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
 from services.survey.imports.arrow_lines import ArrowLines, ArrowUnsuitable
+from services.survey.imports.feed import Feed
 from services.survey.imports.header import HeaderPlan, HeaderProblem, plan_header
 from services.survey.imports.margin_check import unmatched_values
 from services.survey.imports.repository import STAGE
@@ -164,8 +165,8 @@ class ImportRun:
 
         One COPY (text format, made by the worker thread that parses the file) streams the
         whole file in one transaction; rejected rows and progress are written on other
-        connections. False (and nothing kept) when a respondent repeats within the file: the
-        staged path follows.
+        connections, beside the COPY (`feed.Feed`). False (and nothing kept) when a respondent
+        repeats within the file: the staged path follows.
         """
         columns = [
             "survey_id",
@@ -191,32 +192,20 @@ class ImportRun:
                 )
                 await other.commit()
 
-        async def chunks() -> Any:
-            pending: asyncio.Future[Batch | None] = asyncio.ensure_future(
-                anyio.to_thread.run_sync(next_batch)
-            )
-            try:
-                while True:
-                    batch = await pending
-                    if batch is None:
-                        return
-                    pending = asyncio.ensure_future(anyio.to_thread.run_sync(next_batch))
-                    await side_effects(batch)
-                    if batch.data:
-                        yield batch.data
-            finally:
-                if not pending.done():
-                    await asyncio.gather(pending, return_exceptions=True)
-
+        feed = Feed(next_batch, side_effects)
         try:
             async with self.conn.begin():
-                await repository.copy_responses(self.conn, columns, chunks())
+                await repository.copy_responses(self.conn, columns, feed.chunks())
         except asyncpg.UniqueViolationError:
+            await feed.close()  # no write of this load comes after its forgetting
             await self._forget_load(db)
             return False
         except ArrowUnsuitable:
+            await feed.close()
             await self._forget_load(db)
             raise
+        finally:
+            await feed.close()
         return True
 
     async def _forget_load(self, db: Database) -> None:

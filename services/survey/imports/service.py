@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import BinaryIO
 
 import anyio
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey import errors
 from services.survey.config import SurveySettings
 from services.survey.imports import repository
-from services.survey.imports.files import read_header, sniff_format
+from services.survey.imports.files import sniff_format, upload_header
 from services.survey.imports.header import HeaderProblem, plan_header
 from services.survey.imports.models import ImportJob
 from services.survey.imports.schemas import ImportJobRead, ImportRowErrorRead, ImportWarning
@@ -31,18 +31,16 @@ JOB_ERRORS_SHOWN = 100
 ERRORS_PAGE = 5000
 
 
-def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
-    size = 0
-    with target.open("wb") as out:
-        while chunk := source.read(1024 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ProblemError(
-                    413,
-                    f"The file exceeds the {limit} bytes an import may have.",
-                    type_=PROBLEM_BASE + "too-large",
-                )
-            out.write(chunk)
+def _size_within(source: BinaryIO, limit: int) -> int:
+    """The uploaded file's size, refused over `limit` (the multipart parser has spooled the
+    whole part already: its end is where the size is, no pass over it needed)."""
+    size = source.seek(0, os.SEEK_END)
+    if size > limit:
+        raise ProblemError(
+            413,
+            f"The file exceeds the {limit} bytes an import may have.",
+            type_=PROBLEM_BASE + "too-large",
+        )
     return size
 
 
@@ -69,46 +67,41 @@ async def create_import(
     filename: str,
     principal: Principal,
 ) -> ImportJob:
+    """Check the uploaded file (`source`: the multipart parser's spooled part, seekable) and
+    store it with its job. It is read in place, never copied to a scratch file first: the
+    checks read its head, and storing it is the one pass over the whole file."""
     survey = await require_survey(session, code)
-    job_id = str(uuid.uuid4())
-    settings.import_spool_dir.mkdir(parents=True, exist_ok=True)
-    incoming = settings.import_spool_dir / f"{job_id}.upload"
+    size = await anyio.to_thread.run_sync(_size_within, source, settings.upload_max_bytes)
+    file_format = await anyio.to_thread.run_sync(sniff_format, source)
+    if file_format is None:
+        raise ProblemError(
+            415,
+            f"{filename or 'the file'} is not a CSV or XLSX file.",
+            type_=PROBLEM_BASE + "unsupported-file",
+            errors=[field_error("file", "send a CSV (UTF-8) or an XLSX workbook")],
+        )
+    if size == 0:
+        raise header_problem(HeaderProblem("the file is empty: it has no header row"))
     try:
-        size = await anyio.to_thread.run_sync(
-            _copy_limited, source, incoming, settings.upload_max_bytes
-        )
-        file_format = await anyio.to_thread.run_sync(sniff_format, incoming)
-        if file_format is None:
-            raise ProblemError(
-                415,
-                f"{filename or 'the file'} is not a CSV or XLSX file.",
-                type_=PROBLEM_BASE + "unsupported-file",
-                errors=[field_error("file", "send a CSV (UTF-8) or an XLSX workbook")],
-            )
-        if size == 0:
-            raise header_problem(HeaderProblem("the file is empty: it has no header row"))
-        try:
-            header = await anyio.to_thread.run_sync(read_header, incoming, file_format)
-            plan = plan_header(survey, header)
-        except HeaderProblem as exc:
-            raise header_problem(exc) from exc
-        job = ImportJob(
-            id=job_id,
-            survey_id=survey.id,
-            filename=(filename or "upload")[:255],
-            file_format=file_format,
-            size_bytes=size,
-            columns=[h for h in plan.header if h],
-            ignored_columns=plan.ignored,
-            state="queued",
-            created_by=principal.key_id,
-            created_at=utcnow(),
-        )
-        await repository.add_job(session, job)
-        # The file goes with the job into the database: any instance can run it.
-        await repository.store_upload(session, job_id, incoming)
-    finally:
-        incoming.unlink(missing_ok=True)
+        header = await anyio.to_thread.run_sync(upload_header, source, file_format)
+        plan = plan_header(survey, header)
+    except HeaderProblem as exc:
+        raise header_problem(exc) from exc
+    job = ImportJob(
+        id=str(uuid.uuid4()),
+        survey_id=survey.id,
+        filename=(filename or "upload")[:255],
+        file_format=file_format,
+        size_bytes=size,
+        columns=[h for h in plan.header if h],
+        ignored_columns=plan.ignored,
+        state="queued",
+        created_by=principal.key_id,
+        created_at=utcnow(),
+    )
+    await repository.add_job(session, job)
+    # The file goes with the job into the database: any instance can run it.
+    await repository.store_upload(session, job.id, source)
     return job
 
 
