@@ -69,9 +69,6 @@ class Calc:
     def figure(self, period: Period, inputs: Inputs) -> Figure:
         return figure_for(self.binding, self.kpi.unit, period, inputs)
 
-    def target(self, scope: Scope, day: date) -> KpiTarget | None:
-        return target_on(self.targets, scope.lineage(), day)
-
     def rag(self, figure: Figure, target: KpiTarget | None, period: Period) -> Rag | None:
         scale = self.scale(period)
         return rag_status(

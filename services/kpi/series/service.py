@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kpi.calculation.inputs import Inputs
 from services.kpi.calculation.periods import (
     Period,
     PeriodKind,
@@ -15,7 +14,6 @@ from services.kpi.calculation.periods import (
 )
 from services.kpi.calculation.scope import resolve_scope
 from services.kpi.calculation.service import (
-    Calc,
     Figures,
     calculate_inputs,
     span_of,
@@ -36,12 +34,6 @@ def chart_of(figures: Figures, periods: list[Period]) -> Chart[PlotPoint]:
     return build_chart(
         points, calc.kpi.direction, changes=calc.changes, baseline=calc.kpi.spc_baseline
     )
-
-
-def unavailable_reason(calc: Calc, inputs: Inputs, periods: list[Period]) -> str | None:
-    """Why the KPI cannot be computed (a source it needs failed), or None."""
-    figure = calc.figure(periods[-1], inputs)
-    return figure.unavailable
 
 
 def series_periods(grain: PeriodKind, first: str | None, last: str | None) -> list[Period]:
@@ -75,8 +67,10 @@ async def build_series(
     periods = series_periods(chart_grain, first, last)
     scope = await resolve_scope(sources, area)
     (calc,), inputs = await calculate_inputs(session, sources, scope, [unread], span_of(periods))
-    reason = unavailable_reason(calc, inputs, periods)
-    chart = chart_of(Figures(calc, inputs, scope), periods)
+    figures = Figures(calc, inputs, scope)
+    chart = chart_of(figures, periods)
+    # Why the KPI cannot be computed (a source it needs failed), or None.
+    reason = figures.figure(periods[-1]).unavailable
     notes: list[DataQualityNote] = []
     if chart_grain is not asked:
         notes.append(

@@ -62,22 +62,7 @@ class PlotPoint:
     nature: Nature | None = None
 
     def contract(self) -> SeriesPoint:
-        return SeriesPoint(
-            period=self.period,
-            period_start=self.period_start,
-            period_end=self.period_end,
-            value=self.value,
-            numerator=self.numerator,
-            denominator=self.denominator,
-            ci_low=self.ci_low,
-            ci_high=self.ci_high,
-            target=self.target,
-            moving_range=self.moving_range,
-            moving_range_screened=self.moving_range_screened,
-            segment=self.segment,
-            special_causes=self.special_causes,
-            nature=self.nature,
-        )
+        return SeriesPoint.model_validate(self, from_attributes=True)  # the same fields
 
 
 @dataclass

@@ -66,17 +66,12 @@ def csv_delimiter(first_line: str) -> str:
 
 
 def read_header(path: Path, file_format: str) -> list[str]:
-    if file_format == "csv":
-        with open_csv(path) as fh:
-            return csv_header(fh)
-    for row in iter_xlsx(path, header=True):
-        return row
-    raise HeaderProblem("the file has no header row")
+    with path.open("rb") as fh:
+        return upload_header(fh, file_format)
 
 
 def upload_header(source: BinaryIO, file_format: str) -> list[str]:
-    """As `read_header`, of an uploaded file object (seekable, read from its start; it is
-    left open)."""
+    """The header row of a file object (seekable, read from its start; it is left open)."""
     source.seek(0)
     if file_format == "csv":
         text = csv_text(source)
